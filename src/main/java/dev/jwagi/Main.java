@@ -1,0 +1,5 @@
+package dev.jwagi;
+
+public class Main {
+  public static void main(String[] a) {}
+}
