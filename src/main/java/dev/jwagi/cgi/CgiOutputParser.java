@@ -1,0 +1,219 @@
+package dev.jwagi.cgi;
+
+import dev.jwagi.cgi.CgiOutputException.Kind;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Turns a module's stdout into a response (DESIGN.md §3): header lines up to the first empty line,
+ * then the body byte for byte.
+ */
+public final class CgiOutputParser {
+  /** Longest part of an offending line quoted in an error message. */
+  private static final int QUOTE_LIMIT = 80;
+
+  /**
+   * Headers the HTTP layer owns: it frames the body itself (length or chunking) and manages the
+   * connection, so a module's value could only contradict what is actually sent.
+   */
+  private static final Set<String> SERVER_OWNED =
+      Set.of("content-length", "transfer-encoding", "connection");
+
+  private CgiOutputParser() {}
+
+  public static CgiResponse parse(byte[] stdout) throws CgiOutputException {
+    List<Header> headers = new ArrayList<>();
+    boolean hasType = false;
+    String location = null;
+    int status = -1;
+    String reason = null;
+
+    int lineStart = 0;
+    for (int lineNumber = 1; ; lineNumber++) {
+      int lineEnd = indexOf(stdout, (byte) '\n', lineStart);
+      if (lineEnd < 0) {
+        throw new CgiOutputException(
+            Kind.MALFORMED,
+            stdout.length == 0
+                ? "module produced no output"
+                : "no blank line between headers and body in "
+                    + stdout.length
+                    + " bytes of output");
+      }
+      String line = headerLine(stdout, lineStart, lineEnd);
+      lineStart = lineEnd + 1;
+      if (line.isEmpty()) {
+        break; // end of the header block; the body is everything after this '\n'
+      }
+
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        throw malformed("header line " + lineNumber + " has no colon", line);
+      }
+      String name = line.substring(0, colon);
+      if (!isToken(name)) {
+        throw malformed("header line " + lineNumber + " has an invalid name", line);
+      }
+      String value = trimSpacesAndTabs(line.substring(colon + 1));
+      if (hasControlChar(value)) {
+        throw malformed(
+            "header line " + lineNumber + " has a control character in its value", line);
+      }
+
+      String key = name.toLowerCase(Locale.ROOT);
+      if (SERVER_OWNED.contains(key)) {
+        continue;
+      }
+      switch (key) {
+        case "status" -> {
+          if (status >= 0) {
+            throw malformed("header line " + lineNumber + " is a second Status header", line);
+          }
+          int space = firstSpaceOrTab(value);
+          String code = space < 0 ? value : value.substring(0, space);
+          status = statusCode(code);
+          if (status < 0) {
+            throw malformed(
+                "header line " + lineNumber + " has an invalid status code (want 100..599)", line);
+          }
+          String rest = space < 0 ? "" : trimSpacesAndTabs(value.substring(space));
+          reason = rest.isEmpty() ? null : rest;
+          continue; // Status sets the status line, it is not sent as a header
+        }
+        case "content-type" -> hasType = true;
+        case "location" -> location = value;
+        default -> {}
+      }
+      headers.add(new Header(name, value));
+    }
+
+    if (status < 0 && location == null && !hasType) {
+      throw new CgiOutputException(
+          Kind.NO_RESPONSE_HEADER,
+          "module output has none of the headers Content-Type, Location, Status");
+    }
+    if (status < 0) {
+      // Location alone redirects; an explicit Status always wins, wherever it appears.
+      status = location != null ? 302 : 200;
+    }
+    byte[] body = Arrays.copyOfRange(stdout, lineStart, stdout.length);
+    return new CgiResponse(status, reason, headers, body);
+  }
+
+  /**
+   * RFC 7230 token: one or more tchar. The single check for header names; non-ASCII (obs-text) is
+   * allowed in values only.
+   */
+  static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean tchar =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tchar) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Bytes [from, to) as ISO-8859-1 (every byte maps to one char), with every '\r' removed. */
+  private static String headerLine(byte[] bytes, int from, int to) {
+    String raw = new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+    return raw.indexOf('\r') < 0 ? raw : raw.replace("\r", "");
+  }
+
+  /** Control characters other than HTAB, incl. DEL: not allowed in a field value (RFC 7230). */
+  private static boolean hasControlChar(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Exactly three digits in 100..599, else -1. */
+  private static int statusCode(String code) {
+    if (code.length() != 3) {
+      return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+      if (code.charAt(i) < '0' || code.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    int n = Integer.parseInt(code);
+    return n >= 100 && n <= 599 ? n : -1;
+  }
+
+  private static String trimSpacesAndTabs(String s) {
+    int start = 0;
+    int end = s.length();
+    while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
+      start++;
+    }
+    while (end > start && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '\t')) {
+      end--;
+    }
+    return s.substring(start, end);
+  }
+
+  private static int firstSpaceOrTab(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) == ' ' || s.charAt(i) == '\t') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int indexOf(byte[] bytes, byte b, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static CgiOutputException malformed(String what, String line) {
+    return new CgiOutputException(Kind.MALFORMED, what + ": " + quote(line));
+  }
+
+  /** The line in double quotes, escaped so the log stays one printable line, cut at a limit. */
+  static String quote(String line) {
+    StringBuilder sb = new StringBuilder("\"");
+    int n = Math.min(line.length(), QUOTE_LIMIT);
+    for (int i = 0; i < n; i++) {
+      char c = line.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c >= 0x20 && c < 0x7f) {
+            sb.append(c);
+          } else {
+            sb.append(String.format("\\x%02X", (int) c));
+          }
+        }
+      }
+    }
+    sb.append('"');
+    if (line.length() > QUOTE_LIMIT) {
+      sb.append("...");
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,30 @@
+package dev.jwagi.cgi;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A response to send.
+ *
+ * @param status HTTP status code, 100..599
+ * @param reason reason phrase, or null for the standard one
+ * @param headers headers in order, names as written; never Content-Length, Transfer-Encoding or
+ *     Connection (the HTTP layer owns those)
+ * @param body the body bytes (not copied)
+ */
+public record CgiResponse(int status, String reason, List<Header> headers, byte[] body) {
+  public CgiResponse {
+    headers = List.copyOf(headers);
+    Objects.requireNonNull(body, "body");
+  }
+
+  /** A plain-text response, e.g. for errors the server itself reports. */
+  public static CgiResponse text(int status, String body) {
+    return new CgiResponse(
+        status,
+        null,
+        List.of(new Header("Content-Type", "text/plain; charset=utf-8")),
+        body.getBytes(StandardCharsets.UTF_8));
+  }
+}

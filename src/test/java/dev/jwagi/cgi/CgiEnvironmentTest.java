@@ -1,0 +1,364 @@
+package dev.jwagi.cgi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CgiEnvironmentTest {
+  private static final CgiEnvironment PLAIN = new CgiEnvironment(Map.of(), "localhost:3000");
+  private static final MatchedRoute WILDCARD = new MatchedRoute("/env/...", null);
+  private static final MatchedRoute EXACT = new MatchedRoute("/env", null);
+
+  /** A GET with the given path, query and headers (name, value pairs), from 127.0.0.1. */
+  private static IncomingRequest get(String rawPath, String rawQuery, String... headers) {
+    return request(rawPath, rawQuery, false, new byte[0], headers);
+  }
+
+  private static IncomingRequest request(
+      String rawPath, String rawQuery, boolean secure, byte[] body, String... headers) {
+    List<Header> list = new ArrayList<>();
+    for (int i = 0; i < headers.length; i += 2) {
+      list.add(new Header(headers[i], headers[i + 1]));
+    }
+    return new IncomingRequest(
+        "GET", rawPath, rawQuery, "HTTP/1.1", list, body, "127.0.0.1", secure);
+  }
+
+  private static Map<String, String> env(IncomingRequest request, MatchedRoute route) {
+    return PLAIN.build(request, route).env();
+  }
+
+  // --- fixed variables ---
+
+  @Test
+  void fixedVariablesForWildcardRoute() {
+    Map<String, String> env = env(get("/env/a/b", "x=1&y=2", "Host", "example.com:8080"), WILDCARD);
+    assertThat(env)
+        .containsEntry("AUTH_TYPE", "")
+        .containsEntry("CONTENT_LENGTH", "0")
+        .containsEntry("CONTENT_TYPE", "")
+        .containsEntry("GATEWAY_INTERFACE", "CGI/1.1")
+        .containsEntry("QUERY_STRING", "x=1&y=2")
+        .containsEntry("REMOTE_ADDR", "127.0.0.1")
+        .containsEntry("REMOTE_HOST", "127.0.0.1")
+        .containsEntry("REMOTE_USER", "")
+        .containsEntry("REQUEST_METHOD", "GET")
+        .containsEntry("SCRIPT_NAME", "/env")
+        .containsEntry("PATH_INFO", "/a/b")
+        .containsEntry("X_RAW_PATH_INFO", "/a/b")
+        .containsEntry("PATH_TRANSLATED", "/a/b")
+        .containsEntry("SERVER_NAME", "example.com")
+        .containsEntry("SERVER_PORT", "8080")
+        .containsEntry("SERVER_PROTOCOL", "HTTP/1.1")
+        .containsEntry("SERVER_SOFTWARE", "WAGI/1")
+        .containsEntry("X_MATCHED_ROUTE", "/env/...")
+        .containsEntry("X_FULL_URL", "http://example.com:8080/env/a/b?x=1&y=2")
+        .containsEntry("HTTP_HOST", "example.com:8080");
+  }
+
+  @Test
+  void fixedVariablesComeInDocumentedOrderThenHeaders() {
+    Map<String, String> env = env(get("/env", null, "Host", "h", "Accept", "*/*"), EXACT);
+    assertThat(env.keySet())
+        .containsExactly(
+            "AUTH_TYPE",
+            "CONTENT_LENGTH",
+            "CONTENT_TYPE",
+            "GATEWAY_INTERFACE",
+            "QUERY_STRING",
+            "REMOTE_ADDR",
+            "REMOTE_HOST",
+            "REMOTE_USER",
+            "REQUEST_METHOD",
+            "SCRIPT_NAME",
+            "PATH_INFO",
+            "X_RAW_PATH_INFO",
+            "PATH_TRANSLATED",
+            "SERVER_NAME",
+            "SERVER_PORT",
+            "SERVER_PROTOCOL",
+            "SERVER_SOFTWARE",
+            "X_MATCHED_ROUTE",
+            "X_FULL_URL",
+            "HTTP_HOST",
+            "HTTP_ACCEPT");
+  }
+
+  @Test
+  void exactRouteHasEmptyPathInfo() {
+    Map<String, String> env = env(get("/env", null, "Host", "example.com"), EXACT);
+    assertThat(env)
+        .containsEntry("SCRIPT_NAME", "/env")
+        .containsEntry("PATH_INFO", "")
+        .containsEntry("X_RAW_PATH_INFO", "")
+        .containsEntry("PATH_TRANSLATED", "")
+        .containsEntry("X_MATCHED_ROUTE", "/env");
+  }
+
+  @Test
+  void wildcardRouteMatchingItsOwnPrefixHasEmptyPathInfo() {
+    assertThat(env(get("/env", null), WILDCARD))
+        .containsEntry("SCRIPT_NAME", "/env")
+        .containsEntry("PATH_INFO", "");
+    assertThat(env(get("/env/", null), WILDCARD)).containsEntry("PATH_INFO", "/");
+  }
+
+  @Test
+  void rootWildcardHasEmptyScriptNameAndWholePathAsPathInfo() {
+    MatchedRoute root = new MatchedRoute("/...", null);
+    assertThat(env(get("/", null), root))
+        .containsEntry("SCRIPT_NAME", "")
+        .containsEntry("PATH_INFO", "/");
+    assertThat(env(get("/a/b", null), root)).containsEntry("PATH_INFO", "/a/b");
+  }
+
+  @Test
+  void pathInfoIsDecodedButRawPathInfoIsNot() {
+    Map<String, String> env = env(get("/env/a%20b/%C3%A9+c%2F", null), WILDCARD);
+    assertThat(env)
+        .containsEntry("PATH_INFO", "/a b/é+c/")
+        .containsEntry("PATH_TRANSLATED", "/a b/é+c/")
+        .containsEntry("X_RAW_PATH_INFO", "/a%20b/%C3%A9+c%2F");
+  }
+
+  @Test
+  void malformedPercentEscapesAreKeptLiterally() {
+    assertThat(env(get("/env/100%/%zz/%4", null), WILDCARD))
+        .containsEntry("PATH_INFO", "/100%/%zz/%4");
+    assertThat(env(get("/env/%41%", null), WILDCARD)).containsEntry("PATH_INFO", "/A%");
+  }
+
+  @Test
+  void invalidUtf8AfterDecodingBecomesReplacementChar() {
+    assertThat(env(get("/env/%FF", null), WILDCARD)).containsEntry("PATH_INFO", "/\uFFFD");
+  }
+
+  @Test
+  void queryStringIsRawOrEmpty() {
+    assertThat(env(get("/env", "a=%20b+c"), EXACT)).containsEntry("QUERY_STRING", "a=%20b+c");
+    assertThat(env(get("/env", null), EXACT)).containsEntry("QUERY_STRING", "");
+    assertThat(env(get("/env", ""), EXACT)).containsEntry("QUERY_STRING", "");
+  }
+
+  @Test
+  void contentLengthAndTypeComeFromBodyAndHeader() {
+    byte[] body = "hello".getBytes(StandardCharsets.UTF_8);
+    Map<String, String> env =
+        env(
+            request(
+                "/env", null, false, body, "content-type", "text/plain", "Content-Length", "999"),
+            EXACT);
+    assertThat(env)
+        .containsEntry("CONTENT_LENGTH", "5")
+        .containsEntry("CONTENT_TYPE", "text/plain")
+        .containsEntry("HTTP_CONTENT_TYPE", "text/plain")
+        .containsEntry("HTTP_CONTENT_LENGTH", "999");
+  }
+
+  // --- SERVER_NAME, SERVER_PORT, X_FULL_URL ---
+
+  @Test
+  void hostWithoutPortGetsSchemeDefaultPort() {
+    assertThat(env(get("/env", null, "Host", "example.com"), EXACT))
+        .containsEntry("SERVER_NAME", "example.com")
+        .containsEntry("SERVER_PORT", "80")
+        .containsEntry("X_FULL_URL", "http://example.com:80/env");
+    assertThat(env(request("/env", null, true, new byte[0], "Host", "example.com"), EXACT))
+        .containsEntry("SERVER_PORT", "443")
+        .containsEntry("X_FULL_URL", "https://example.com:443/env");
+  }
+
+  @Test
+  void hostWithEmptyPortGetsSchemeDefaultPort() {
+    assertThat(env(get("/env", null, "Host", "example.com:"), EXACT))
+        .containsEntry("SERVER_NAME", "example.com")
+        .containsEntry("SERVER_PORT", "80");
+  }
+
+  @Test
+  void ipv6HostKeepsBrackets() {
+    assertThat(env(get("/env", null, "Host", "[::1]:8080"), EXACT))
+        .containsEntry("SERVER_NAME", "[::1]")
+        .containsEntry("SERVER_PORT", "8080")
+        .containsEntry("X_FULL_URL", "http://[::1]:8080/env");
+    assertThat(env(get("/env", null, "Host", "[::1]"), EXACT))
+        .containsEntry("SERVER_NAME", "[::1]")
+        .containsEntry("SERVER_PORT", "80");
+  }
+
+  @Test
+  void noHostHeaderUsesDefaultHost() {
+    assertThat(env(get("/env", "q", "Accept", "*/*"), EXACT))
+        .containsEntry("SERVER_NAME", "localhost")
+        .containsEntry("SERVER_PORT", "3000")
+        .containsEntry("X_FULL_URL", "http://localhost:3000/env?q")
+        .doesNotContainKey("HTTP_HOST");
+    CgiEnvironment portless = new CgiEnvironment(Map.of(), "example.org");
+    assertThat(portless.build(request("/env", null, true, new byte[0]), EXACT).env())
+        .containsEntry("SERVER_NAME", "example.org")
+        .containsEntry("SERVER_PORT", "443");
+  }
+
+  @Test
+  void emptyHostHeaderIsTreatedAsMissing() {
+    assertThat(env(get("/env", null, "Host", ""), EXACT))
+        .containsEntry("SERVER_NAME", "localhost")
+        .containsEntry("SERVER_PORT", "3000");
+  }
+
+  @Test
+  void hostHeaderNameIsCaseInsensitive() {
+    assertThat(env(get("/env", null, "HOST", "a.example:1"), EXACT))
+        .containsEntry("SERVER_NAME", "a.example")
+        .containsEntry("SERVER_PORT", "1");
+  }
+
+  @Test
+  void httpsViaTls() {
+    assertThat(env(request("/env", "a=1", true, new byte[0], "Host", "h:8443"), EXACT))
+        .containsEntry("X_FULL_URL", "https://h:8443/env?a=1");
+  }
+
+  @Test
+  void httpsViaForwardedProto() {
+    assertThat(env(get("/env", null, "Host", "h", "X-Forwarded-Proto", "HTTPS"), EXACT))
+        .containsEntry("SERVER_PORT", "443")
+        .containsEntry("X_FULL_URL", "https://h:443/env")
+        .containsEntry("HTTP_X_FORWARDED_PROTO", "HTTPS");
+    assertThat(env(get("/env", null, "Host", "h", "x-forwarded-proto", "http"), EXACT))
+        .containsEntry("SERVER_PORT", "80")
+        .containsEntry("X_FULL_URL", "http://h:80/env");
+  }
+
+  @Test
+  void fullUrlKeepsEmptyQueryMarkAndRawPath() {
+    assertThat(env(get("/env/a%20b", "", "Host", "h:1"), WILDCARD))
+        .containsEntry("X_FULL_URL", "http://h:1/env/a%20b?");
+  }
+
+  // --- request headers ---
+
+  @Test
+  void headersAreMappedToHttpVariables() {
+    Map<String, String> env =
+        env(
+            get(
+                "/env",
+                null,
+                "User-Agent",
+                "curl/8",
+                "x-custom-thing",
+                "v",
+                "Authorization",
+                "Bearer secret",
+                "connection",
+                "keep-alive",
+                "AUTHORIZATION",
+                "again"),
+            EXACT);
+    assertThat(env)
+        .containsEntry("HTTP_USER_AGENT", "curl/8")
+        .containsEntry("HTTP_X_CUSTOM_THING", "v")
+        .doesNotContainKeys("HTTP_AUTHORIZATION", "HTTP_CONNECTION");
+    assertThat(env.values()).doesNotContain("Bearer secret", "again");
+  }
+
+  @Test
+  void repeatedHeaderValuesAreJoined() {
+    assertThat(env(get("/env", null, "Accept", "a", "X-Other", "o", "accept", "b"), EXACT))
+        .containsEntry("HTTP_ACCEPT", "a, b")
+        .containsEntry("HTTP_X_OTHER", "o");
+  }
+
+  @Test
+  void headerCannotOverrideFixedVariable() {
+    // Header variables all start with HTTP_, so they cannot replace a fixed variable.
+    Map<String, String> env =
+        env(get("/env", null, "Server-Name", "evil", "Host", "good:1"), EXACT);
+    assertThat(env).containsEntry("SERVER_NAME", "good").containsEntry("HTTP_SERVER_NAME", "evil");
+  }
+
+  // --- global env ---
+
+  @Test
+  void globalEnvComesFirstAndIsOverriddenByCgiVariables() {
+    Map<String, String> global = new LinkedHashMap<>();
+    global.put("ZED", "z");
+    global.put("SERVER_SOFTWARE", "mine");
+    global.put("ALPHA", "a");
+    global.put("HTTP_ACCEPT", "global");
+    global.put("PATH_INFO", "global");
+    CgiEnvironment cgi = new CgiEnvironment(global, "localhost:3000");
+    Map<String, String> env = cgi.build(get("/env/x", null, "Accept", "*/*"), WILDCARD).env();
+
+    assertThat(env)
+        .containsEntry("ZED", "z")
+        .containsEntry("ALPHA", "a")
+        .containsEntry("SERVER_SOFTWARE", "WAGI/1")
+        .containsEntry("PATH_INFO", "/x")
+        .containsEntry("HTTP_ACCEPT", "*/*");
+    List<String> keys = new ArrayList<>(env.keySet());
+    assertThat(keys.subList(0, 2)).containsExactly("ZED", "ALPHA");
+    assertThat(keys.get(2)).isEqualTo("AUTH_TYPE");
+    assertThat(keys).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void globalEnvNotOverriddenKeepsItsValue() {
+    CgiEnvironment cgi = new CgiEnvironment(Map.of("HTTP_ACCEPT", "global"), "localhost:3000");
+    assertThat(cgi.build(get("/env", null), EXACT).env()).containsEntry("HTTP_ACCEPT", "global");
+  }
+
+  @Test
+  void envIsUnmodifiable() {
+    Map<String, String> env = env(get("/env", null), EXACT);
+    assertThatThrownBy(() -> env.put("X", "y")).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  // --- argv and stdin ---
+
+  @Test
+  void argvWithoutTemplateIsPathThenRawQueryPieces() {
+    assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argv())
+        .containsExactly("/env/a%20b", "x=1", "y=%20", "", "z");
+    assertThat(PLAIN.build(get("/env", null), EXACT).argv()).containsExactly("/env");
+    assertThat(PLAIN.build(get("/env", ""), EXACT).argv()).containsExactly("/env");
+    assertThat(PLAIN.build(get("/env", "a"), EXACT).argv()).containsExactly("/env", "a");
+  }
+
+  @Test
+  void argvTemplateExpandsScriptNameAndArgsThenSplits() {
+    MatchedRoute route = new MatchedRoute("/env/...", "  prog --path=${SCRIPT_NAME}\t${ARGS}  ");
+    assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argv())
+        .containsExactly("prog", "--path=/env/x%20y", "a=1", "b=2", "c");
+    assertThat(PLAIN.build(get("/env", null), route).argv()).containsExactly("prog", "--path=/env");
+  }
+
+  @Test
+  void argvTemplateExpandsInOnePass() {
+    MatchedRoute route = new MatchedRoute("/...", "${SCRIPT_NAME} ${ARGS}");
+    assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argv())
+        .containsExactly("/$%7B", "${SCRIPT_NAME}", "$1");
+  }
+
+  @Test
+  void stdinIsTheBody() {
+    byte[] body = {0, 1, (byte) 0xFF};
+    IncomingRequest req = request("/env", null, false, body);
+    assertThat(PLAIN.build(req, EXACT).stdin()).isSameAs(body);
+  }
+
+  @Test
+  void scriptNameStripsOnlyTrailingWildcard() {
+    assertThat(new MatchedRoute("/a/...", null).scriptName()).isEqualTo("/a");
+    assertThat(new MatchedRoute("/...", null).scriptName()).isEqualTo("");
+    assertThat(new MatchedRoute("/a", null).scriptName()).isEqualTo("/a");
+    assertThat(new MatchedRoute("/", null).scriptName()).isEqualTo("/");
+  }
+}
