@@ -1,0 +1,22 @@
+package dev.jwagi.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything jwagi serves with, validated: built once at start-up, never changed.
+ *
+ * @param defaultHost "host:port" for SERVER_NAME/SERVER_PORT when a request has no Host header
+ * @param globalEnv -e and --env-file variables, in order, -e last (it wins)
+ * @param moduleCache folder of compiled-module classes, or null to compile every start
+ */
+public record AppConfig(
+    Path configFile,
+    String listenHost,
+    int listenPort,
+    String defaultHost,
+    Map<String, String> globalEnv,
+    Path logDir,
+    Path moduleCache,
+    List<ModuleConfig> modules) {}

@@ -1,0 +1,388 @@
+package dev.jwagi.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns flags, env files and modules.toml into an {@link AppConfig}, or fails with a message that
+ * names the file, the route and the key. Unknown keys are warned about and ignored, as in WAGI.
+ */
+public final class ConfigLoader {
+  private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
+  private static final Set<String> TOP_LEVEL_KEYS = Set.of("default_host", "module");
+  private static final Set<String> MODULE_KEYS =
+      Set.of(
+          "route",
+          "module",
+          "entrypoint",
+          "argv",
+          "volumes",
+          "allowed_hosts",
+          "http_max_concurrency",
+          "timeout",
+          "max_memory",
+          "max_body",
+          "max_output");
+
+  static final String DEFAULT_LISTEN = "127.0.0.1:3000";
+  static final String DEFAULT_HOST = "localhost:3000";
+
+  private final Path workingDir;
+
+  public ConfigLoader(Path workingDir) {
+    this.workingDir = workingDir.toAbsolutePath().normalize();
+  }
+
+  public AppConfig load(Flags flags) throws ConfigException {
+    if (flags.tlsCert() != null || flags.tlsKey() != null) {
+      throw new ConfigException(
+          "--tls-cert/--tls-key: TLS is not supported yet by jwagi; terminate TLS in front of it"
+              + " (Knative's ingress does)");
+    }
+    if (flags.configFile() == null) {
+      throw new ConfigException("no modules.toml given: use -c/--config FILE");
+    }
+    Path configFile = workingDir.resolve(flags.configFile()).normalize();
+    String[] listen = listenAddress(flags);
+    Limits limits = serverLimits(flags);
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Path envFile : flags.envFiles()) {
+      env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
+    }
+    for (String pair : flags.env()) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
+      }
+      env.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+
+    JsonNode root = parseToml(configFile);
+    warnUnknownKeys(root, TOP_LEVEL_KEYS, configFile + ":");
+    String defaultHost = flags.defaultHost();
+    if (defaultHost == null) {
+      JsonNode node = root.get("default_host");
+      if (node != null && !node.isTextual()) {
+        throw new ConfigException(configFile + ": key `default_host` must be a string");
+      }
+      defaultHost = node == null ? DEFAULT_HOST : node.asText();
+    }
+
+    List<ModuleConfig> modules = new ArrayList<>();
+    JsonNode moduleList = root.get("module");
+    if (moduleList == null) {
+      log.warn("{}: no [[module]] entries; only /healthz will answer", configFile);
+    } else if (!moduleList.isArray()) {
+      throw new ConfigException(
+          configFile + ": `module` must be a list of tables, written [[module]]");
+    } else {
+      for (int i = 0; i < moduleList.size(); i++) {
+        modules.add(moduleConfig(configFile, i + 1, moduleList.get(i), limits));
+      }
+    }
+
+    Path logDir = flags.logDir() == null ? defaultLogDir() : workingDir.resolve(flags.logDir());
+    Path cache =
+        flags.noModuleCache()
+            ? null
+            : flags.moduleCache() == null
+                ? defaultModuleCache()
+                : workingDir.resolve(flags.moduleCache());
+    return new AppConfig(
+        configFile,
+        listen[0],
+        Integer.parseInt(listen[1]),
+        defaultHost,
+        Map.copyOf(env),
+        logDir,
+        cache,
+        List.copyOf(modules));
+  }
+
+  private ModuleConfig moduleConfig(Path file, int number, JsonNode table, Limits serverLimits)
+      throws ConfigException {
+    String where = file + ": [[module]] #" + number;
+    if (!table.isObject()) {
+      throw new ConfigException(where + ": expected a table");
+    }
+    String route = requiredString(table, "route", where);
+    where = where + " (route \"" + route + "\")";
+    if (!route.startsWith("/")) {
+      throw new ConfigException(where + ": key `route` must start with \"/\"");
+    }
+    if (route.contains("...") && !route.endsWith("/...")) {
+      throw new ConfigException(
+          where + ": key `route`: \"...\" is only allowed as the last segment, as in \"/foo/...\"");
+    }
+    warnUnknownKeys(table, MODULE_KEYS, where + ":");
+    Path modulePath = resolveModule(requiredString(table, "module", where), file, where);
+    String entrypoint = optionalString(table, "entrypoint", where);
+    String argv = optionalString(table, "argv", where);
+
+    Map<String, Path> volumes = new LinkedHashMap<>();
+    JsonNode volumeTable = table.get("volumes");
+    if (volumeTable != null) {
+      if (!volumeTable.isObject()) {
+        throw new ConfigException(
+            where + ": key `volumes` must be a table of guest path = \"host path\"");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = volumeTable.fields();
+      while (it.hasNext()) {
+        var volume = it.next();
+        String key = "volumes.\"" + volume.getKey() + "\"";
+        if (!volume.getValue().isTextual()) {
+          throw new ConfigException(where + ": key `" + key + "` must be a string (a host path)");
+        }
+        volumes.put(
+            volume.getKey(), resolveExisting(volume.getValue().asText(), file, where, key, true));
+      }
+    }
+
+    List<String> allowedHosts = new ArrayList<>();
+    JsonNode hosts = table.get("allowed_hosts");
+    if (hosts != null) {
+      if (!hosts.isArray()) {
+        throw new ConfigException(where + ": key `allowed_hosts` must be a list of URLs");
+      }
+      for (JsonNode host : hosts) {
+        if (!host.isTextual()) {
+          throw new ConfigException(where + ": key `allowed_hosts` must be a list of strings");
+        }
+        allowedHosts.add(host.asText());
+      }
+    }
+    Integer maxConcurrency = null;
+    JsonNode concurrency = table.get("http_max_concurrency");
+    if (concurrency != null) {
+      if (!concurrency.canConvertToInt() || !concurrency.isIntegralNumber() || concurrency.asInt() < 1) {
+        throw new ConfigException(
+            where + ": key `http_max_concurrency` must be a positive integer");
+      }
+      maxConcurrency = concurrency.asInt();
+    }
+
+    Limits limits =
+        new Limits(
+            table.has("timeout")
+                ? parse(where, "timeout", table, Units::parseDuration)
+                : serverLimits.timeout(),
+            table.has("max_memory")
+                ? parse(where, "max_memory", table, Units::parseSize)
+                : serverLimits.maxMemoryBytes(),
+            table.has("max_body")
+                ? parse(where, "max_body", table, Units::parseSize)
+                : serverLimits.maxBodyBytes(),
+            table.has("max_output")
+                ? parse(where, "max_output", table, Units::parseSize)
+                : serverLimits.maxOutputBytes());
+    return new ModuleConfig(
+        where,
+        route,
+        modulePath,
+        entrypoint == null ? "_start" : entrypoint,
+        argv,
+        Map.copyOf(volumes),
+        List.copyOf(allowedHosts),
+        maxConcurrency,
+        limits);
+  }
+
+  private static <T> T parse(
+      String where, String key, JsonNode table, java.util.function.Function<String, T> parser)
+      throws ConfigException {
+    JsonNode node = table.get(key);
+    try {
+      return parser.apply(node.isTextual() ? node.asText() : node.toString());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `" + key + "`: " + e.getMessage());
+    }
+  }
+
+  /** A `module` reference: a path or file:// URL (WAGI); other schemes are not supported yet. */
+  private Path resolveModule(String reference, Path file, String where) throws ConfigException {
+    String pathText = reference;
+    if (reference.startsWith("file:")) {
+      try {
+        pathText = Path.of(new URI(reference)).toString();
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        throw new ConfigException(
+            where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
+      }
+    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !reference.matches("^[A-Za-z]:.*")) {
+      String scheme = reference.substring(0, reference.indexOf(':'));
+      throw new ConfigException(
+          where
+              + ": key `module`: \""
+              + reference
+              + "\": "
+              + scheme
+              + ": module references are not supported yet; give a file path or file:// URL");
+    }
+    Path path = resolveExisting(pathText, file, where, "module", false);
+    if (path.getFileName().toString().endsWith(".wat")) {
+      throw new ConfigException(
+          where
+              + ": key `module`: "
+              + path
+              + ": .wat (text) modules are not supported yet; assemble it with wat2wasm");
+    }
+    return path;
+  }
+
+  /**
+   * A relative path resolves against the working directory first, as in WAGI, then against the
+   * folder of modules.toml. The error lists every place tried.
+   */
+  private Path resolveExisting(
+      String text, Path configFile, String where, String key, boolean directory)
+      throws ConfigException {
+    Path given = Path.of(text);
+    List<Path> candidates =
+        given.isAbsolute()
+            ? List.of(given)
+            : List.of(
+                workingDir.resolve(given).normalize(),
+                configFile.getParent().resolve(given).normalize());
+    for (Path candidate : candidates) {
+      if (directory ? Files.isDirectory(candidate) : Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    StringBuilder tried = new StringBuilder();
+    for (Path candidate : candidates) {
+      tried.append(tried.length() == 0 ? "" : ", ").append(candidate);
+    }
+    throw new ConfigException(
+        where
+            + ": key `"
+            + key
+            + "`: no "
+            + (directory ? "directory" : "file")
+            + " \""
+            + text
+            + "\"; tried "
+            + tried);
+  }
+
+  private static JsonNode parseToml(Path file) throws ConfigException {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException(file + ": no such file (given with -c/--config)");
+    }
+    try {
+      JsonNode root = new TomlMapper().readTree(file.toFile());
+      if (root == null || !root.isObject()) {
+        return new TomlMapper().createObjectNode();
+      }
+      return root;
+    } catch (JacksonException e) {
+      throw new ConfigException(file + ": invalid TOML: " + e.getOriginalMessage()
+          + locationOf(e), e);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static String locationOf(JacksonException e) {
+    var location = e.getLocation();
+    return location == null || location.getLineNr() < 1
+        ? ""
+        : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+  }
+
+  private static String requiredString(JsonNode table, String key, String where)
+      throws ConfigException {
+    String value = optionalString(table, key, where);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(where + ": key `" + key + "` is required");
+    }
+    return value;
+  }
+
+  private static String optionalString(JsonNode table, String key, String where)
+      throws ConfigException {
+    JsonNode node = table.get(key);
+    if (node == null) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new ConfigException(where + ": key `" + key + "` must be a string");
+    }
+    return node.asText();
+  }
+
+  private static void warnUnknownKeys(JsonNode table, Set<String> known, String where) {
+    table
+        .fieldNames()
+        .forEachRemaining(
+            key -> {
+              if (!known.contains(key)) {
+                log.warn("{} unknown key `{}` ignored", where, key);
+              }
+            });
+  }
+
+  /** host and port to listen on: -l, else PORT (Knative) on all interfaces, else the default. */
+  private static String[] listenAddress(Flags flags) throws ConfigException {
+    String listen = flags.listen();
+    if (listen == null && flags.portVariable() != null) {
+      listen = "0.0.0.0:" + flags.portVariable().trim();
+    }
+    if (listen == null) {
+      listen = DEFAULT_LISTEN;
+    }
+    int colon = listen.lastIndexOf(':');
+    String host = colon < 0 ? "" : listen.substring(0, colon);
+    String port = colon < 0 ? "" : listen.substring(colon + 1);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean validPort = port.matches("\\d{1,5}") && Integer.parseInt(port) <= 65535;
+    if (host.isEmpty() || !validPort) {
+      throw new ConfigException(
+          (flags.listen() == null ? "PORT=" + flags.portVariable() : "-l/--listen " + listen)
+              + ": expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:3000");
+    }
+    return new String[] {host, port};
+  }
+
+  private static Limits serverLimits(Flags flags) throws ConfigException {
+    Limits d = Limits.DEFAULTS;
+    try {
+      return new Limits(
+          flags.timeout() == null ? d.timeout() : Units.parseDuration(flags.timeout()),
+          flags.maxMemory() == null ? d.maxMemoryBytes() : Units.parseSize(flags.maxMemory()),
+          flags.maxBody() == null ? d.maxBodyBytes() : Units.parseSize(flags.maxBody()),
+          flags.maxOutput() == null ? d.maxOutputBytes() : Units.parseSize(flags.maxOutput()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("limit flags: " + e.getMessage());
+    }
+  }
+
+  private static Path defaultLogDir() throws ConfigException {
+    try {
+      return Files.createTempDirectory("jwagi-logs-");
+    } catch (IOException e) {
+      throw new ConfigException("cannot create a log directory (use --log-dir): " + e, e);
+    }
+  }
+
+  private static Path defaultModuleCache() {
+    String home = System.getProperty("user.home");
+    return Path.of(home, ".cache", "jwagi", "modules");
+  }
+}

@@ -1,0 +1,158 @@
+package dev.jwagi.engine;
+
+import com.dylibso.chicory.compiler.Cache;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A wasm module parsed, compiled to JVM bytecode and linked to WASI once, at start-up. Routes
+ * that use the same module share it; each route then {@link #prepare}s a {@link Guest} with its
+ * own volumes and limits.
+ */
+public final class CompiledModule {
+  private final WasmModule module;
+  private final Function<Instance, Machine> machineFactory;
+  private final ImportValues imports;
+  private final Set<String> exportedFunctions;
+  private final boolean cacheHit;
+
+  private CompiledModule(
+      WasmModule module,
+      Function<Instance, Machine> machineFactory,
+      ImportValues imports,
+      Set<String> exportedFunctions,
+      boolean cacheHit) {
+    this.module = module;
+    this.machineFactory = machineFactory;
+    this.imports = imports;
+    this.exportedFunctions = exportedFunctions;
+    this.cacheHit = cacheHit;
+  }
+
+  /**
+   * Parses, links and compiles {@code wasm}. With a cache, compiled classes are reused across
+   * restarts. Throws with a message fit to follow the module's name in an error.
+   */
+  public static CompiledModule compile(byte[] wasm, Cache cache) throws ModuleLoadException {
+    WasmModule module;
+    try {
+      module = Parser.parse(wasm);
+    } catch (ChicoryException | IllegalArgumentException e) {
+      throw new ModuleLoadException("it is not a valid WebAssembly module: " + e.getMessage(), e);
+    }
+    ImportValues imports = WasiLink.link(module);
+    Set<String> exported = new HashSet<>();
+    var exports = module.exportSection();
+    for (int i = 0; i < exports.exportCount(); i++) {
+      if (exports.getExport(i).exportType() == ExternalType.FUNCTION) {
+        exported.add(exports.getExport(i).name());
+      }
+    }
+    boolean[] hit = {false};
+    Cache observed =
+        cache == null
+            ? null
+            : new Cache() {
+              @Override
+              public byte[] get(String key) throws IOException {
+                byte[] found = cache.get(key);
+                hit[0] = found != null;
+                return found;
+              }
+
+              @Override
+              public void putIfAbsent(String key, byte[] data) throws IOException {
+                cache.putIfAbsent(key, data);
+              }
+            };
+    Function<Instance, Machine> factory;
+    try {
+      var builder = MachineFactoryCompiler.builder(module);
+      if (observed != null) {
+        builder.withCache(observed);
+      }
+      factory = builder.compile();
+    } catch (ChicoryException e) {
+      throw new ModuleLoadException("it cannot be compiled: " + e.getMessage(), e);
+    }
+    return new CompiledModule(module, factory, imports, Set.copyOf(exported), hit[0]);
+  }
+
+  /** Whether the compiled classes came from the on-disk cache. */
+  public boolean cacheHit() {
+    return cacheHit;
+  }
+
+  public boolean exportsFunction(String name) {
+    return exportedFunctions.contains(name);
+  }
+
+  /**
+   * Prepares this module for one route: its volumes (guest path → host directory) and limits. Fails
+   * if a volume is not a directory or the module's initial memory is already over the cap.
+   */
+  public Guest prepare(Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes)
+      throws ModuleLoadException {
+    Map<String, Path> realVolumes = new LinkedHashMap<>();
+    List<Path> roots = new ArrayList<>();
+    for (var volume : volumes.entrySet()) {
+      Path host = volume.getValue();
+      if (!Files.isDirectory(host)) {
+        throw new ModuleLoadException(
+            "volume \"" + volume.getKey() + "\": " + host + " is not a directory");
+      }
+      try {
+        Path real = host.toRealPath();
+        realVolumes.put(volume.getKey(), real);
+        roots.add(real);
+      } catch (IOException e) {
+        throw new ModuleLoadException(
+            "volume \"" + volume.getKey() + "\": cannot resolve " + host + ": " + e, e);
+      }
+    }
+    return new Guest(
+        module,
+        machineFactory,
+        imports,
+        memoryLimits(maxMemoryBytes),
+        Map.copyOf(realVolumes),
+        new VolumeGuard(List.copyOf(roots)),
+        maxOutputBytes);
+  }
+
+  /** The module's declared memory with its maximum lowered to the cap; null if it has none. */
+  private MemoryLimits memoryLimits(long maxMemoryBytes) throws ModuleLoadException {
+    if (module.memorySection().isEmpty() || module.memorySection().get().memoryCount() == 0) {
+      return null;
+    }
+    MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
+    int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, maxMemoryBytes / 65536);
+    int maxPages = Math.min(declared.maximumPages(), capPages);
+    if (declared.initialPages() > maxPages) {
+      throw new ModuleLoadException(
+          "it needs "
+              + declared.initialPages() * 64L
+              + " KiB of memory at start, more than the memory cap of "
+              + maxMemoryBytes / 1024
+              + " KiB");
+    }
+    return new MemoryLimits(declared.initialPages(), maxPages, declared.shared());
+  }
+}

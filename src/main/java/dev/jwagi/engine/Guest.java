@@ -1,0 +1,122 @@
+package dev.jwagi.engine;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExecutionCompletedException;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A compiled module prepared for one route: volumes and limits fixed. Each {@link #run} gets a
+ * fresh instance: its own memory, globals and tables, nothing kept from earlier runs.
+ */
+public final class Guest {
+  private final WasmModule module;
+  private final Function<Instance, Machine> machineFactory;
+  private final ImportValues imports;
+  private final MemoryLimits memoryLimits;
+  private final Map<String, Path> volumes;
+  private final VolumeGuard guard;
+  private final long maxOutputBytes;
+
+  Guest(
+      WasmModule module,
+      Function<Instance, Machine> machineFactory,
+      ImportValues imports,
+      MemoryLimits memoryLimits,
+      Map<String, Path> volumes,
+      VolumeGuard guard,
+      long maxOutputBytes) {
+    this.module = module;
+    this.machineFactory = machineFactory;
+    this.imports = imports;
+    this.memoryLimits = memoryLimits;
+    this.volumes = volumes;
+    this.guard = guard;
+    this.maxOutputBytes = maxOutputBytes;
+  }
+
+  /**
+   * Runs {@code entrypoint} in a fresh instance on the calling thread. Interrupting the thread stops
+   * the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   */
+  public GuestResult run(
+      String entrypoint, List<String> argv, Map<String, String> env, byte[] stdin)
+      throws GuestFailure {
+    var stdout = new BoundedOutput(maxOutputBytes, "stdout");
+    var stderr = new BoundedOutput(maxOutputBytes, "stderr");
+    var options =
+        WasiOptions.builder()
+            .withStdin(new ByteArrayInputStream(stdin), false)
+            .withStdout(stdout, false)
+            .withStderr(stderr, false)
+            .withArguments(argv)
+            .withThrowOnExit0(true);
+    env.forEach(options::withEnvironment);
+    volumes.forEach(options::withDirectory);
+    var wasi = WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
+    int exitCode = 0;
+    try (wasi;
+        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
+      var builder =
+          Instance.builder(module)
+              .withMachineFactory(machineFactory)
+              .withImportValues(imports)
+              .withStart(false);
+      if (memoryLimits != null) {
+        builder.withMemoryLimits(memoryLimits);
+      }
+      builder.build().export(entrypoint).apply();
+    } catch (Throwable t) {
+      exitCode = exitCodeOrRethrow(t, stderr);
+    }
+    if (Thread.interrupted()) {
+      // Interrupted inside a host call that swallowed it: still a stopped guest.
+      throw new GuestFailure(
+          GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
+    }
+    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray());
+  }
+
+  /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */
+  private static int exitCodeOrRethrow(Throwable thrown, BoundedOutput stderr)
+      throws GuestFailure {
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (t instanceof WasiExitException) {
+        return ((WasiExitException) t).exitCode();
+      }
+      if (t instanceof ExecutionCompletedException) {
+        return 0;
+      }
+      if (t instanceof BoundedOutput.LimitExceeded) {
+        throw new GuestFailure(
+            GuestFailure.Kind.OUTPUT_LIMIT, t.getMessage(), stderr.toByteArray(), t);
+      }
+      if (t instanceof ChicoryInterruptedException || t instanceof InterruptedException) {
+        Thread.interrupted(); // the interruption is handled here: the thread goes back to work
+        throw new GuestFailure(
+            GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), t);
+      }
+    }
+    if (thrown instanceof Error && !(thrown instanceof StackOverflowError)) {
+      if (!(thrown instanceof OutOfMemoryError)) {
+        throw (Error) thrown;
+      }
+    }
+    String message = thrown.getMessage() == null ? thrown.toString() : thrown.getMessage();
+    if (thrown instanceof StackOverflowError) {
+      message = "call stack exhausted";
+    }
+    throw new GuestFailure(GuestFailure.Kind.TRAP, message, stderr.toByteArray(), thrown);
+  }
+}

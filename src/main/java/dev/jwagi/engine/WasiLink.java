@@ -1,0 +1,142 @@
+package dev.jwagi.engine;
+
+import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Import;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Links a module's WASI imports once, at start-up. Each linked function forwards to the WASI state
+ * of the guest running on the calling thread (a guest runs start to end on one thread), so a
+ * request creates no import objects and no linking happens while serving.
+ */
+final class WasiLink {
+  static final String WASI_MODULE = "wasi_snapshot_preview1";
+
+  /** Chicory's WASI log calls cost a check each; guests' WASI traffic is not worth logging. */
+  static final Logger SILENT =
+      new Logger() {
+        @Override
+        public void log(Level level, String msg, Throwable throwable) {}
+
+        @Override
+        public boolean isLoggable(Level level) {
+          return false;
+        }
+      };
+
+  /** Names and signatures of every WASI preview1 function Chicory implements, by name. */
+  private static final Map<String, Integer> INDEX = new HashMap<>();
+
+  private static final HostFunction[] SIGNATURES;
+
+  static {
+    SIGNATURES =
+        WasiPreview1_ModuleFactory.toHostFunctions(
+            WasiPreview1.builder().withLogger(SILENT).build());
+    for (int i = 0; i < SIGNATURES.length; i++) {
+      INDEX.put(SIGNATURES[i].name(), i);
+    }
+  }
+
+  private static final ThreadLocal<GuestWasi> CURRENT = new ThreadLocal<>();
+
+  private WasiLink() {}
+
+  /**
+   * The import values for a module: WASI functions forwarding to the current guest. Fails for any
+   * import jwagi does not provide, naming it, so a module that cannot run never starts serving.
+   */
+  static ImportValues link(WasmModule module) throws ModuleLoadException {
+    List<ImportFunction> functions = new ArrayList<>();
+    var imports = module.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      Import imp = imports.getImport(i);
+      Integer index = INDEX.get(imp.name());
+      if (imp.importType() != ExternalType.FUNCTION
+          || !WASI_MODULE.equals(imp.module())
+          || index == null) {
+        throw new ModuleLoadException(
+            "it imports "
+                + imp.importType().name().toLowerCase()
+                + " \""
+                + imp.module()
+                + "\".\""
+                + imp.name()
+                + "\", which jwagi does not provide (only "
+                + WASI_MODULE
+                + " functions)");
+      }
+      functions.add(forwarding(index));
+    }
+    return ImportValues.builder().withFunctions(functions).build();
+  }
+
+  private static HostFunction forwarding(int index) {
+    HostFunction signature = SIGNATURES[index];
+    String name = signature.name();
+    if (VolumeGuard.guards(name)) {
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          signature.functionType(),
+          (instance, args) -> {
+            GuestWasi guest = current();
+            int refused = guest.guard.check(name, guest.wasi, instance, args);
+            if (refused != 0) {
+              return new long[] {refused};
+            }
+            return guest.function(index).handle().apply(instance, args);
+          });
+    }
+    return new HostFunction(
+        WASI_MODULE,
+        name,
+        signature.functionType(),
+        (instance, args) -> current().function(index).handle().apply(instance, args));
+  }
+
+  private static GuestWasi current() {
+    GuestWasi guest = CURRENT.get();
+    if (guest == null) {
+      throw new IllegalStateException("WASI call outside a guest run");
+    }
+    return guest;
+  }
+
+  /**
+   * Makes {@code guest} the WASI state for calls on this thread until the returned scope closes.
+   */
+  static AutoCloseable enter(GuestWasi guest) {
+    CURRENT.set(guest);
+    return CURRENT::remove;
+  }
+
+  /** One guest run's WASI state: its streams, args, env and preopened volumes. */
+  static final class GuestWasi {
+    final WasiPreview1 wasi;
+    final VolumeGuard guard;
+    private HostFunction[] functions;
+
+    GuestWasi(WasiPreview1 wasi, VolumeGuard guard) {
+      this.wasi = wasi;
+      this.guard = guard;
+    }
+
+    HostFunction function(int index) {
+      if (functions == null) {
+        functions = WasiPreview1_ModuleFactory.toHostFunctions(wasi);
+      }
+      return functions[index];
+    }
+  }
+}

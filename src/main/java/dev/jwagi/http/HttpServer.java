@@ -1,0 +1,113 @@
+package dev.jwagi.http;
+
+import dev.jwagi.routing.RoutingTable;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 listener. Netty's event loops only parse and write; every request that runs guest
+ * code goes to a pool of worker threads, so a slow guest never stalls other connections.
+ */
+public final class HttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private final EventLoopGroup acceptor;
+  private final EventLoopGroup eventLoops;
+  private final ExecutorService workers;
+  private final Channel listener;
+
+  private HttpServer(
+      EventLoopGroup acceptor, EventLoopGroup eventLoops, ExecutorService workers, Channel listener) {
+    this.acceptor = acceptor;
+    this.eventLoops = eventLoops;
+    this.workers = workers;
+    this.listener = listener;
+  }
+
+  /**
+   * Binds and starts serving. maxBodyBytes: the largest body any route accepts (larger gets 413
+   * before anything runs).
+   */
+  public static HttpServer start(
+      RoutingTable routes, String host, int port, int workerThreads, long maxBodyBytes)
+      throws InterruptedException {
+    EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    ExecutorService workers = Executors.newFixedThreadPool(workerThreads, namedThreads("jwagi-worker-"));
+    int aggregateLimit = (int) Math.min(Integer.MAX_VALUE - 1, maxBodyBytes);
+    try {
+      Channel listener =
+          new ServerBootstrap()
+              .group(acceptor, eventLoops)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(new HttpServerCodec())
+                          .addLast(new HttpObjectAggregator(aggregateLimit))
+                          .addLast(new RequestHandler(routes, workers));
+                    }
+                  })
+              .bind(new InetSocketAddress(host, port))
+              .sync()
+              .channel();
+      return new HttpServer(acceptor, eventLoops, workers, listener);
+    } catch (RuntimeException | InterruptedException e) {
+      acceptor.shutdownGracefully();
+      eventLoops.shutdownGracefully();
+      workers.shutdownNow();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Stops accepting, lets requests in flight finish (up to 30 s), then stops. */
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("requests still running after 30 s; stopping them");
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      workers.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,60 @@
+package dev.jwagi.routing;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Interrupts a guest that runs past its timeout. Chicory's compiled code checks the thread's
+ * interrupt flag, so the guest stops and its worker thread is free at once.
+ */
+final class Deadlines {
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "jwagi-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** A deadline for the calling thread; close it when the guest is done, before anything else. */
+  Deadline start(Duration timeout) {
+    return new Deadline(Thread.currentThread(), timeout);
+  }
+
+  final class Deadline implements AutoCloseable {
+    private final Thread thread;
+    private final ScheduledFuture<?> task;
+    private boolean running = true;
+    private boolean fired;
+
+    private Deadline(Thread thread, Duration timeout) {
+      this.thread = thread;
+      this.task = timer.schedule(this::fire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private synchronized void fire() {
+      if (running) {
+        fired = true;
+        thread.interrupt();
+      }
+    }
+
+    synchronized boolean fired() {
+      return fired;
+    }
+
+    @Override
+    public void close() {
+      task.cancel(false);
+      synchronized (this) {
+        running = false;
+      }
+      if (fired) {
+        Thread.interrupted(); // never leave our interrupt on a pooled thread
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.jwagi.routing;
+
+import dev.jwagi.cgi.CgiResponse;
+import dev.jwagi.cgi.IncomingRequest;
+
+/** Answers the requests of one route. */
+public interface Handler {
+  /**
+   * Whether handling runs guest code (and so may take long and must stay off the event loop).
+   */
+  boolean runsGuest();
+
+  /** Never throws: every failure becomes a response with the right status. */
+  CgiResponse handle(IncomingRequest request);
+}

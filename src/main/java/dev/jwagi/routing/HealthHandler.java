@@ -1,0 +1,24 @@
+package dev.jwagi.routing;
+
+import dev.jwagi.cgi.CgiResponse;
+import dev.jwagi.cgi.IncomingRequest;
+
+/** The built-in /healthz: 200 "OK", as in WAGI. */
+final class HealthHandler implements Handler {
+  static final String ROUTE = "/healthz";
+
+  @Override
+  public String toString() {
+    return "built-in health check";
+  }
+
+  @Override
+  public boolean runsGuest() {
+    return false;
+  }
+
+  @Override
+  public CgiResponse handle(IncomingRequest request) {
+    return CgiResponse.text(200, "OK");
+  }
+}

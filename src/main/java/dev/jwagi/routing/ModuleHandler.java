@@ -1,0 +1,112 @@
+package dev.jwagi.routing;
+
+import dev.jwagi.cgi.CgiEnvironment;
+import dev.jwagi.cgi.CgiOutputException;
+import dev.jwagi.cgi.CgiOutputParser;
+import dev.jwagi.cgi.CgiRequest;
+import dev.jwagi.cgi.CgiResponse;
+import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.cgi.MatchedRoute;
+import dev.jwagi.engine.Guest;
+import dev.jwagi.engine.GuestFailure;
+import dev.jwagi.engine.GuestResult;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a route with its wasm module: request → CGI inputs → fresh guest → CGI output →
+ * response. The one place that decides which guest outcome gives which status.
+ */
+final class ModuleHandler implements Handler {
+  private static final Logger log = LoggerFactory.getLogger(ModuleHandler.class);
+
+  private final String route;
+  private final MatchedRoute cgiRoute;
+  private final String entrypoint;
+  private final Guest guest;
+  private final CgiEnvironment environment;
+  private final StderrLog stderrLog;
+  private final Deadlines deadlines;
+  private final Duration timeout;
+  private final String description;
+
+  ModuleHandler(
+      String description,
+      MatchedRoute cgiRoute,
+      String entrypoint,
+      Guest guest,
+      CgiEnvironment environment,
+      StderrLog stderrLog,
+      Deadlines deadlines,
+      Duration timeout) {
+    this.route = cgiRoute.route();
+    this.cgiRoute = cgiRoute;
+    this.entrypoint = entrypoint;
+    this.guest = guest;
+    this.environment = environment;
+    this.stderrLog = stderrLog;
+    this.deadlines = deadlines;
+    this.timeout = timeout;
+    this.description = description;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  @Override
+  public boolean runsGuest() {
+    return true;
+  }
+
+  @Override
+  public CgiResponse handle(IncomingRequest request) {
+    CgiRequest cgi = environment.build(request, cgiRoute);
+    GuestResult result;
+    try (var deadline = deadlines.start(timeout)) {
+      try {
+        result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin());
+      } catch (GuestFailure failure) {
+        stderrLog.append(failure.stderr());
+        return failed(failure, deadline.fired());
+      }
+    }
+    stderrLog.append(result.stderr());
+    if (result.exitCode() != 0) {
+      log.warn(
+          "route {}: module exited with code {} (stderr: {})",
+          route,
+          result.exitCode(),
+          stderrLog.file());
+      return CgiResponse.text(500, "Internal Server Error: the module exited with an error\n");
+    }
+    try {
+      return CgiOutputParser.parse(result.stdout());
+    } catch (CgiOutputException e) {
+      log.warn("route {}: bad module output: {} (stderr: {})", route, e.getMessage(), stderrLog.file());
+      return e.kind() == CgiOutputException.Kind.NO_RESPONSE_HEADER
+          ? CgiResponse.text(500, "Internal Server Error: the module's response has no Content-Type, Location or Status\n")
+          : CgiResponse.text(502, "Bad Gateway: the module's output is not a valid CGI response\n");
+    }
+  }
+
+  private CgiResponse failed(GuestFailure failure, boolean timedOut) {
+    switch (failure.kind()) {
+      case INTERRUPTED:
+        if (timedOut) {
+          log.warn("route {}: module still running after {} ms: stopped", route, timeout.toMillis());
+          return CgiResponse.text(504, "Gateway Timeout: the module ran too long\n");
+        }
+        log.info("route {}: module stopped: the request was cancelled", route);
+        return CgiResponse.text(503, "Service Unavailable: request cancelled\n");
+      case OUTPUT_LIMIT:
+        log.warn("route {}: module stopped: {} (stderr: {})", route, failure.getMessage(), stderrLog.file());
+        return CgiResponse.text(502, "Bad Gateway: the module's output is too large\n");
+      default:
+        log.warn("route {}: module trapped: {} (stderr: {})", route, failure.getMessage(), stderrLog.file());
+        return CgiResponse.text(500, "Internal Server Error: the module failed\n");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.jwagi.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
+ * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back
+ * to file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
+ */
+public final class RoutingTable {
+  private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
+
+  private final Map<String, Route> exact = new HashMap<>();
+  private final List<Route> wildcards = new ArrayList<>();
+  private final List<Route> all;
+
+  /** routes: in file order (their {@code order}); the built-in /healthz is added here. */
+  RoutingTable(List<Route> routes) {
+    List<Route> withHealth = new ArrayList<>();
+    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
+    withHealth.addAll(routes);
+    withHealth.sort(Comparator.comparingInt(Route::order));
+    for (Route route : withHealth) {
+      if (route.wildcard()) {
+        if (wildcards.stream().anyMatch(w -> w.pattern().equals(route.pattern()))) {
+          warnDuplicate(route);
+        } else {
+          wildcards.add(route);
+        }
+      } else if (exact.putIfAbsent(route.pattern(), route) != null) {
+        warnDuplicate(route);
+      }
+    }
+    // Longest prefix first; the sort is stable, so equal lengths keep file order.
+    wildcards.sort(Comparator.comparingInt((Route r) -> r.base().length()).reversed());
+    this.all = List.copyOf(withHealth);
+  }
+
+  private static void warnDuplicate(Route route) {
+    if (route.pattern().equals(HealthHandler.ROUTE)) {
+      log.warn("route {} is built in (health check) and takes precedence over the module", route.pattern());
+    } else {
+      log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
+    }
+  }
+
+  /** The route for a request path (still percent-encoded), or null: 404. */
+  public Route match(String path) {
+    Route route = exact.get(path);
+    if (route != null) {
+      return route;
+    }
+    for (Route wildcard : wildcards) {
+      if (wildcard.matches(path)) {
+        return wildcard;
+      }
+    }
+    return null;
+  }
+
+  /** Every route, built-in and shadowed ones included, in file order. */
+  public List<Route> routes() {
+    return all;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.jwagi.routing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A route's guest stderr, appended to one file under the log directory. */
+final class StderrLog {
+  private static final Logger log = LoggerFactory.getLogger(StderrLog.class);
+
+  private final Path file;
+
+  StderrLog(Path logDir, String route) {
+    this.file = logDir.resolve(fileName(route));
+  }
+
+  /** "/env/..." → "env_wildcard.stderr.log"; "/" → "root.stderr.log". */
+  static String fileName(String route) {
+    String name = route.endsWith("/...") ? route.substring(0, route.length() - 4) + "_wildcard" : route;
+    name = name.replaceFirst("^/", "").replaceAll("[^A-Za-z0-9._-]", "_");
+    return (name.isEmpty() ? "root" : name) + ".stderr.log";
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /** Appends whole, so concurrent requests of one route never interleave within an entry. */
+  synchronized void append(byte[] stderr) {
+    if (stderr.length == 0) {
+      return;
+    }
+    try {
+      Files.write(file, stderr, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      log.warn("cannot write guest stderr to {}: {}", file, e.toString());
+    }
+  }
+}
