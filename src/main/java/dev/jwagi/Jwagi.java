@@ -47,8 +47,7 @@ public final class Jwagi implements AutoCloseable {
     int workers = Runtime.getRuntime().availableProcessors();
     HttpServer server;
     try {
-      server =
-          HttpServer.start(routes, config.listenHost(), config.listenPort(), workers, maxBody);
+      server = HttpServer.start(routes, config.listenHost(), config.listenPort(), workers, maxBody);
     } catch (RuntimeException e) {
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);

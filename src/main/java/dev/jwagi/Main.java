@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "jwagi 0.1.0",
     sortOptions = false,
-    description = "Serves WAGI modules: each request runs a fresh WebAssembly (WASI) instance, CGI-style.")
+    description =
+        "Serves WAGI modules: each request runs a fresh WebAssembly (WASI) instance, CGI-style.")
 public final class Main implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -68,16 +69,23 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--module-cache",
       paramLabel = "DIR",
-      description = "Compiled-module cache, so restarts skip compilation. Default: ~/.cache/jwagi/modules.")
+      description =
+          "Compiled-module cache, so restarts skip compilation. Default: ~/.cache/jwagi/modules.")
   Path moduleCache;
 
   @Option(names = "--no-module-cache", description = "Compile every module at every start.")
   boolean noModuleCache;
 
-  @Option(names = "--tls-cert", paramLabel = "FILE", description = "TLS certificate (PEM): not supported yet.")
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "TLS certificate (PEM): not supported yet.")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "FILE", description = "TLS private key (PEM): not supported yet.")
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "TLS private key (PEM): not supported yet.")
   Path tlsKey;
 
   @Option(

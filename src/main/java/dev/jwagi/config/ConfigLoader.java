@@ -169,7 +169,9 @@ public final class ConfigLoader {
     Integer maxConcurrency = null;
     JsonNode concurrency = table.get("http_max_concurrency");
     if (concurrency != null) {
-      if (!concurrency.canConvertToInt() || !concurrency.isIntegralNumber() || concurrency.asInt() < 1) {
+      if (!concurrency.canConvertToInt()
+          || !concurrency.isIntegralNumber()
+          || concurrency.asInt() < 1) {
         throw new ConfigException(
             where + ": key `http_max_concurrency` must be a positive integer");
       }
@@ -223,7 +225,8 @@ public final class ConfigLoader {
         throw new ConfigException(
             where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
       }
-    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !reference.matches("^[A-Za-z]:.*")) {
+    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")
+        && !reference.matches("^[A-Za-z]:.*")) {
       String scheme = reference.substring(0, reference.indexOf(':'));
       throw new ConfigException(
           where
@@ -290,8 +293,8 @@ public final class ConfigLoader {
       }
       return root;
     } catch (JacksonException e) {
-      throw new ConfigException(file + ": invalid TOML: " + e.getOriginalMessage()
-          + locationOf(e), e);
+      throw new ConfigException(
+          file + ": invalid TOML: " + e.getOriginalMessage() + locationOf(e), e);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }

@@ -6,7 +6,8 @@ import java.time.Duration;
  * What one guest run may use. Server-wide defaults come from flags; a route may override each in
  * modules.toml under the same name in snake_case.
  */
-public record Limits(Duration timeout, long maxMemoryBytes, long maxBodyBytes, long maxOutputBytes) {
+public record Limits(
+    Duration timeout, long maxMemoryBytes, long maxBodyBytes, long maxOutputBytes) {
   public static final Limits DEFAULTS =
       new Limits(Duration.ofSeconds(30), 128L << 20, 10L << 20, 64L << 20);
 }

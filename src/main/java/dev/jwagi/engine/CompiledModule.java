@@ -22,9 +22,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A wasm module parsed, compiled to JVM bytecode and linked to WASI once, at start-up. Routes
- * that use the same module share it; each route then {@link #prepare}s a {@link Guest} with its
- * own volumes and limits.
+ * A wasm module parsed, compiled to JVM bytecode and linked to WASI once, at start-up. Routes that
+ * use the same module share it; each route then {@link #prepare}s a {@link Guest} with its own
+ * volumes and limits.
  */
 public final class CompiledModule {
   private final WasmModule module;

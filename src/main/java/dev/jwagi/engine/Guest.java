@@ -47,8 +47,8 @@ public final class Guest {
   }
 
   /**
-   * Runs {@code entrypoint} in a fresh instance on the calling thread. Interrupting the thread stops
-   * the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   * Runs {@code entrypoint} in a fresh instance on the calling thread. Interrupting the thread
+   * stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
    */
   public GuestResult run(
       String entrypoint, List<String> argv, Map<String, String> env, byte[] stdin)
@@ -64,7 +64,8 @@ public final class Guest {
             .withThrowOnExit0(true);
     env.forEach(options::withEnvironment);
     volumes.forEach(options::withDirectory);
-    var wasi = WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
+    var wasi =
+        WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
     try (wasi;
         var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
@@ -89,8 +90,7 @@ public final class Guest {
   }
 
   /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */
-  private static int exitCodeOrRethrow(Throwable thrown, BoundedOutput stderr)
-      throws GuestFailure {
+  private static int exitCodeOrRethrow(Throwable thrown, BoundedOutput stderr) throws GuestFailure {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       if (t instanceof WasiExitException) {
         return ((WasiExitException) t).exitCode();

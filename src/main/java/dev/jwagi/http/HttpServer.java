@@ -33,7 +33,10 @@ public final class HttpServer implements AutoCloseable {
   private final Channel listener;
 
   private HttpServer(
-      EventLoopGroup acceptor, EventLoopGroup eventLoops, ExecutorService workers, Channel listener) {
+      EventLoopGroup acceptor,
+      EventLoopGroup eventLoops,
+      ExecutorService workers,
+      Channel listener) {
     this.acceptor = acceptor;
     this.eventLoops = eventLoops;
     this.workers = workers;
@@ -49,7 +52,8 @@ public final class HttpServer implements AutoCloseable {
       throws InterruptedException {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    ExecutorService workers = Executors.newFixedThreadPool(workerThreads, namedThreads("jwagi-worker-"));
+    ExecutorService workers =
+        Executors.newFixedThreadPool(workerThreads, namedThreads("jwagi-worker-"));
     int aggregateLimit = (int) Math.min(Integer.MAX_VALUE - 1, maxBodyBytes);
     try {
       Channel listener =

@@ -5,9 +5,7 @@ import dev.jwagi.cgi.IncomingRequest;
 
 /** Answers the requests of one route. */
 public interface Handler {
-  /**
-   * Whether handling runs guest code (and so may take long and must stay off the event loop).
-   */
+  /** Whether handling runs guest code (and so may take long and must stay off the event loop). */
   boolean runsGuest();
 
   /** Never throws: every failure becomes a response with the right status. */

@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a route with its wasm module: request → CGI inputs → fresh guest → CGI output →
- * response. The one place that decides which guest outcome gives which status.
+ * Answers a route with its wasm module: request → CGI inputs → fresh guest → CGI output → response.
+ * The one place that decides which guest outcome gives which status.
  */
 final class ModuleHandler implements Handler {
   private static final Logger log = LoggerFactory.getLogger(ModuleHandler.class);
@@ -85,9 +85,12 @@ final class ModuleHandler implements Handler {
     try {
       return CgiOutputParser.parse(result.stdout());
     } catch (CgiOutputException e) {
-      log.warn("route {}: bad module output: {} (stderr: {})", route, e.getMessage(), stderrLog.file());
+      log.warn(
+          "route {}: bad module output: {} (stderr: {})", route, e.getMessage(), stderrLog.file());
       return e.kind() == CgiOutputException.Kind.NO_RESPONSE_HEADER
-          ? CgiResponse.text(500, "Internal Server Error: the module's response has no Content-Type, Location or Status\n")
+          ? CgiResponse.text(
+              500,
+              "Internal Server Error: the module's response has no Content-Type, Location or Status\n")
           : CgiResponse.text(502, "Bad Gateway: the module's output is not a valid CGI response\n");
     }
   }
@@ -96,16 +99,25 @@ final class ModuleHandler implements Handler {
     switch (failure.kind()) {
       case INTERRUPTED:
         if (timedOut) {
-          log.warn("route {}: module still running after {} ms: stopped", route, timeout.toMillis());
+          log.warn(
+              "route {}: module still running after {} ms: stopped", route, timeout.toMillis());
           return CgiResponse.text(504, "Gateway Timeout: the module ran too long\n");
         }
         log.info("route {}: module stopped: the request was cancelled", route);
         return CgiResponse.text(503, "Service Unavailable: request cancelled\n");
       case OUTPUT_LIMIT:
-        log.warn("route {}: module stopped: {} (stderr: {})", route, failure.getMessage(), stderrLog.file());
+        log.warn(
+            "route {}: module stopped: {} (stderr: {})",
+            route,
+            failure.getMessage(),
+            stderrLog.file());
         return CgiResponse.text(502, "Bad Gateway: the module's output is too large\n");
       default:
-        log.warn("route {}: module trapped: {} (stderr: {})", route, failure.getMessage(), stderrLog.file());
+        log.warn(
+            "route {}: module trapped: {} (stderr: {})",
+            route,
+            failure.getMessage(),
+            stderrLog.file());
         return CgiResponse.text(500, "Internal Server Error: the module failed\n");
     }
   }

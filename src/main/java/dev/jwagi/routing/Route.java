@@ -3,8 +3,8 @@ package dev.jwagi.routing;
 /**
  * A route as written in modules.toml ({@code /foo} or {@code /foo/...}) and what answers it.
  *
- * @param order position in file order (dynamic {@code _routes} just before their parent), used
- *     only to break true ties
+ * @param order position in file order (dynamic {@code _routes} just before their parent), used only
+ *     to break true ties
  */
 public record Route(String pattern, Handler handler, int order) {
   private static final String WILDCARD = "/...";

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
- * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back
- * to file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
+ * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
+ * file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
  */
 public final class RoutingTable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
@@ -44,7 +44,9 @@ public final class RoutingTable {
 
   private static void warnDuplicate(Route route) {
     if (route.pattern().equals(HealthHandler.ROUTE)) {
-      log.warn("route {} is built in (health check) and takes precedence over the module", route.pattern());
+      log.warn(
+          "route {} is built in (health check) and takes precedence over the module",
+          route.pattern());
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }

@@ -48,12 +48,14 @@ public final class RoutingTableBuilder {
                 module.limits().maxMemoryBytes(),
                 module.limits().maxOutputBytes());
       } catch (ModuleLoadException e) {
-        throw new ConfigException(module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
+        throw new ConfigException(
+            module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
       }
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
         for (String[] line : dynamicRoutes(module, guest)) {
-          requireExport(code, module, line[1], "its _routes line \"" + line[0] + " " + line[1] + "\"");
+          requireExport(
+              code, module, line[1], "its _routes line \"" + line[0] + " " + line[1] + "\"");
           String route = Route.baseOf(module.route()) + line[0];
           routes.add(
               new Route(
@@ -65,7 +67,14 @@ public final class RoutingTableBuilder {
       routes.add(
           new Route(
               module.route(),
-              handler(config, module, module.route(), module.entrypoint(), guest, environment, deadlines),
+              handler(
+                  config,
+                  module,
+                  module.route(),
+                  module.entrypoint(),
+                  guest,
+                  environment,
+                  deadlines),
               routes.size()));
     }
     return new RoutingTable(routes);

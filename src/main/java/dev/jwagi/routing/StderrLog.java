@@ -19,7 +19,8 @@ final class StderrLog {
 
   /** "/env/..." → "env_wildcard.stderr.log"; "/" → "root.stderr.log". */
   static String fileName(String route) {
-    String name = route.endsWith("/...") ? route.substring(0, route.length() - 4) + "_wildcard" : route;
+    String name =
+        route.endsWith("/...") ? route.substring(0, route.length() - 4) + "_wildcard" : route;
     name = name.replaceFirst("^/", "").replaceAll("[^A-Za-z0-9._-]", "_");
     return (name.isEmpty() ? "root" : name) + ".stderr.log";
   }
