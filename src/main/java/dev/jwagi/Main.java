@@ -119,25 +119,36 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** The flags as parsed; PORT is the process's PORT variable (Knative), or null. */
+  Flags flags(String port) {
+    return new Flags(
+        config,
+        listen,
+        defaultHost,
+        env,
+        envFiles,
+        logDir,
+        moduleCache,
+        noModuleCache,
+        tlsCert,
+        tlsKey,
+        timeout,
+        maxMemory,
+        maxBody,
+        maxOutput,
+        port);
+  }
+
+  /** Parses a command line the way {@code jwagi} does (for tests and embedding). */
+  public static Flags parse(String[] args, String port) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs(args);
+    return main.flags(port);
+  }
+
   @Override
   public Integer call() throws InterruptedException {
-    Flags flags =
-        new Flags(
-            config,
-            listen,
-            defaultHost,
-            env,
-            envFiles,
-            logDir,
-            moduleCache,
-            noModuleCache,
-            tlsCert,
-            tlsKey,
-            timeout,
-            maxMemory,
-            maxBody,
-            maxOutput,
-            System.getenv("PORT"));
+    Flags flags = flags(System.getenv("PORT"));
     Jwagi jwagi;
     try {
       jwagi = Jwagi.start(new ConfigLoader(Path.of("")).load(flags));

@@ -1,0 +1,101 @@
+package dev.jwagi.it;
+
+import dev.jwagi.Jwagi;
+import dev.jwagi.Main;
+import dev.jwagi.config.ConfigLoader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real jwagi on an ephemeral loopback port, started from a modules.toml text and command-line
+ * flags exactly as the {@code jwagi} command parses them, plus a real HTTP client.
+ */
+final class TestServer implements AutoCloseable {
+  /** Shared across tests so each module compiles once per build. */
+  static final Path MODULE_CACHE = Path.of("target", "test-module-cache").toAbsolutePath();
+
+  private final Jwagi jwagi;
+  private final Path logDir;
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  private TestServer(Jwagi jwagi, Path logDir) {
+    this.jwagi = jwagi;
+    this.logDir = logDir;
+  }
+
+  /**
+   * Writes {@code toml} to dir/modules.toml and starts jwagi on it with {@code flags} (plus -l on
+   * an ephemeral port, --log-dir dir/logs and the shared module cache, unless given).
+   */
+  static TestServer start(Path dir, String toml, String... flags) throws Exception {
+    Path config = dir.resolve("modules.toml");
+    Files.writeString(config, toml);
+    Path logDir = dir.resolve("logs");
+    List<String> args = new ArrayList<>(List.of("-c", config.toString()));
+    if (!List.of(flags).contains("-l")) {
+      args.addAll(List.of("-l", "127.0.0.1:0"));
+    }
+    args.addAll(List.of("--log-dir", logDir.toString(), "--module-cache", MODULE_CACHE.toString()));
+    args.addAll(List.of(flags));
+    var loaded = new ConfigLoader(dir).load(Main.parse(args.toArray(String[]::new), null));
+    return new TestServer(Jwagi.start(loaded), logDir);
+  }
+
+  /** A test module's absolute path (src/test/resources/wasm/NAME.wasm), quoted for TOML. */
+  static String wasm(String name) {
+    return tomlString(Path.of("src", "test", "resources", "wasm", name + ".wasm").toAbsolutePath());
+  }
+
+  /** An example module's absolute path (examples/modules/NAME.wasm), quoted for TOML. */
+  static String example(String name) {
+    return tomlString(Path.of("examples", "modules", name + ".wasm").toAbsolutePath());
+  }
+
+  static String tomlString(Path path) {
+    return "\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  int port() {
+    return jwagi.port();
+  }
+
+  Path logDir() {
+    return logDir;
+  }
+
+  URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+  }
+
+  HttpResponse<byte[]> get(String pathAndQuery) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri(pathAndQuery)));
+  }
+
+  HttpResponse<byte[]> post(String pathAndQuery, byte[] body)
+      throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(uri(pathAndQuery))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  static String text(HttpResponse<byte[]> response) {
+    return new String(response.body(), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    jwagi.close();
+  }
+}
