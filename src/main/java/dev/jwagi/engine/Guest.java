@@ -1,10 +1,12 @@
 package dev.jwagi.engine;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
@@ -14,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -28,6 +32,17 @@ public final class Guest {
   private final Map<String, Path> volumes;
   private final VolumeGuard guard;
   private final long maxOutputBytes;
+
+  /**
+   * Linear memories of finished runs, for reuse. Allocating a memory's pages was over half of the
+   * per-request cost. Chicory zeroes a memory and re-applies the data segments whenever an instance
+   * initialises it, so a reused memory starts exactly as a new one; only memories that did not grow
+   * come back (a memory cannot shrink to its initial size).
+   */
+  private final ConcurrentLinkedQueue<Memory> spareMemories = new ConcurrentLinkedQueue<>();
+
+  private final AtomicInteger spareCount = new AtomicInteger();
+  private static final int MAX_SPARE_MEMORIES = 64;
 
   Guest(
       WasmModule module,
@@ -67,6 +82,7 @@ public final class Guest {
     var wasi =
         WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
+    Instance instance = null;
     try (wasi;
         var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
       var builder =
@@ -75,11 +91,14 @@ public final class Guest {
               .withImportValues(imports)
               .withStart(false);
       if (memoryLimits != null) {
-        builder.withMemoryLimits(memoryLimits);
+        builder.withMemoryLimits(memoryLimits).withMemoryFactory(this::memory);
       }
-      builder.build().export(entrypoint).apply();
+      instance = builder.build();
+      instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
+    } finally {
+      recycle(instance);
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.
@@ -87,6 +106,28 @@ public final class Guest {
           GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
     }
     return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray());
+  }
+
+  private Memory memory(MemoryLimits limits) {
+    Memory spare = spareMemories.poll();
+    if (spare != null) {
+      spareCount.decrementAndGet();
+      return spare;
+    }
+    return new ByteArrayMemory(limits);
+  }
+
+  private void recycle(Instance instance) {
+    if (instance == null || memoryLimits == null) {
+      return;
+    }
+    Memory memory = instance.memory();
+    if (memory.pages() == memoryLimits.initialPages()
+        && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
+      spareMemories.offer(memory);
+    } else if (memory.pages() == memoryLimits.initialPages()) {
+      spareCount.decrementAndGet();
+    }
   }
 
   /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */

@@ -4,6 +4,7 @@ import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -81,9 +82,59 @@ final class WasiLink {
     return ImportValues.builder().withFunctions(functions).build();
   }
 
+  /** A WASI call made straight on the guest's WasiPreview1, creating nothing per call. */
+  @FunctionalInterface
+  private interface DirectCall {
+    long call(WasiPreview1 wasi, Memory memory, long[] args);
+  }
+
+  /**
+   * The calls a typical CGI guest makes on every request (start-up, args, env, stdio, exit), made
+   * directly. Any other WASI call goes through Chicory's generated bindings, created on first use
+   * in a run.
+   */
+  private static final Map<String, DirectCall> DIRECT =
+      Map.ofEntries(
+          Map.entry("args_get", (w, m, a) -> w.argsGet(m, (int) a[0], (int) a[1])),
+          Map.entry("args_sizes_get", (w, m, a) -> w.argsSizesGet(m, (int) a[0], (int) a[1])),
+          Map.entry("environ_get", (w, m, a) -> w.environGet(m, (int) a[0], (int) a[1])),
+          Map.entry("environ_sizes_get", (w, m, a) -> w.environSizesGet(m, (int) a[0], (int) a[1])),
+          Map.entry("fd_fdstat_get", (w, m, a) -> w.fdFdstatGet(m, (int) a[0], (int) a[1])),
+          Map.entry("fd_prestat_get", (w, m, a) -> w.fdPrestatGet(m, (int) a[0], (int) a[1])),
+          Map.entry(
+              "fd_prestat_dir_name",
+              (w, m, a) -> w.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])),
+          Map.entry(
+              "fd_read", (w, m, a) -> w.fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+          Map.entry(
+              "fd_write",
+              (w, m, a) -> w.fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+          Map.entry("fd_seek", (w, m, a) -> w.fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
+          Map.entry("fd_close", (w, m, a) -> w.fdClose((int) a[0])),
+          Map.entry("clock_time_get", (w, m, a) -> w.clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
+          Map.entry("random_get", (w, m, a) -> w.randomGet(m, (int) a[0], (int) a[1])));
+
   private static HostFunction forwarding(int index) {
     HostFunction signature = SIGNATURES[index];
     String name = signature.name();
+    DirectCall direct = DIRECT.get(name);
+    if (direct != null) {
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          signature.functionType(),
+          (instance, args) -> new long[] {direct.call(current().wasi, instance.memory(), args)});
+    }
+    if (name.equals("proc_exit")) {
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          signature.functionType(),
+          (instance, args) -> {
+            current().wasi.procExit((int) args[0]);
+            return null;
+          });
+    }
     if (VolumeGuard.guards(name)) {
       return new HostFunction(
           WASI_MODULE,
