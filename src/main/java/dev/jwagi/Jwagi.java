@@ -42,12 +42,10 @@ public final class Jwagi implements AutoCloseable {
       }
     }
     RoutingTable routes = RoutingTableBuilder.build(config, compiled);
-    long maxBody =
-        config.modules().stream().mapToLong(m -> m.limits().maxBodyBytes()).max().orElse(0);
-    int workers = Runtime.getRuntime().availableProcessors();
     HttpServer server;
     try {
-      server = HttpServer.start(routes, config.listenHost(), config.listenPort(), workers, maxBody);
+      server =
+          HttpServer.start(routes, config.listenHost(), config.listenPort(), config.connections());
     } catch (RuntimeException e) {
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);

@@ -112,6 +112,30 @@ public final class Main implements Callable<Integer> {
       description = "Largest module output: 502 beyond. Default: 64MiB.")
   String maxOutput;
 
+  @Option(
+      names = "--read-timeout",
+      paramLabel = "DURATION",
+      description = "A request's headers and body must arrive within this: 408. Default: 30s.")
+  String readTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      description = "Idle keep-alive connections are closed after this. Default: 60s.")
+  String idleTimeout;
+
+  @Option(
+      names = "--max-concurrency",
+      paramLabel = "N",
+      description = "Guests running at once, server-wide. Default: 4 x cores.")
+  Integer maxConcurrency;
+
+  @Option(
+      names = "--queue",
+      paramLabel = "N",
+      description = "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: 100.")
+  Integer queue;
+
   public static void main(String[] args) {
     int code = new CommandLine(new Main()).execute(args);
     if (code != 0) {
@@ -136,6 +160,10 @@ public final class Main implements Callable<Integer> {
         maxMemory,
         maxBody,
         maxOutput,
+        readTimeout,
+        idleTimeout,
+        maxConcurrency,
+        queue,
         port);
   }
 

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param defaultHost "host:port" for SERVER_NAME/SERVER_PORT when a request has no Host header
  * @param globalEnv -e and --env-file variables, in order, -e last (it wins)
  * @param moduleCache folder of compiled-module classes, or null to compile every start
+ * @param connections the server-wide limits on connections and guests in flight
  */
 public record AppConfig(
     Path configFile,
@@ -19,4 +20,5 @@ public record AppConfig(
     Map<String, String> globalEnv,
     Path logDir,
     Path moduleCache,
+    ConnectionLimits connections,
     List<ModuleConfig> modules) {}

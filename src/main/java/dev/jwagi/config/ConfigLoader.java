@@ -111,6 +111,7 @@ public final class ConfigLoader {
         Map.copyOf(env),
         logDir,
         cache,
+        connectionLimits(flags),
         List.copyOf(modules));
   }
 
@@ -361,6 +362,25 @@ public final class ConfigLoader {
               + ": expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:3000");
     }
     return new String[] {host, port};
+  }
+
+  private static ConnectionLimits connectionLimits(Flags flags) throws ConfigException {
+    ConnectionLimits d = ConnectionLimits.defaults();
+    if (flags.maxConcurrency() != null && flags.maxConcurrency() < 1) {
+      throw new ConfigException("--max-concurrency must be at least 1");
+    }
+    if (flags.queue() != null && flags.queue() < 0) {
+      throw new ConfigException("--queue must be 0 or more");
+    }
+    try {
+      return new ConnectionLimits(
+          flags.readTimeout() == null ? d.readTimeout() : Units.parseDuration(flags.readTimeout()),
+          flags.idleTimeout() == null ? d.idleTimeout() : Units.parseDuration(flags.idleTimeout()),
+          flags.maxConcurrency() == null ? d.maxConcurrency() : flags.maxConcurrency(),
+          flags.queue() == null ? d.queue() : flags.queue());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
+    }
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {

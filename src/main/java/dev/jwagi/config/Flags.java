@@ -23,4 +23,8 @@ public record Flags(
     String maxMemory,
     String maxBody,
     String maxOutput,
+    String readTimeout,
+    String idleTimeout,
+    Integer maxConcurrency,
+    Integer queue,
     String portVariable) {}

@@ -1,5 +1,6 @@
 package dev.jwagi.http;
 
+import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,11 +11,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -44,17 +46,24 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Binds and starts serving. maxBodyBytes: the largest body any route accepts (larger gets 413
-   * before anything runs).
+   * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
+   * {@code limits.queue()} more requests wait for one, and beyond that get 503.
    */
   public static HttpServer start(
-      RoutingTable routes, String host, int port, int workerThreads, long maxBodyBytes)
+      RoutingTable routes, String host, int port, ConnectionLimits limits)
       throws InterruptedException {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     ExecutorService workers =
-        Executors.newFixedThreadPool(workerThreads, namedThreads("jwagi-worker-"));
-    int aggregateLimit = (int) Math.min(Integer.MAX_VALUE - 1, maxBodyBytes);
+        new ThreadPoolExecutor(
+            limits.maxConcurrency(),
+            limits.maxConcurrency(),
+            0,
+            TimeUnit.SECONDS,
+            limits.queue() == 0
+                ? new SynchronousQueue<>()
+                : new ArrayBlockingQueue<>(limits.queue()),
+            namedThreads("jwagi-worker-"));
     try {
       Channel listener =
           new ServerBootstrap()
@@ -68,8 +77,7 @@ public final class HttpServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                       ch.pipeline()
                           .addLast(new HttpServerCodec())
-                          .addLast(new HttpObjectAggregator(aggregateLimit))
-                          .addLast(new RequestHandler(routes, workers));
+                          .addLast(new RequestHandler(routes, workers, limits));
                     }
                   })
               .bind(new InetSocketAddress(host, port))

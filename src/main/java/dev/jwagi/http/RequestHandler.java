@@ -3,23 +3,27 @@ package dev.jwagi.http;
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.Header;
 import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,77 +32,222 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One connection's requests: route, hand guest work to the workers, write responses in request
- * order (pipelined requests wait their turn; reading pauses meanwhile). All state is touched only
- * on the connection's event loop.
+ * One connection: reads each request (enforcing the route's body cap and the read timeout), hands
+ * guest work to the workers, and writes responses in request order (pipelined requests wait their
+ * turn). All fields are touched only on the connection's event loop.
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter {
+  /** Read no further ahead than this many complete requests. */
+  private static final int MAX_WAITING = 8;
+
   private final RoutingTable routes;
   private final ExecutorService workers;
-  private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+  private final ConnectionLimits limits;
+
+  /** A request read completely (or rejected while reading), waiting for its turn. */
+  private record Pending(
+      IncomingRequest request, Route route, boolean keepAlive, boolean head, CgiResponse early) {}
+
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private boolean answering;
   private Future<?> running;
 
-  RequestHandler(RoutingTable routes, ExecutorService workers) {
+  // The request being read, if any.
+  private HttpRequest reading;
+  private Route readingRoute;
+  private ByteArrayOutputStream body;
+  private boolean discarding;
+  private ScheduledFuture<?> readTimer;
+  private ScheduledFuture<?> idleTimer;
+
+  RequestHandler(RoutingTable routes, ExecutorService workers, ConnectionLimits limits) {
     this.routes = routes;
     this.workers = workers;
+    this.limits = limits;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    armIdleTimer(ctx);
+    ctx.fireChannelActive();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof FullHttpRequest)) {
+    try {
+      if (msg instanceof HttpRequest) {
+        startRequest(ctx, (HttpRequest) msg);
+      }
+      if (msg instanceof HttpContent) {
+        addContent(ctx, (HttpContent) msg);
+      }
+    } finally {
       ReferenceCountUtil.release(msg);
-      return;
-    }
-    waiting.add((FullHttpRequest) msg);
-    if (running == null) {
-      next(ctx);
     }
   }
 
-  /** Starts the next waiting request; reads pause while one is in progress. */
-  private void next(ChannelHandlerContext ctx) {
-    FullHttpRequest request = waiting.poll();
-    ctx.channel().config().setAutoRead(request == null);
-    if (request == null) {
-      return;
-    }
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    boolean head = request.method().equals(HttpMethod.HEAD);
+  private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
+    cancel(idleTimer);
+    reading = request;
+    body = new ByteArrayOutputStream();
+    discarding = false;
+    readTimer =
+        ctx.executor()
+            .schedule(
+                () -> readTimedOut(ctx), limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
     if (!request.decoderResult().isSuccess()) {
-      request.release();
-      respond(ctx, CgiResponse.text(400, "Bad Request\n"), false, false);
+      reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
       return;
     }
-    IncomingRequest incoming;
-    try {
-      incoming = incoming(ctx, request);
-    } finally {
-      request.release();
+    readingRoute = routes.match(pathOf(request.uri()));
+    if (readingRoute == null) {
+      discarding = true; // a 404 needs no body
+      return;
     }
-    Route route = routes.match(incoming.rawPath());
-    if (route == null) {
-      respond(ctx, CgiResponse.text(404, "Not Found\n"), keepAlive, head);
-    } else if (!route.handler().runsGuest()) {
-      respond(ctx, route.handler().handle(incoming), keepAlive, head);
+    long maxBody = readingRoute.handler().maxBodyBytes();
+    if (HttpUtil.getContentLength(request, -1L) > maxBody) {
+      reject(ctx, tooLarge(maxBody));
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+  }
+
+  private void addContent(ChannelHandlerContext ctx, HttpContent content) {
+    if (reading == null) {
+      return; // the rest of a request already answered
+    }
+    if (!content.decoderResult().isSuccess()) {
+      reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
+      return;
+    }
+    if (!discarding) {
+      long maxBody = readingRoute.handler().maxBodyBytes();
+      int size = content.content().readableBytes();
+      if (body.size() + (long) size > maxBody) {
+        reject(ctx, tooLarge(maxBody));
+        return;
+      }
+      try {
+        content.content().readBytes(body, size);
+      } catch (IOException e) {
+        throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+      }
+    }
+    if (content instanceof LastHttpContent) {
+      cancel(readTimer);
+      HttpRequest request = reading;
+      boolean head = request.method().equals(HttpMethod.HEAD);
+      waiting.add(
+          readingRoute == null
+              ? new Pending(
+                  null,
+                  null,
+                  HttpUtil.isKeepAlive(request),
+                  head,
+                  CgiResponse.text(404, "Not Found\n"))
+              : new Pending(
+                  incoming(ctx, request, body.toByteArray()),
+                  readingRoute,
+                  HttpUtil.isKeepAlive(request),
+                  head,
+                  null));
+      reading = null;
+      body = null;
+      if (waiting.size() >= MAX_WAITING) {
+        ctx.channel().config().setAutoRead(false);
+      }
+      answerNext(ctx);
+    }
+  }
+
+  /** Answers the request being read with an error at its turn, then closes the connection. */
+  private void reject(ChannelHandlerContext ctx, CgiResponse response) {
+    cancel(readTimer);
+    boolean head = reading != null && reading.method().equals(HttpMethod.HEAD);
+    reading = null;
+    body = null;
+    ctx.channel().config().setAutoRead(false); // nothing more is read from this connection
+    waiting.add(new Pending(null, null, false, head, response));
+    answerNext(ctx);
+  }
+
+  private void readTimedOut(ChannelHandlerContext ctx) {
+    if (reading != null) {
+      reject(ctx, CgiResponse.text(408, "Request Timeout\n"));
+    }
+  }
+
+  private static CgiResponse tooLarge(long maxBody) {
+    return CgiResponse.text(
+        413, "Payload Too Large: this route accepts at most " + maxBody + " bytes\n");
+  }
+
+  private void answerNext(ChannelHandlerContext ctx) {
+    if (answering) {
+      return;
+    }
+    Pending next = waiting.poll();
+    if (next == null) {
+      ctx.channel().config().setAutoRead(true);
+      if (reading == null) {
+        armIdleTimer(ctx);
+      }
+      return;
+    }
+    answering = true;
+    if (next.early() != null) {
+      respond(ctx, next, next.early());
+    } else if (!next.route().handler().runsGuest()) {
+      respond(ctx, next, next.route().handler().handle(next.request()));
     } else {
       try {
         running =
             workers.submit(
                 () -> {
-                  CgiResponse response = route.handler().handle(incoming);
-                  ctx.executor().execute(() -> respond(ctx, response, keepAlive, head));
+                  CgiResponse response = next.route().handler().handle(next.request());
+                  ctx.executor().execute(() -> respond(ctx, next, response));
                 });
       } catch (RejectedExecutionException e) {
-        respond(ctx, CgiResponse.text(503, "Service Unavailable: shutting down\n"), false, head);
+        respond(ctx, next, busy());
       }
     }
   }
 
-  private void respond(
-      ChannelHandlerContext ctx, CgiResponse response, boolean keepAlive, boolean head) {
+  private static CgiResponse busy() {
+    return new CgiResponse(
+        503,
+        null,
+        List.of(
+            new Header("Content-Type", "text/plain; charset=utf-8"),
+            new Header("Retry-After", "1")),
+        "Service Unavailable: too many requests in progress; retry shortly\n".getBytes());
+  }
+
+  private void respond(ChannelHandlerContext ctx, Pending pending, CgiResponse response) {
+    answering = false;
     running = null;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    FullHttpResponse http = toHttp(response, pending.head());
+    if (pending.keepAlive()) {
+      ctx.writeAndFlush(http);
+      answerNext(ctx);
+    } else {
+      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      waiting.clear();
+      ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static FullHttpResponse toHttp(CgiResponse response, boolean head) {
     HttpResponseStatus status =
         response.reason() == null
             ? HttpResponseStatus.valueOf(response.status())
@@ -112,20 +261,21 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       http.headers().add(header.name(), header.value());
     }
     http.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
-    if (!ctx.channel().isActive()) {
-      http.release();
-      return;
-    }
-    if (keepAlive) {
-      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      ctx.writeAndFlush(http);
-      next(ctx);
-    } else {
-      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      waiting.forEach(FullHttpRequest::release);
-      waiting.clear();
-      ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
-    }
+    return http;
+  }
+
+  private void armIdleTimer(ChannelHandlerContext ctx) {
+    cancel(idleTimer);
+    idleTimer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (reading == null && !answering && waiting.isEmpty()) {
+                    ctx.close();
+                  }
+                },
+                limits.idleTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
   }
 
   /** The client went away: stop its guest and drop what it had queued. */
@@ -135,7 +285,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       running.cancel(true);
       running = null;
     }
-    waiting.forEach(FullHttpRequest::release);
+    cancel(readTimer);
+    cancel(idleTimer);
     waiting.clear();
     ctx.fireChannelInactive();
   }
@@ -145,20 +296,39 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private static IncomingRequest incoming(ChannelHandlerContext ctx, FullHttpRequest request) {
-    String target = request.uri();
+  private static void cancel(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  /** The path of a request target, still percent-encoded. */
+  private static String pathOf(String target) {
     // An absolute-form target (proxies send them) carries scheme and authority first.
     if (target.startsWith("http://") || target.startsWith("https://")) {
       int slash = target.indexOf('/', target.indexOf("//") + 2);
       target = slash < 0 ? "/" : target.substring(slash);
     }
-    int fragment = target.indexOf('#');
-    if (fragment >= 0) {
-      target = target.substring(0, fragment);
+    int end = target.length();
+    for (char stop : new char[] {'?', '#'}) {
+      int at = target.indexOf(stop);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
     }
+    return target.substring(0, end);
+  }
+
+  private static IncomingRequest incoming(
+      ChannelHandlerContext ctx, HttpRequest request, byte[] body) {
+    String target = request.uri();
+    String path = pathOf(target);
     int question = target.indexOf('?');
-    String path = question < 0 ? target : target.substring(0, question);
-    String query = question < 0 ? null : target.substring(question + 1);
+    String query = null;
+    if (question >= 0) {
+      int fragment = target.indexOf('#', question);
+      query = target.substring(question + 1, fragment < 0 ? target.length() : fragment);
+    }
     List<Header> headers = new ArrayList<>(request.headers().size());
     for (Map.Entry<String, String> header : request.headers()) {
       headers.add(new Header(header.getKey(), header.getValue()));
@@ -170,7 +340,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         query,
         request.protocolVersion().text(),
         headers,
-        ByteBufUtil.getBytes(request.content()),
+        body,
         remote.getAddress().getHostAddress(),
         false);
   }

@@ -13,6 +13,11 @@ final class HealthHandler implements Handler {
   }
 
   @Override
+  public long maxBodyBytes() {
+    return 0; // a health check reads nothing
+  }
+
+  @Override
   public boolean runsGuest() {
     return false;
   }

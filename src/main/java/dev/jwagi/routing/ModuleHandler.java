@@ -7,10 +7,10 @@ import dev.jwagi.cgi.CgiRequest;
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.cgi.MatchedRoute;
+import dev.jwagi.config.Limits;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ final class ModuleHandler implements Handler {
   private final CgiEnvironment environment;
   private final StderrLog stderrLog;
   private final Deadlines deadlines;
-  private final Duration timeout;
+  private final Limits limits;
   private final String description;
 
   ModuleHandler(
@@ -39,7 +39,7 @@ final class ModuleHandler implements Handler {
       CgiEnvironment environment,
       StderrLog stderrLog,
       Deadlines deadlines,
-      Duration timeout) {
+      Limits limits) {
     this.route = cgiRoute.route();
     this.cgiRoute = cgiRoute;
     this.entrypoint = entrypoint;
@@ -47,13 +47,18 @@ final class ModuleHandler implements Handler {
     this.environment = environment;
     this.stderrLog = stderrLog;
     this.deadlines = deadlines;
-    this.timeout = timeout;
+    this.limits = limits;
     this.description = description;
   }
 
   @Override
   public String toString() {
     return description;
+  }
+
+  @Override
+  public long maxBodyBytes() {
+    return limits.maxBodyBytes();
   }
 
   @Override
@@ -65,7 +70,7 @@ final class ModuleHandler implements Handler {
   public CgiResponse handle(IncomingRequest request) {
     CgiRequest cgi = environment.build(request, cgiRoute);
     GuestResult result;
-    try (var deadline = deadlines.start(timeout)) {
+    try (var deadline = deadlines.start(limits.timeout())) {
       try {
         result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin());
       } catch (GuestFailure failure) {
@@ -100,7 +105,9 @@ final class ModuleHandler implements Handler {
       case INTERRUPTED:
         if (timedOut) {
           log.warn(
-              "route {}: module still running after {} ms: stopped", route, timeout.toMillis());
+              "route {}: module still running after {} ms: stopped",
+              route,
+              limits.timeout().toMillis());
           return CgiResponse.text(504, "Gateway Timeout: the module ran too long\n");
         }
         log.info("route {}: module stopped: the request was cancelled", route);

@@ -96,7 +96,7 @@ public final class RoutingTableBuilder {
         environment,
         new StderrLog(config.logDir(), route),
         deadlines,
-        module.limits().timeout());
+        module.limits());
   }
 
   private static void requireExport(
