@@ -27,4 +27,15 @@ public record CgiResponse(int status, String reason, List<Header> headers, byte[
         List.of(new Header("Content-Type", "text/plain; charset=utf-8")),
         body.getBytes(StandardCharsets.UTF_8));
   }
+
+  /** 503 with Retry-After: the server or the route is at its concurrency limit. */
+  public static CgiResponse retryLater(String body) {
+    return new CgiResponse(
+        503,
+        null,
+        List.of(
+            new Header("Content-Type", "text/plain; charset=utf-8"),
+            new Header("Retry-After", "1")),
+        body.getBytes(StandardCharsets.UTF_8));
+  }
 }

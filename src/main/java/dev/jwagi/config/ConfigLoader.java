@@ -34,6 +34,7 @@ public final class ConfigLoader {
           "volumes",
           "allowed_hosts",
           "http_max_concurrency",
+          "max_concurrency",
           "timeout",
           "max_memory",
           "max_body",
@@ -167,17 +168,8 @@ public final class ConfigLoader {
         allowedHosts.add(host.asText());
       }
     }
-    Integer maxConcurrency = null;
-    JsonNode concurrency = table.get("http_max_concurrency");
-    if (concurrency != null) {
-      if (!concurrency.canConvertToInt()
-          || !concurrency.isIntegralNumber()
-          || concurrency.asInt() < 1) {
-        throw new ConfigException(
-            where + ": key `http_max_concurrency` must be a positive integer");
-      }
-      maxConcurrency = concurrency.asInt();
-    }
+    Integer httpMaxConcurrency = positiveInt(table, "http_max_concurrency", where);
+    Integer maxConcurrency = positiveInt(table, "max_concurrency", where);
 
     Limits limits =
         new Limits(
@@ -201,8 +193,21 @@ public final class ConfigLoader {
         argv,
         Map.copyOf(volumes),
         List.copyOf(allowedHosts),
+        httpMaxConcurrency,
         maxConcurrency,
         limits);
+  }
+
+  private static Integer positiveInt(JsonNode table, String key, String where)
+      throws ConfigException {
+    JsonNode node = table.get(key);
+    if (node == null) {
+      return null;
+    }
+    if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1) {
+      throw new ConfigException(where + ": key `" + key + "` must be a positive integer");
+    }
+    return node.asInt();
   }
 
   private static <T> T parse(

@@ -11,7 +11,8 @@ import java.util.Map;
  *     "/foo")}
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
- * @param httpMaxConcurrency null when not set
+ * @param httpMaxConcurrency WAGI's limit on a guest's outbound HTTP requests; null when not set
+ * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
  */
 public record ModuleConfig(
     String where,
@@ -22,4 +23,5 @@ public record ModuleConfig(
     Map<String, Path> volumes,
     List<String> allowedHosts,
     Integer httpMaxConcurrency,
+    Integer maxConcurrency,
     Limits limits) {}

@@ -215,19 +215,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
                   ctx.executor().execute(() -> respond(ctx, next, response));
                 });
       } catch (RejectedExecutionException e) {
-        respond(ctx, next, busy());
+        respond(
+            ctx,
+            next,
+            CgiResponse.retryLater(
+                "Service Unavailable: too many requests in progress; retry shortly\n"));
       }
     }
-  }
-
-  private static CgiResponse busy() {
-    return new CgiResponse(
-        503,
-        null,
-        List.of(
-            new Header("Content-Type", "text/plain; charset=utf-8"),
-            new Header("Retry-After", "1")),
-        "Service Unavailable: too many requests in progress; retry shortly\n".getBytes());
   }
 
   private void respond(ChannelHandlerContext ctx, Pending pending, CgiResponse response) {

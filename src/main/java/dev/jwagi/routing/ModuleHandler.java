@@ -11,6 +11,7 @@ import dev.jwagi.config.Limits;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ final class ModuleHandler implements Handler {
   private final StderrLog stderrLog;
   private final Deadlines deadlines;
   private final Limits limits;
+  private final Semaphore slots;
   private final String description;
 
   ModuleHandler(
@@ -39,7 +41,8 @@ final class ModuleHandler implements Handler {
       CgiEnvironment environment,
       StderrLog stderrLog,
       Deadlines deadlines,
-      Limits limits) {
+      Limits limits,
+      Integer maxConcurrency) {
     this.route = cgiRoute.route();
     this.cgiRoute = cgiRoute;
     this.entrypoint = entrypoint;
@@ -48,6 +51,7 @@ final class ModuleHandler implements Handler {
     this.stderrLog = stderrLog;
     this.deadlines = deadlines;
     this.limits = limits;
+    this.slots = maxConcurrency == null ? null : new Semaphore(maxConcurrency);
     this.description = description;
   }
 
@@ -68,6 +72,22 @@ final class ModuleHandler implements Handler {
 
   @Override
   public CgiResponse handle(IncomingRequest request) {
+    if (slots == null) {
+      return run(request);
+    }
+    if (!slots.tryAcquire()) {
+      log.warn("route {}: at its max_concurrency; answered 503", route);
+      return CgiResponse.retryLater(
+          "Service Unavailable: this route is at its concurrency limit; retry shortly\n");
+    }
+    try {
+      return run(request);
+    } finally {
+      slots.release();
+    }
+  }
+
+  private CgiResponse run(IncomingRequest request) {
     CgiRequest cgi = environment.build(request, cgiRoute);
     GuestResult result;
     try (var deadline = deadlines.start(limits.timeout())) {

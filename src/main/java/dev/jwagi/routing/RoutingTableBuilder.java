@@ -96,7 +96,8 @@ public final class RoutingTableBuilder {
         environment,
         new StderrLog(config.logDir(), route),
         deadlines,
-        module.limits());
+        module.limits(),
+        module.maxConcurrency());
   }
 
   private static void requireExport(
