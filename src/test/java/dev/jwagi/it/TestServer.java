@@ -49,6 +49,23 @@ final class TestServer implements AutoCloseable {
     return new TestServer(Jwagi.start(loaded), logDir);
   }
 
+  /**
+   * Like {@link #start}, but with the modules.toml at {@code configFile} (written from {@code
+   * toml}) and {@code workingDir} as the working directory relative paths resolve against; logs go
+   * to workingDir/logs.
+   */
+  static TestServer startAt(Path workingDir, Path configFile, String toml, String... flags)
+      throws Exception {
+    Files.createDirectories(configFile.getParent());
+    Files.writeString(configFile, toml);
+    Path logDir = workingDir.resolve("logs");
+    List<String> args = new ArrayList<>(List.of("-c", configFile.toString(), "-l", "127.0.0.1:0"));
+    args.addAll(List.of("--log-dir", logDir.toString(), "--module-cache", MODULE_CACHE.toString()));
+    args.addAll(List.of(flags));
+    var loaded = new ConfigLoader(workingDir).load(Main.parse(args.toArray(String[]::new), null));
+    return new TestServer(Jwagi.start(loaded), logDir);
+  }
+
   /** A test module's absolute path (src/test/resources/wasm/NAME.wasm), quoted for TOML. */
   static String wasm(String name) {
     return tomlString(Path.of("src", "test", "resources", "wasm", name + ".wasm").toAbsolutePath());
@@ -88,6 +105,16 @@ final class TestServer implements AutoCloseable {
 
   HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
     return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** A plain socket to the server, for requests java.net.http cannot send. */
+  RawConnection raw() throws IOException {
+    return new RawConnection(port());
+  }
+
+  /** The response of examples/modules/env.wasm, parsed. */
+  static EnvDump env(HttpResponse<byte[]> response) {
+    return EnvDump.parse(response.body());
   }
 
   static String text(HttpResponse<byte[]> response) {
