@@ -413,4 +413,14 @@ class CgiEnvironmentIT {
       assertThat(EnvDump.parse(response.body()).env()).containsEntry("HTTP_X_NAME", "caf\u00e9");
     }
   }
+
+  /** '=' is no header-name character; "HOST=evil" would otherwise become HTTP_HOST=evil=... */
+  @Test
+  void headerNameWithEqualsIsRejected() throws Exception {
+    try (var raw = server.raw()) {
+      var response = raw.send("GET /env/x HTTP/1.1\r\nHost: h\r\nHOST=evil: z\r\n\r\n").read();
+      assertThat(response.status()).isEqualTo(400);
+      assertThat(response.text()).doesNotContain("evil");
+    }
+  }
 }

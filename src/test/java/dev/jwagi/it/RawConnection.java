@@ -54,8 +54,9 @@ final class RawConnection implements AutoCloseable {
   }
 
   /**
-   * Reads one response: status line, headers, then a body of Content-Length bytes (none for a
-   * response to HEAD), or up to the end of the stream if there is no Content-Length.
+   * Reads one response: status line, headers, then a body of Content-Length bytes, or up to the end
+   * of the stream if there is no Content-Length. As RFC 9112 §6.3 says, a response to HEAD and a
+   * 1xx, 204 or 304 response have no body, whatever their headers say.
    */
   Response read(boolean toHead) throws IOException {
     String statusLine = line();
@@ -76,7 +77,8 @@ final class RawConnection implements AutoCloseable {
     }
     byte[] body;
     List<String> length = headers.get("content-length");
-    if (toHead) {
+    int status = Integer.parseInt(parts[1]);
+    if (toHead || status / 100 == 1 || status == 204 || status == 304) {
       body = new byte[0];
     } else if (length != null) {
       body = in.readNBytes(Integer.parseInt(length.get(0)));
@@ -86,7 +88,7 @@ final class RawConnection implements AutoCloseable {
     } else {
       body = in.readAllBytes();
     }
-    return new Response(statusLine, Integer.parseInt(parts[1]), headers, body);
+    return new Response(statusLine, status, headers, body);
   }
 
   /**
