@@ -78,7 +78,7 @@ public final class CgiOutputParser {
           status = statusCode(code);
           if (status < 0) {
             throw malformed(
-                "header line " + lineNumber + " has an invalid status code (want 100..599)", line);
+                "header line " + lineNumber + " has an invalid status code (want 200..599)", line);
           }
           String rest = space < 0 ? "" : trimSpacesAndTabs(value.substring(space));
           reason = rest.isEmpty() ? null : rest;
@@ -143,7 +143,10 @@ public final class CgiOutputParser {
     return false;
   }
 
-  /** Exactly three digits in 100..599, else -1. */
+  /**
+   * Exactly three digits in 200..599, else -1. A 1xx is an interim response in HTTP: sent as the
+   * final one, it would leave the client waiting (100) or switch protocols (101).
+   */
   private static int statusCode(String code) {
     if (code.length() != 3) {
       return -1;
@@ -154,7 +157,7 @@ public final class CgiOutputParser {
       }
     }
     int n = Integer.parseInt(code);
-    return n >= 100 && n <= 599 ? n : -1;
+    return n >= 200 && n <= 599 ? n : -1;
   }
 
   private static String trimSpacesAndTabs(String s) {

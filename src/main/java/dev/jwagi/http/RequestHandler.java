@@ -25,6 +25,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +105,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
                 () -> readTimedOut(ctx), limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
     if (!request.decoderResult().isSuccess()) {
       reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
+      return;
+    }
+    if (request.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
+      reject(ctx, CgiResponse.text(400, "Bad Request: more than one Host header\n"));
       return;
     }
     readingRoute = routes.match(pathOf(request.uri()));
@@ -315,7 +323,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private static IncomingRequest incoming(
       ChannelHandlerContext ctx, HttpRequest request, byte[] body) {
-    String target = request.uri();
+    String target = wireText(request.uri());
     String path = pathOf(target);
     int question = target.indexOf('?');
     String query = null;
@@ -323,9 +331,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       int fragment = target.indexOf('#', question);
       query = target.substring(question + 1, fragment < 0 ? target.length() : fragment);
     }
+    String authority = absoluteFormAuthority(target);
     List<Header> headers = new ArrayList<>(request.headers().size());
     for (Map.Entry<String, String> header : request.headers()) {
-      headers.add(new Header(header.getKey(), header.getValue()));
+      if (authority != null && header.getKey().equalsIgnoreCase("Host")) {
+        // RFC 9112 3.2.2: an absolute-form target's authority replaces the Host header.
+        headers.add(new Header(header.getKey(), authority));
+      } else {
+        headers.add(new Header(header.getKey(), wireText(header.getValue())));
+      }
     }
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     return new IncomingRequest(
@@ -337,5 +351,41 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         body,
         remote.getAddress().getHostAddress(),
         false);
+  }
+
+  /** For "http://host:port/path": "host:port"; null for an origin-form target. */
+  private static String absoluteFormAuthority(String target) {
+    if (!target.startsWith("http://") && !target.startsWith("https://")) {
+      return null;
+    }
+    int start = target.indexOf("//") + 2;
+    int end = start;
+    while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+      end++;
+    }
+    return target.substring(start, end);
+  }
+
+  /**
+   * Netty reads header and request-line bytes as ISO-8859-1, one char per byte; guests get text as
+   * UTF-8. Bytes that form valid UTF-8 (what clients send) are decoded as such, so they reach the
+   * guest unchanged; anything else keeps Netty's one-char-per-byte reading.
+   */
+  static String wireText(String latin1) {
+    for (int i = 0; i < latin1.length(); i++) {
+      if (latin1.charAt(i) >= 0x80) {
+        try {
+          return StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
+              .toString();
+        } catch (CharacterCodingException e) {
+          return latin1;
+        }
+      }
+    }
+    return latin1;
   }
 }

@@ -112,8 +112,17 @@ class CgiOutputParserTest {
 
   @Test
   void statusCodeBounds() throws Exception {
-    assertThat(parse("Status: 100\n\n").status()).isEqualTo(100);
+    assertThat(parse("Status: 200\n\n").status()).isEqualTo(200);
     assertThat(parse("Status: 599\n\n").status()).isEqualTo(599);
+  }
+
+  @Test
+  void informationalStatusIsMalformed() {
+    for (String code : new String[] {"100", "101", "199"}) {
+      assertThatThrownBy(() -> parse("Status: " + code + "\n\n"))
+          .isInstanceOf(CgiOutputException.class)
+          .hasMessageContaining("invalid status code");
+    }
   }
 
   @Test

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -315,9 +314,6 @@ class ResponseIT {
    * client waiting for the real response; a 101 would tell it the protocol changed).
    */
   @Test
-  @Disabled(
-      "BUG: Status: 1xx from a module is sent as the response: 100 leaves the client waiting"
-          + " forever, 101 claims a protocol switch; expected 502")
   void informationalStatusIs502() throws Exception {
     for (String code : new String[] {"100", "101", "103"}) {
       try (var raw = server.raw()) {
