@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** The command line: WAGI 0.8.1's flags, plus jwagi's limits. */
 @Command(
@@ -137,10 +138,7 @@ public final class Main implements Callable<Integer> {
   Integer queue;
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Main()).execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    System.exit(new CommandLine(new Main()).execute(args));
   }
 
   /** The flags as parsed; PORT is the process's PORT variable (Knative), or null. */
@@ -184,17 +182,16 @@ public final class Main implements Callable<Integer> {
       log.error("{}", e.getMessage());
       return 2;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  log.info("stopping: finishing requests in flight");
-                  jwagi.close();
-                  stopped.countDown();
-                },
-                "jwagi-shutdown"));
-    stopped.await();
+    // SIGTERM (Knative, docker stop) and Ctrl-C: stop accepting, finish requests in flight, exit
+    // 0. Handling the signals ourselves (rather than in a shutdown hook) gives the exit code 0.
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+    }
+    stopRequested.await();
+    log.info("stopping: finishing requests in flight");
+    jwagi.close();
+    log.info("stopped");
     return 0;
   }
 }
