@@ -9,6 +9,7 @@
 #   RUNS [5]   timed runs of each (median)      WARMUP [3]  untimed jwagi requests first
 #   JWAGI_JAVA_OPTS  JVM options for jwagi
 #   JWAGI_JAR        benchmark this jar instead of building the work tree
+#   JWAGI_FROM=head  build the committed HEAD in a temporary folder instead of the work tree
 # Only 127.0.0.1 is ever targeted. Everything started here is killed on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -76,7 +77,12 @@ COMMANDS+=("java ${JWAGI_JAVA_OPTS:-} -jar $JWAGI_JAR -c $BENCH_TMP/modules.toml
 
 URL="http://127.0.0.1:$PORT/fib?$FIB_N"
 for ((i = 1; i <= WARMUP; i++)); do
-  curl -sf "$URL" >/dev/null || bench_die "warm-up request failed: $URL"
+  code="$(curl -s -o "$BENCH_TMP/warm.out" -w '%{http_code}' "$URL" || true)"
+  if [[ "$code" != 200 ]]; then
+    head -c 2000 "$BENCH_TMP/warm.out" >&2
+    tail -20 "$BENCH_TMP/jwagi.log" >&2
+    bench_die "warm-up request: $URL answered ${code:-nothing}"
+  fi
 done
 COMMANDS+=("curl -s '$URL'   # $WARMUP untimed, then x$RUNS timed by bash time (wall; CPU = jwagi utime+stime from /proc)")
 bench_wait_quiet

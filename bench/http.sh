@@ -21,6 +21,7 @@
 #   OUT_DIR          keep the raw ab/wrk outputs there (default: a temporary folder, removed)
 #   JWAGI_JAVA_OPTS  JVM options for jwagi (as for ./jwagi)
 #   JWAGI_JAR        benchmark this jar instead of building the work tree
+#   JWAGI_FROM=head  build the committed HEAD in a temporary folder instead of the work tree
 # Only 127.0.0.1 is ever targeted. Everything started here is killed on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

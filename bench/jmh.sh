@@ -28,20 +28,29 @@ echo "Commands:"
 case "$INSTALL_FROM" in
   root)
     echo "  (cd $BENCH_ROOT && ${MVN[*]} install)"
-    (cd "$BENCH_ROOT" && "${MVN[@]}" install) || bench_die "installing jwagi failed"
+    (cd "$BENCH_ROOT" && "${MVN[@]}" install) >"$BENCH_TMP/mvn.log" 2>&1 || {
+      cat "$BENCH_TMP/mvn.log" >&2
+      bench_die "installing jwagi failed"
+    }
     ;;
   head)
     mkdir -p "$BENCH_TMP/jwagi"
     git -C "$BENCH_ROOT" archive HEAD pom.xml src | tar -x -C "$BENCH_TMP/jwagi"
     echo "  git archive HEAD pom.xml src | tar -x -C $BENCH_TMP/jwagi   # HEAD = $(git -C "$BENCH_ROOT" rev-parse --short HEAD)"
     echo "  (cd $BENCH_TMP/jwagi && ${MVN[*]} install)"
-    (cd "$BENCH_TMP/jwagi" && "${MVN[@]}" install) || bench_die "installing jwagi failed"
+    (cd "$BENCH_TMP/jwagi" && "${MVN[@]}" install) >"$BENCH_TMP/mvn.log" 2>&1 || {
+      cat "$BENCH_TMP/mvn.log" >&2
+      bench_die "installing jwagi failed"
+    }
     ;;
   *) bench_die "INSTALL_FROM must be root or head" ;;
 esac
 
 echo "  (cd bench/jmh && mvn -B -q -Dstyle.color=never package)"
-(cd "$BENCH_ROOT/bench/jmh" && mvn -B -q -Dstyle.color=never package) || bench_die "building bench/jmh failed"
+(cd "$BENCH_ROOT/bench/jmh" && mvn -B -q -Dstyle.color=never package) >"$BENCH_TMP/mvn.log" 2>&1 || {
+  cat "$BENCH_TMP/mvn.log" >&2
+  bench_die "building bench/jmh failed"
+}
 JAR="$BENCH_ROOT/bench/jmh/target/benchmarks.jar"
 [[ -f "$JAR" ]] || bench_die "no $JAR"
 

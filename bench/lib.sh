@@ -129,9 +129,27 @@ bench_cpu_ticks() {
 # copies it to $BENCH_TMP/jwagi.jar (JWAGI_JAR), so that a build running at the same time in the
 # work tree cannot change or remove the jar under a benchmark. Retries if the jar vanishes.
 # With JWAGI_JAR set in the environment, that jar is used as is (no build): to benchmark another
-# build, e.g. one of an earlier commit.
+# build, e.g. one of an earlier commit. With JWAGI_FROM=head, the committed HEAD is built in a
+# temporary folder (the work tree, which others may be editing, is neither built nor touched).
 bench_build_jwagi() {
   local try
+  if [[ "${JWAGI_FROM:-tree}" == head && -z "${JWAGI_JAR:-}" ]]; then
+    local rev
+    rev="$(git -C "$BENCH_ROOT" rev-parse --short HEAD)"
+    mkdir -p "$BENCH_TMP/head"
+    git -C "$BENCH_ROOT" archive HEAD pom.xml src | tar -x -C "$BENCH_TMP/head"
+    bench_log "bench: building HEAD ($rev) in $BENCH_TMP/head"
+    (cd "$BENCH_TMP/head" && mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package) \
+      >"$BENCH_TMP/mvn.log" 2>&1 || {
+      cat "$BENCH_TMP/mvn.log" >&2
+      bench_die "building HEAD ($rev) failed"
+    }
+    cp "$BENCH_TMP/head/target/jwagi.jar" "$BENCH_TMP/jwagi.jar"
+    rm -rf "$BENCH_TMP/head"
+    JWAGI_JAR="$BENCH_TMP/jwagi.jar"
+    BENCH_JAR_HOW="git archive HEAD pom.xml src | tar -x -C TMP && (cd TMP && mvn -B -q -DskipTests -Dspotless.check.skip=true package)   # JWAGI_FROM=head, HEAD = $rev"
+    return 0
+  fi
   if [[ -n "${JWAGI_JAR:-}" ]]; then
     [[ -f "$JWAGI_JAR" ]] || bench_die "JWAGI_JAR=$JWAGI_JAR: no such file"
     cp "$JWAGI_JAR" "$BENCH_TMP/jwagi.jar"
@@ -141,7 +159,10 @@ bench_build_jwagi() {
     return 0
   fi
   for try in 1 2 3; do
-    (cd "$BENCH_ROOT" && ./jwagi --help >/dev/null) || bench_die "building jwagi failed"
+    (cd "$BENCH_ROOT" && ./jwagi --help) >"$BENCH_TMP/build.log" 2>&1 || {
+      cat "$BENCH_TMP/build.log" >&2
+      bench_die "building jwagi failed"
+    }
     if cp "$BENCH_ROOT/target/jwagi.jar" "$BENCH_TMP/jwagi.jar" 2>/dev/null &&
       java -jar "$BENCH_TMP/jwagi.jar" --help >/dev/null 2>&1; then
       JWAGI_JAR="$BENCH_TMP/jwagi.jar"

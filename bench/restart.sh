@@ -9,6 +9,7 @@
 #   POLL [0.01]    seconds between polls of /hello
 #   JAVA_OPTS      JVM options, passed before -jar
 #   JWAGI_JAR      benchmark this jar instead of building the work tree
+#   JWAGI_FROM=head  build the committed HEAD in a temporary folder instead of the work tree
 # It runs java -jar on a copy of target/jwagi.jar directly (./jwagi's staleness check would add
 # time), on a new free 127.0.0.1 port each start. Everything started here is killed on exit.
 set -euo pipefail
