@@ -3,15 +3,20 @@ package dev.jwagi.http;
 import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -33,16 +38,19 @@ public final class HttpServer implements AutoCloseable {
   private final EventLoopGroup eventLoops;
   private final ExecutorService workers;
   private final Channel listener;
+  private final ChannelGroup connections;
 
   private HttpServer(
       EventLoopGroup acceptor,
       EventLoopGroup eventLoops,
       ExecutorService workers,
-      Channel listener) {
+      Channel listener,
+      ChannelGroup connections) {
     this.acceptor = acceptor;
     this.eventLoops = eventLoops;
     this.workers = workers;
     this.listener = listener;
+    this.connections = connections;
   }
 
   /**
@@ -53,6 +61,7 @@ public final class HttpServer implements AutoCloseable {
       RoutingTable routes, String host, int port, ConnectionLimits limits)
       throws InterruptedException {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     ExecutorService workers =
         new ThreadPoolExecutor(
@@ -75,15 +84,18 @@ public final class HttpServer implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      connections.add(ch);
+                      RequestHandler requests = new RequestHandler(routes, workers, limits);
                       ch.pipeline()
+                          .addLast(new FirstBytesWatcher(requests))
                           .addLast(new HttpServerCodec())
-                          .addLast(new RequestHandler(routes, workers, limits));
+                          .addLast(requests);
                     }
                   })
               .bind(new InetSocketAddress(host, port))
               .sync()
               .channel();
-      return new HttpServer(acceptor, eventLoops, workers, listener);
+      return new HttpServer(acceptor, eventLoops, workers, listener, connections);
     } catch (RuntimeException | InterruptedException e) {
       acceptor.shutdownGracefully();
       eventLoops.shutdownGracefully();
@@ -110,6 +122,19 @@ public final class HttpServer implements AutoCloseable {
       workers.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    // The last guests' responses are queued on the event loops. Behind them (tasks run in order),
+    // an empty write closes each connection once everything before it is on the wire; shutting
+    // the loops down first would close connections with responses still unwritten.
+    for (Channel connection : connections) {
+      connection
+          .eventLoop()
+          .execute(
+              () ->
+                  connection
+                      .writeAndFlush(Unpooled.EMPTY_BUFFER)
+                      .addListener(ChannelFutureListener.CLOSE));
+    }
+    connections.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
     eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
   }

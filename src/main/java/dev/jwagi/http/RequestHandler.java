@@ -66,12 +66,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private ByteArrayOutputStream body;
   private boolean discarding;
   private ScheduledFuture<?> readTimer;
+  private ChannelHandlerContext ctx;
   private ScheduledFuture<?> idleTimer;
 
   RequestHandler(RoutingTable routes, ExecutorService workers, ConnectionLimits limits) {
     this.routes = routes;
     this.workers = workers;
     this.limits = limits;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
   }
 
   @Override
@@ -94,15 +100,27 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * The first bytes of a request arrived (called from before the HTTP decoder, which yields nothing
+   * until the whole head is there): from now on the request must arrive within the read timeout,
+   * head and body.
+   */
+  void bytesArrived() {
+    ChannelHandlerContext ctx = this.ctx;
+    if (readTimer == null && ctx != null) {
+      cancel(idleTimer);
+      readTimer =
+          ctx.executor()
+              .schedule(
+                  () -> readTimedOut(ctx), limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
   private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
-    cancel(idleTimer);
+    bytesArrived();
     reading = request;
     body = new ByteArrayOutputStream();
     discarding = false;
-    readTimer =
-        ctx.executor()
-            .schedule(
-                () -> readTimedOut(ctx), limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
     if (!request.decoderResult().isSuccess()) {
       reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
       return;
@@ -149,7 +167,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       }
     }
     if (content instanceof LastHttpContent) {
-      cancel(readTimer);
+      stopReadTimer();
       HttpRequest request = reading;
       boolean head = request.method().equals(HttpMethod.HEAD);
       waiting.add(
@@ -177,7 +195,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers the request being read with an error at its turn, then closes the connection. */
   private void reject(ChannelHandlerContext ctx, CgiResponse response) {
-    cancel(readTimer);
+    stopReadTimer();
     boolean head = reading != null && reading.method().equals(HttpMethod.HEAD);
     reading = null;
     body = null;
@@ -187,9 +205,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void readTimedOut(ChannelHandlerContext ctx) {
-    if (reading != null) {
-      reject(ctx, CgiResponse.text(408, "Request Timeout\n"));
-    }
+    readTimer = null;
+    reject(ctx, CgiResponse.text(408, "Request Timeout\n"));
   }
 
   private static CgiResponse tooLarge(long maxBody) {
@@ -223,11 +240,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
                   ctx.executor().execute(() -> respond(ctx, next, response));
                 });
       } catch (RejectedExecutionException e) {
+        boolean stopping = workers.isShutdown();
         respond(
             ctx,
-            next,
+            stopping ? new Pending(null, null, false, next.head(), null) : next,
             CgiResponse.retryLater(
-                "Service Unavailable: too many requests in progress; retry shortly\n"));
+                stopping
+                    ? "Service Unavailable: the server is shutting down; retry\n"
+                    : "Service Unavailable: too many requests in progress; retry shortly\n"));
       }
     }
   }
@@ -240,6 +260,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     FullHttpResponse http = toHttp(response, pending.head());
     if (pending.keepAlive()) {
+      // HTTP/1.0 clients (ab -k) keep the connection only when told so.
+      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(http);
       answerNext(ctx);
     } else {
@@ -287,7 +309,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       running.cancel(true);
       running = null;
     }
-    cancel(readTimer);
+    stopReadTimer();
     cancel(idleTimer);
     waiting.clear();
     ctx.fireChannelInactive();
@@ -302,6 +324,11 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (timer != null) {
       timer.cancel(false);
     }
+  }
+
+  private void stopReadTimer() {
+    cancel(readTimer);
+    readTimer = null;
   }
 
   /** The path of a request target, still percent-encoded. */

@@ -135,6 +135,9 @@ class ConnectionIT {
     try (var raw = server.raw()) {
       var first = raw.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
       assertThat(first.text()).isEqualTo("hello world\n");
+      // An HTTP/1.0 client (ab -k) keeps the connection only when the response says so.
+      assertThat(first.header("Connection"))
+          .hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("keep-alive"));
       var second = raw.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
       assertThat(second.text()).isEqualTo("hello world\n");
     }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,32 +67,35 @@ class ProcessIT {
     assertThat(String.join("\n", lines)).contains("route /sleep", "sleep.wasm");
 
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    URI slow = URI.create("http://127.0.0.1:" + port + "/sleep?1500");
     // Terminate only once the slow guest is running: the route admits one guest at a time, so a
-    // probe answered 503 proves the slow request holds the slot. (A probe may win the slot
-    // first and make the slow request the one answered 503: then send it again.)
+    // probe answered 503 proves the slow request holds the slot. The slow request goes over a
+    // raw socket, so it is surely sent (not still connecting) when the probes start. A probe may
+    // win the slot first and make the slow request the one answered 503: then send it again.
+    String slow = "GET /sleep?1500 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
     URI probe = URI.create("http://127.0.0.1:" + port + "/sleep?1");
-    CompletableFuture<HttpResponse<String>> inFlight = null;
-    int probeStatus = 0;
-    while (probeStatus != 503) {
-      if (inFlight == null || inFlight.isDone()) {
-        assertThat(inFlight == null || inFlight.get().statusCode() == 503).isTrue();
-        inFlight =
-            client.sendAsync(
-                HttpRequest.newBuilder(slow).build(), HttpResponse.BodyHandlers.ofString());
+    RawConnection inFlight = new RawConnection(port).send(slow);
+    int probeStatus;
+    while ((probeStatus =
+            client
+                .send(HttpRequest.newBuilder(probe).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        != 503) {
+      if (inFlight.available()) {
+        assertThat(inFlight.read().status()).isEqualTo(503);
+        inFlight.close();
+        inFlight = new RawConnection(port).send(slow);
       }
-      probeStatus =
-          client
-              .send(HttpRequest.newBuilder(probe).build(), HttpResponse.BodyHandlers.ofString())
-              .statusCode();
     }
+    assertThat(probeStatus).isEqualTo(503);
     // SIGTERM, as Knative sends it (Process.destroy() would also close our end of its output).
     assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor())
         .isZero();
 
-    HttpResponse<String> response = inFlight.get(30, TimeUnit.SECONDS);
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo("slept\n");
+    try (RawConnection connection = inFlight) {
+      var response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.text()).isEqualTo("slept\n");
+    }
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isZero();
     String rest = new String(out.lines().reduce("", (a, b) -> a + b + "\n"));

@@ -48,6 +48,11 @@ final class RawConnection implements AutoCloseable {
     return this;
   }
 
+  /** Whether response bytes have arrived (without blocking). */
+  boolean available() throws IOException {
+    return in.available() > 0;
+  }
+
   /** Reads one response to a request that was not HEAD. */
   Response read() throws IOException {
     return read(false);
