@@ -8,6 +8,7 @@
 #   QUIET_WAIT [60]  before each start, wait up to this many seconds for other processes to calm down
 #   POLL [0.01]    seconds between polls of /hello
 #   JAVA_OPTS      JVM options, passed before -jar
+#   CDS [1]        1: class data sharing as ./jwagi uses it (archive made by the cold start)
 #   JWAGI_JAR      benchmark this jar instead of building the work tree
 #   JWAGI_FROM=head  build the committed HEAD in a temporary folder instead of the work tree
 # It runs java -jar on a copy of target/jwagi.jar directly (./jwagi's staleness check would add
@@ -36,7 +37,7 @@ start_and_time() {
   port="$(bench_free_port)"
   log="$BENCH_TMP/$name.log"
   start="$(date +%s%N)"
-  (cd "$BENCH_ROOT" && exec java "${JAVA_ARGS[@]}" -jar "$JAR" -c examples/modules.toml \
+  (cd "$BENCH_ROOT" && exec java "${CDS_ARGS[@]}" "${JAVA_ARGS[@]}" -jar "$JAR" -c examples/modules.toml \
     -l "127.0.0.1:$port" --module-cache "$CACHE") >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
@@ -71,7 +72,17 @@ start_and_time() {
 }
 
 echo "== Warm-cache restart: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ==" >&2
+# As ./jwagi does: the first start records a class-data-sharing archive when it exits (CDS=0
+# turns this off), the warm starts map it.
+JSA="$BENCH_TMP/jwagi.jsa"
+CDS_ARGS=()
+[[ "${CDS:-1}" == 1 ]] && CDS_ARGS=(-Xlog:cds=off -Xlog:cds+dynamic=off "-XX:ArchiveClassesAtExit=$JSA")
 start_and_time fill
+if [[ "${CDS:-1}" == 1 ]]; then
+  [[ -s "$JSA" ]] || bench_die "the cold start wrote no class-data-sharing archive ($JSA)"
+  bench_log "class-data-sharing archive: $(du -h "$JSA" | cut -f1)"
+  CDS_ARGS=(-Xlog:cds=off -Xlog:cds+dynamic=off "-XX:SharedArchiveFile=$JSA")
+fi
 cold="$T_200" cold_ready="$T_READY"
 grep -E "module .*(compiled|loaded from cache)" "$BENCH_TMP/fill.log" | sed 's/^/  fill: /' >&2 || true
 grep -q "compiled in" "$BENCH_TMP/fill.log" || bench_log "warning: the first start compiled nothing (was the cache already full?)"
@@ -94,7 +105,7 @@ echo
 echo "before the run: $LOAD_BEFORE"
 echo "Commands:"
 echo "  $BENCH_JAR_HOW"
-echo "  java ${JAVA_OPTS:-} -jar $JAR -c examples/modules.toml -l 127.0.0.1:<free port> --module-cache $CACHE"
+echo "  java ${CDS_ARGS[*]} ${JAVA_OPTS:-} -jar $JAR -c examples/modules.toml -l 127.0.0.1:<free port> --module-cache $CACHE"
 echo "  curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:<port>/hello   # every ${POLL}s until 200"
 echo "  time = from just before the java process is started to the first 200 (date +%s%N)"
 echo
