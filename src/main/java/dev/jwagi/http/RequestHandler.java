@@ -129,7 +129,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       reject(ctx, CgiResponse.text(400, "Bad Request: more than one Host header\n"));
       return;
     }
-    readingRoute = routes.match(pathOf(request.uri()));
+    readingRoute = routes.match(pathOf(wireText(request.uri())));
     if (readingRoute == null) {
       discarding = true; // a 404 needs no body
       return;
