@@ -122,10 +122,12 @@ public final class Guest {
       return;
     }
     Memory memory = instance.memory();
-    if (memory.pages() == memoryLimits.initialPages()
-        && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
+    if (memory.pages() != memoryLimits.initialPages()) {
+      return; // grown: it cannot start like a new one
+    }
+    if (spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
       spareMemories.offer(memory);
-    } else if (memory.pages() == memoryLimits.initialPages()) {
+    } else {
       spareCount.decrementAndGet();
     }
   }
@@ -149,10 +151,10 @@ public final class Guest {
             GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), t);
       }
     }
-    if (thrown instanceof Error && !(thrown instanceof StackOverflowError)) {
-      if (!(thrown instanceof OutOfMemoryError)) {
-        throw (Error) thrown;
-      }
+    // Deep guest recursion and huge guest memories surface as these two; other Errors are ours.
+    boolean guestError = thrown instanceof StackOverflowError || thrown instanceof OutOfMemoryError;
+    if (thrown instanceof Error && !guestError) {
+      throw (Error) thrown;
     }
     String message = thrown.getMessage() == null ? thrown.toString() : thrown.getMessage();
     if (thrown instanceof StackOverflowError) {
