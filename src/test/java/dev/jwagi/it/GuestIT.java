@@ -35,6 +35,7 @@ class GuestIT {
                 + module("/trap", "trap")
                 + module("/exit", "exit")
                 + module("/counter", "counter")
+                + module("/recurse", "recurse")
                 + "\n[[module]]\nroute = \"/hello\"\nmodule = "
                 + TestServer.example("hello")
                 + "\n");
@@ -52,6 +53,28 @@ class GuestIT {
     }
     if (server != null) {
       server.close();
+    }
+  }
+
+  @Test
+  void exhaustingTheCallStackIsATrapAndEveryWorkerKeepsServing() throws Exception {
+    // More stack overflows than there are worker threads, so each worker has had one.
+    int runs = 2 * 4 * Runtime.getRuntime().availableProcessors();
+    List<CompletableFuture<HttpResponse<byte[]>>> overflows = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      overflows.add(server.sendAsync(HttpRequest.newBuilder(server.uri("/recurse"))));
+    }
+    for (var overflow : overflows) {
+      assertThat(overflow.get().statusCode()).isEqualTo(500);
+    }
+    assertThat(handlerLog.warnings())
+        .anyMatch(w -> w.contains("/recurse") && w.contains("module trapped"));
+    List<CompletableFuture<HttpResponse<byte[]>>> hellos = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      hellos.add(server.sendAsync(HttpRequest.newBuilder(server.uri("/hello"))));
+    }
+    for (var hello : hellos) {
+      assertThat(TestServer.text(hello.get())).isEqualTo("hello world\n");
     }
   }
 

@@ -107,6 +107,11 @@ final class TestServer implements AutoCloseable {
     return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> sendAsync(
+      HttpRequest.Builder request) {
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   /** A plain socket to the server, for requests java.net.http cannot send. */
   RawConnection raw() throws IOException {
     return new RawConnection(port());
