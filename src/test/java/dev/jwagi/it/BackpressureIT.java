@@ -38,7 +38,7 @@ class BackpressureIT {
     queued =
         TestServer.start(
             Files.createDirectories(dir.resolve("queued")),
-            LimitsIT.module("/sleep", "sleep", ""),
+            TestServer.module("/sleep", TestServer.wasm("sleep"), ""),
             "--max-concurrency",
             "2",
             "--queue",
@@ -46,8 +46,8 @@ class BackpressureIT {
     perRoute =
         TestServer.start(
             Files.createDirectories(dir.resolve("per-route")),
-            LimitsIT.module("/one", "sleep", "max_concurrency = 1")
-                + LimitsIT.module("/sleep", "sleep", ""),
+            TestServer.module("/one", TestServer.wasm("sleep"), "max_concurrency = 1")
+                + TestServer.module("/sleep", TestServer.wasm("sleep"), ""),
             "--max-concurrency",
             "8",
             "--queue",
@@ -55,8 +55,8 @@ class BackpressureIT {
     disconnect =
         TestServer.start(
             Files.createDirectories(dir.resolve("disconnect")),
-            LimitsIT.module("/loop", "loop", "timeout = \"30s\"")
-                + LimitsIT.module("/sleep", "sleep", ""),
+            TestServer.module("/loop", TestServer.wasm("loop"), "timeout = \"30s\"")
+                + TestServer.module("/sleep", TestServer.wasm("sleep"), ""),
             "--max-concurrency",
             "2");
     handlerLog = LogCapture.of("dev.jwagi.routing.ModuleHandler");

@@ -31,9 +31,9 @@ class BadOutputIT {
     server =
         TestServer.start(
             dir,
-            LimitsIT.module("/raw", "raw", "")
-                + LimitsIT.module("/exit", "exit", "")
-                + LimitsIT.module("/trap", "trap", "")
+            TestServer.module("/raw", TestServer.wasm("raw"), "")
+                + TestServer.module("/exit", TestServer.wasm("exit"), "")
+                + TestServer.module("/trap", TestServer.wasm("trap"), "")
                 + "\n[[module]]\nroute = \"/hello\"\nmodule = "
                 + TestServer.example("hello")
                 + "\n");

@@ -30,20 +30,16 @@ class GuestIT {
     server =
         TestServer.start(
             dir,
-            module("/stderr", "stderr")
-                + module("/err/...", "stderr")
-                + module("/trap", "trap")
-                + module("/exit", "exit")
-                + module("/counter", "counter")
-                + module("/recurse", "recurse")
+            TestServer.module("/stderr", TestServer.wasm("stderr"))
+                + TestServer.module("/err/...", TestServer.wasm("stderr"))
+                + TestServer.module("/trap", TestServer.wasm("trap"))
+                + TestServer.module("/exit", TestServer.wasm("exit"))
+                + TestServer.module("/counter", TestServer.wasm("counter"))
+                + TestServer.module("/recurse", TestServer.wasm("recurse"))
                 + "\n[[module]]\nroute = \"/hello\"\nmodule = "
                 + TestServer.example("hello")
                 + "\n");
     handlerLog = LogCapture.of("dev.jwagi.routing.ModuleHandler");
-  }
-
-  private static String module(String route, String wasm) {
-    return "\n[[module]]\nroute = \"" + route + "\"\nmodule = " + TestServer.wasm(wasm) + "\n";
   }
 
   @AfterAll

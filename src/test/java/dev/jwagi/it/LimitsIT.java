@@ -45,11 +45,11 @@ class LimitsIT {
     server =
         TestServer.start(
             dir,
-            module("/loop", "loop", "timeout = \"1s\"")
-                + module("/bomb", "membomb", "max_memory = \"16MiB\"")
-                + module("/body", "stderr", "max_body = \"1KiB\"")
-                + module("/bigout", "bigout", "max_output = \"64KiB\"")
-                + module("/sleep", "sleep", "")
+            TestServer.module("/loop", TestServer.wasm("loop"), "timeout = \"1s\"")
+                + TestServer.module("/bomb", TestServer.wasm("membomb"), "max_memory = \"16MiB\"")
+                + TestServer.module("/body", TestServer.wasm("stderr"), "max_body = \"1KiB\"")
+                + TestServer.module("/bigout", TestServer.wasm("bigout"), "max_output = \"64KiB\"")
+                + TestServer.module("/sleep", TestServer.wasm("sleep"), "")
                 + "\n[[module]]\nroute = \"/hello\"\nmodule = "
                 + TestServer.example("hello")
                 + "\n",
@@ -58,16 +58,6 @@ class LimitsIT {
             "--queue",
             "100");
     handlerLog = LogCapture.of("dev.jwagi.routing.ModuleHandler");
-  }
-
-  static String module(String route, String wasm, String extra) {
-    return "\n[[module]]\nroute = \""
-        + route
-        + "\"\nmodule = "
-        + TestServer.wasm(wasm)
-        + "\n"
-        + extra
-        + "\n";
   }
 
   @AfterAll

@@ -24,35 +24,31 @@ class RoutingIT {
     String env = TestServer.example("env");
     String hello = TestServer.example("hello");
     String toml =
-        module("/foo/...", env)
+        TestServer.module("/foo/...", env)
             // A wildcard listed before a more specific exact route.
-            + module("/p/...", env)
-            + module("/p/exact", env)
+            + TestServer.module("/p/...", env)
+            + TestServer.module("/p/exact", env)
             // A shorter wildcard listed before a longer one.
-            + module("/w/...", env)
-            + module("/w/long/...", env)
+            + TestServer.module("/w/...", env)
+            + TestServer.module("/w/long/...", env)
             // The same route twice: the first in file order wins.
-            + module("/dup", hello)
-            + module("/dup", env)
-            + module("/dupw/...", hello)
-            + module("/dupw/...", env)
+            + TestServer.module("/dup", hello)
+            + TestServer.module("/dup", env)
+            + TestServer.module("/dupw/...", hello)
+            + TestServer.module("/dupw/...", env)
             // The built-in /healthz beats a module routed there.
-            + module("/healthz", env)
-            + module("/exactonly", hello)
-            + module("/app/...", TestServer.example("routes"))
-            + module("/alt", TestServer.wasm("entry"))
+            + TestServer.module("/healthz", env)
+            + TestServer.module("/exactonly", hello)
+            + TestServer.module("/app/...", TestServer.example("routes"))
+            + TestServer.module("/alt", TestServer.wasm("entry"))
             + "entrypoint = \"alt\"\n"
-            + module("/main", TestServer.wasm("entry"));
+            + TestServer.module("/main", TestServer.wasm("entry"));
     startupLog = LogCapture.of("dev.jwagi.routing.RoutingTable");
     try {
       server = TestServer.start(dir, toml);
     } finally {
       startupLog.close();
     }
-  }
-
-  private static String module(String route, String module) {
-    return "\n[[module]]\nroute = \"" + route + "\"\nmodule = " + module + "\n";
   }
 
   @AfterAll

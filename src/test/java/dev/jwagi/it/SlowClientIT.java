@@ -30,8 +30,8 @@ class SlowClientIT {
   @BeforeAll
   static void start() throws Exception {
     String modules =
-        LimitsIT.module("/raw", "raw", "")
-            + LimitsIT.module("/sleep", "sleep", "")
+        TestServer.module("/raw", TestServer.wasm("raw"), "")
+            + TestServer.module("/sleep", TestServer.wasm("sleep"), "")
             + "\n[[module]]\nroute = \"/hello\"\nmodule = "
             + TestServer.example("hello")
             + "\n";

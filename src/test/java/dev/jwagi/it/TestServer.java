@@ -66,6 +66,20 @@ final class TestServer implements AutoCloseable {
     return new TestServer(Jwagi.start(loaded), logDir);
   }
 
+  /**
+   * A {@code [[module]]} table: the route, the module (a quoted TOML string, e.g. from {@link
+   * #wasm}) and any further key lines.
+   */
+  static String module(String route, String module, String... keyLines) {
+    return "\n[[module]]\nroute = \""
+        + route
+        + "\"\nmodule = "
+        + module
+        + "\n"
+        + String.join("\n", keyLines)
+        + "\n";
+  }
+
   /** A test module's absolute path (src/test/resources/wasm/NAME.wasm), quoted for TOML. */
   static String wasm(String name) {
     return tomlString(Path.of("src", "test", "resources", "wasm", name + ".wasm").toAbsolutePath());
