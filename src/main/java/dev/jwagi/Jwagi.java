@@ -47,6 +47,7 @@ public final class Jwagi implements AutoCloseable {
       server =
           HttpServer.start(routes, config.listenHost(), config.listenPort(), config.connections());
     } catch (RuntimeException e) {
+      routes.close();
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
@@ -97,5 +98,6 @@ public final class Jwagi implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    routes.close();
   }
 }

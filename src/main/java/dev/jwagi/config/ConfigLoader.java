@@ -231,8 +231,7 @@ public final class ConfigLoader {
         throw new ConfigException(
             where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
       }
-    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")
-        && !reference.matches("^[A-Za-z]:.*")) {
+    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) { // a URL scheme (oci:, https:)
       String scheme = reference.substring(0, reference.indexOf(':'));
       throw new ConfigException(
           where

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * Interrupts a guest that runs past its timeout. Chicory's compiled code checks the thread's
  * interrupt flag, so the guest stops and its worker thread is free at once.
  */
-final class Deadlines {
+final class Deadlines implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer = newTimer();
 
   private static ScheduledThreadPoolExecutor newTimer() {
@@ -25,6 +25,12 @@ final class Deadlines {
     // they expire, 20k requests/s with a 30 s timeout would keep 600k dead tasks queued.
     timer.setRemoveOnCancelPolicy(true);
     return timer;
+  }
+
+  /** Stops the timer thread (when the server has stopped); no deadline fires after this. */
+  @Override
+  public void close() {
+    timer.shutdownNow();
   }
 
   /** A deadline for the calling thread; close it when the guest is done, before anything else. */

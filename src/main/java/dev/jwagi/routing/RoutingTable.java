@@ -13,15 +13,21 @@ import org.slf4j.LoggerFactory;
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
  * file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
  */
-public final class RoutingTable {
+public final class RoutingTable implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
   private final Map<String, Route> exact = new HashMap<>();
   private final List<Route> wildcards = new ArrayList<>();
   private final List<Route> all;
 
-  /** routes: in file order (their {@code order}); the built-in /healthz is added here. */
-  RoutingTable(List<Route> routes) {
+  private final Deadlines deadlines;
+
+  /**
+   * routes: in file order (their {@code order}); the built-in /healthz is added here. deadlines:
+   * the timer the routes' handlers use, stopped by {@link #close}.
+   */
+  RoutingTable(List<Route> routes, Deadlines deadlines) {
+    this.deadlines = deadlines;
     List<Route> withHealth = new ArrayList<>();
     withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
     withHealth.addAll(routes);
@@ -64,6 +70,12 @@ public final class RoutingTable {
       }
     }
     return null;
+  }
+
+  /** Call once no request is in progress any more. */
+  @Override
+  public void close() {
+    deadlines.close();
   }
 
   /** Every route, built-in and shadowed ones included, in file order. */

@@ -77,7 +77,7 @@ public final class RoutingTableBuilder {
                   deadlines),
               routes.size()));
     }
-    return new RoutingTable(routes);
+    return new RoutingTable(routes, deadlines);
   }
 
   private static ModuleHandler handler(
