@@ -6,12 +6,12 @@ import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.DiskCache;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.engine.ModuleLoader;
 import dev.jwagi.http.HttpServer;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,10 +35,11 @@ public final class Jwagi implements AutoCloseable {
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
+    ModuleLoader loader = new ModuleLoader(cache);
     Map<Path, CompiledModule> compiled = new HashMap<>();
     for (ModuleConfig module : config.modules()) {
       if (!compiled.containsKey(module.modulePath())) {
-        compiled.put(module.modulePath(), compile(module, cache));
+        compiled.put(module.modulePath(), compile(module, loader, cache));
       }
     }
     RoutingTable routes = RoutingTableBuilder.build(config, compiled);
@@ -62,24 +63,20 @@ public final class Jwagi implements AutoCloseable {
     return new Jwagi(server, routes);
   }
 
-  private static CompiledModule compile(ModuleConfig module, DiskCache cache)
+  private static CompiledModule compile(ModuleConfig module, ModuleLoader loader, DiskCache cache)
       throws ConfigException {
     long started = System.nanoTime();
-    byte[] wasm;
     try {
-      wasm = Files.readAllBytes(module.modulePath());
-    } catch (IOException e) {
-      throw new ConfigException(
-          module.where() + ": key `module`: cannot read " + module.modulePath() + ": " + e, e);
-    }
-    try {
-      CompiledModule code = CompiledModule.compile(wasm, cache);
+      CompiledModule code = CompiledModule.compile(loader.load(module.modulePath()), cache);
       log.info(
           "module {}: {} in {} ms",
           module.modulePath(),
           code.cacheHit() ? "loaded from cache" : "compiled",
           (System.nanoTime() - started) / 1_000_000);
       return code;
+    } catch (IOException e) {
+      throw new ConfigException(
+          module.where() + ": key `module`: cannot read " + module.modulePath() + ": " + e, e);
     } catch (ModuleLoadException e) {
       throw new ConfigException(
           module.where() + ": key `module`: " + module.modulePath() + ": " + e.getMessage(), e);

@@ -242,13 +242,6 @@ public final class ConfigLoader {
               + ": module references are not supported yet; give a file path or file:// URL");
     }
     Path path = resolveExisting(pathText, file, where, "module", false);
-    if (path.getFileName().toString().endsWith(".wat")) {
-      throw new ConfigException(
-          where
-              + ": key `module`: "
-              + path
-              + ": .wat (text) modules are not supported yet; assemble it with wat2wasm");
-    }
     return path;
   }
 

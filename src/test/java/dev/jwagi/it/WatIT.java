@@ -1,0 +1,42 @@
+package dev.jwagi.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jwagi.config.ConfigException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `.wat` modules are assembled at start-up by wabt's wat2wasm, run on jwagi's own engine. */
+@Timeout(120)
+class WatIT {
+  @TempDir Path dir;
+
+  private static String wat(String name) {
+    return TestServer.tomlString(
+        Path.of("src", "test", "resources", "wasm", name + ".wat").toAbsolutePath());
+  }
+
+  @Test
+  void aTextModuleIsServed() throws Exception {
+    try (var server = TestServer.start(dir, TestServer.module("/wat", wat("hello")))) {
+      var response = server.get("/wat");
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(TestServer.text(response)).isEqualTo("hello from wat\n");
+    }
+  }
+
+  @Test
+  void invalidTextStopsStartUpWithWat2wasmsMessage() {
+    assertThatThrownBy(() -> TestServer.start(dir, TestServer.module("/bad", wat("broken"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("modules.toml")
+        .hasMessageContaining("route \"/bad\"")
+        .hasMessageContaining("`module`")
+        .hasMessageContaining("broken.wat")
+        .hasMessageContaining("not valid WebAssembly text")
+        .hasMessageContaining("type mismatch");
+  }
+}
