@@ -1,6 +1,5 @@
 package dev.jwagi.engine;
 
-import com.dylibso.chicory.compiler.Cache;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -50,7 +49,7 @@ public final class CompiledModule {
    * Parses, links and compiles {@code wasm}. With a cache, compiled classes are reused across
    * restarts. Throws with a message fit to follow the module's name in an error.
    */
-  public static CompiledModule compile(byte[] wasm, Cache cache) throws ModuleLoadException {
+  public static CompiledModule compile(byte[] wasm, DiskCache cache) throws ModuleLoadException {
     WasmModule module;
     try {
       module = Parser.parse(wasm);
@@ -65,34 +64,18 @@ public final class CompiledModule {
         exported.add(exports.getExport(i).name());
       }
     }
-    boolean[] hit = {false};
-    Cache observed =
-        cache == null
-            ? null
-            : new Cache() {
-              @Override
-              public byte[] get(String key) throws IOException {
-                byte[] found = cache.get(key);
-                hit[0] = found != null;
-                return found;
-              }
-
-              @Override
-              public void putIfAbsent(String key, byte[] data) throws IOException {
-                cache.putIfAbsent(key, data);
-              }
-            };
+    boolean cacheHit = cache != null && cache.contains(module.digest());
     Function<Instance, Machine> factory;
     try {
       var builder = MachineFactoryCompiler.builder(module);
-      if (observed != null) {
-        builder.withCache(observed);
+      if (cache != null) {
+        builder.withCache(cache);
       }
       factory = builder.compile();
     } catch (ChicoryException e) {
       throw new ModuleLoadException("it cannot be compiled: " + e.getMessage(), e);
     }
-    return new CompiledModule(module, factory, imports, Set.copyOf(exported), hit[0]);
+    return new CompiledModule(module, factory, imports, Set.copyOf(exported), cacheHit);
   }
 
   /** Whether the compiled classes came from the on-disk cache. */

@@ -26,6 +26,11 @@ public final class DiskCache implements Cache {
     return dir;
   }
 
+  /** Whether compiled classes for this key (a module digest) are stored. */
+  public boolean contains(String key) {
+    return key != null && Files.isRegularFile(fileFor(key));
+  }
+
   @Override
   public byte[] get(String key) throws IOException {
     try {

@@ -1,6 +1,5 @@
 package dev.jwagi.engine;
 
-import com.dylibso.chicory.compiler.Cache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +20,11 @@ public final class ModuleLoader {
   private static final long WAT2WASM_MEMORY = 512L << 20;
   private static final long WAT2WASM_OUTPUT = 16L << 20;
 
-  private final Cache cache;
+  private final DiskCache cache;
   private CompiledModule wat2wasm;
 
   /** cache: where compiled modules (wat2wasm included) are kept, or null. */
-  public ModuleLoader(Cache cache) {
+  public ModuleLoader(DiskCache cache) {
     this.cache = cache;
   }
 
