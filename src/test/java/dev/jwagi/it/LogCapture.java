@@ -46,6 +46,11 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
         .toList();
   }
 
+  /** Every formatted message, in order. */
+  List<String> messages() {
+    return events.stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
   @Override
   public void close() {
     loggers.forEach(l -> l.detachAppender(this));

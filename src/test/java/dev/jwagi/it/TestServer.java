@@ -33,20 +33,10 @@ final class TestServer implements AutoCloseable {
 
   /**
    * Writes {@code toml} to dir/modules.toml and starts jwagi on it with {@code flags} (plus -l on
-   * an ephemeral port, --log-dir dir/logs and the shared module cache, unless given).
+   * an ephemeral port and the shared module cache, unless given, and --log-dir dir/logs).
    */
   static TestServer start(Path dir, String toml, String... flags) throws Exception {
-    Path config = dir.resolve("modules.toml");
-    Files.writeString(config, toml);
-    Path logDir = dir.resolve("logs");
-    List<String> args = new ArrayList<>(List.of("-c", config.toString()));
-    if (!List.of(flags).contains("-l")) {
-      args.addAll(List.of("-l", "127.0.0.1:0"));
-    }
-    args.addAll(List.of("--log-dir", logDir.toString(), "--module-cache", MODULE_CACHE.toString()));
-    args.addAll(List.of(flags));
-    var loaded = new ConfigLoader(dir).load(Main.parse(args.toArray(String[]::new), null));
-    return new TestServer(Jwagi.start(loaded), logDir);
+    return startAt(dir, dir.resolve("modules.toml"), toml, flags);
   }
 
   /**
@@ -59,9 +49,16 @@ final class TestServer implements AutoCloseable {
     Files.createDirectories(configFile.getParent());
     Files.writeString(configFile, toml);
     Path logDir = workingDir.resolve("logs");
-    List<String> args = new ArrayList<>(List.of("-c", configFile.toString(), "-l", "127.0.0.1:0"));
-    args.addAll(List.of("--log-dir", logDir.toString(), "--module-cache", MODULE_CACHE.toString()));
-    args.addAll(List.of(flags));
+    List<String> given = List.of(flags);
+    List<String> args = new ArrayList<>(List.of("-c", configFile.toString()));
+    if (!given.contains("-l")) {
+      args.addAll(List.of("-l", "127.0.0.1:0"));
+    }
+    args.addAll(List.of("--log-dir", logDir.toString()));
+    if (!given.contains("--module-cache")) {
+      args.addAll(List.of("--module-cache", MODULE_CACHE.toString()));
+    }
+    args.addAll(given);
     var loaded = new ConfigLoader(workingDir).load(Main.parse(args.toArray(String[]::new), null));
     return new TestServer(Jwagi.start(loaded), logDir);
   }
