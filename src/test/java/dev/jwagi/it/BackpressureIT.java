@@ -63,15 +63,8 @@ class BackpressureIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (handlerLog != null) {
-      handlerLog.close();
-    }
-    for (TestServer server : new TestServer[] {queued, perRoute, disconnect}) {
-      if (server != null) {
-        server.close();
-      }
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(handlerLog, queued, perRoute, disconnect);
   }
 
   record Outcome(int status, String text, String retryAfter, long millis) {

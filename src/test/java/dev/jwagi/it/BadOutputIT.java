@@ -34,20 +34,13 @@ class BadOutputIT {
             TestServer.module("/raw", TestServer.wasm("raw"), "")
                 + TestServer.module("/exit", TestServer.wasm("exit"), "")
                 + TestServer.module("/trap", TestServer.wasm("trap"), "")
-                + "\n[[module]]\nroute = \"/hello\"\nmodule = "
-                + TestServer.example("hello")
-                + "\n");
+                + TestServer.module("/hello", TestServer.example("hello")));
     handlerLog = LogCapture.of("dev.jwagi.routing.ModuleHandler");
   }
 
   @AfterAll
-  static void stop() {
-    if (handlerLog != null) {
-      handlerLog.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(handlerLog, server);
   }
 
   /** The warnings logged while {@code action} ran. */

@@ -49,10 +49,8 @@ class CgiEnvironmentIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(server);
   }
 
   /** Every variable of the contract, and nothing else, for an exact route. */

@@ -30,10 +30,8 @@ class ConnectionIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(server);
   }
 
   @Test

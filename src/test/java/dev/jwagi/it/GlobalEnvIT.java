@@ -62,10 +62,8 @@ class GlobalEnvIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(server);
   }
 
   private static Map<String, String> env(String path) throws Exception {

@@ -36,20 +36,13 @@ class GuestIT {
                 + TestServer.module("/exit", TestServer.wasm("exit"))
                 + TestServer.module("/counter", TestServer.wasm("counter"))
                 + TestServer.module("/recurse", TestServer.wasm("recurse"))
-                + "\n[[module]]\nroute = \"/hello\"\nmodule = "
-                + TestServer.example("hello")
-                + "\n");
+                + TestServer.module("/hello", TestServer.example("hello")));
     handlerLog = LogCapture.of("dev.jwagi.routing.ModuleHandler");
   }
 
   @AfterAll
-  static void stop() {
-    if (handlerLog != null) {
-      handlerLog.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(handlerLog, server);
   }
 
   @Test

@@ -11,7 +11,7 @@ class HelloIT {
 
   @Test
   void servesHelloAndHealthz() throws Exception {
-    String toml = "[[module]]\nroute = \"/hello\"\nmodule = " + TestServer.example("hello") + "\n";
+    String toml = TestServer.module("/hello", TestServer.example("hello"));
     try (var server = TestServer.start(dir, toml)) {
       var hello = server.get("/hello");
       assertThat(hello.statusCode()).isEqualTo(200);

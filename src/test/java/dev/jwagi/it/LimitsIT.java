@@ -50,9 +50,7 @@ class LimitsIT {
                 + TestServer.module("/body", TestServer.wasm("stderr"), "max_body = \"1KiB\"")
                 + TestServer.module("/bigout", TestServer.wasm("bigout"), "max_output = \"64KiB\"")
                 + TestServer.module("/sleep", TestServer.wasm("sleep"), "")
-                + "\n[[module]]\nroute = \"/hello\"\nmodule = "
-                + TestServer.example("hello")
-                + "\n",
+                + TestServer.module("/hello", TestServer.example("hello")),
             "--max-concurrency",
             String.valueOf(MAX_CONCURRENCY),
             "--queue",
@@ -61,13 +59,8 @@ class LimitsIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (handlerLog != null) {
-      handlerLog.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(handlerLog, server);
   }
 
   private static HttpResponse<byte[]> get(String pathAndQuery) throws Exception {

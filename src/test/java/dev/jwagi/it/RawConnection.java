@@ -48,6 +48,17 @@ final class RawConnection implements AutoCloseable {
     return this;
   }
 
+  /** Writes a POST of {@code body} (ISO-8859-1, one byte per char) to {@code path}. */
+  RawConnection post(String path, String body) throws IOException {
+    return send(
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: h\r\nContent-Length: "
+            + body.length()
+            + "\r\n\r\n"
+            + body);
+  }
+
   /** Whether response bytes have arrived (without blocking). */
   boolean available() throws IOException {
     return in.available() > 0;

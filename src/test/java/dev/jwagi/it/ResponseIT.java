@@ -37,13 +37,8 @@ class ResponseIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (handlerLog != null) {
-      handlerLog.close();
-    }
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(handlerLog, server);
   }
 
   /** raw.wasm prints {@code cgiOutput}; returns the response. */
@@ -75,13 +70,7 @@ class ResponseIT {
   void statusWithReasonOnTheWire() throws Exception {
     try (var raw = server.raw()) {
       String body = "Status: 404 Not Found\nContent-Type: text/plain\n\nnope";
-      var response =
-          raw.send(
-                  "POST /raw HTTP/1.1\r\nHost: h\r\nContent-Length: "
-                      + body.length()
-                      + "\r\n\r\n"
-                      + body)
-              .read();
+      var response = raw.post("/raw", body).read();
       assertThat(response.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
       assertThat(response.text()).isEqualTo("nope");
     }
@@ -177,13 +166,7 @@ class ResponseIT {
   void moduleContentLengthIsIgnoredTheServerFramesTheBody() throws Exception {
     try (var raw = server.raw()) {
       String body = "Content-Type: text/plain\nContent-Length: 999\n\nabc";
-      var response =
-          raw.send(
-                  "POST /raw HTTP/1.1\r\nHost: h\r\nContent-Length: "
-                      + body.length()
-                      + "\r\n\r\n"
-                      + body)
-              .read();
+      var response = raw.post("/raw", body).read();
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.headers().get("content-length")).containsExactly("3");
       assertThat(response.text()).isEqualTo("abc");
@@ -284,12 +267,7 @@ class ResponseIT {
   /** POSTs {@code cgiOutput} to raw.wasm and a GET /hello right behind it on one connection. */
   private static RawConnection.Response[] pipelined(RawConnection raw, String cgiOutput)
       throws Exception {
-    raw.send(
-        "POST /raw HTTP/1.1\r\nHost: h\r\nContent-Length: "
-            + cgiOutput.length()
-            + "\r\n\r\n"
-            + cgiOutput
-            + "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n");
+    raw.post("/raw", cgiOutput).send("GET /hello HTTP/1.1\r\nHost: h\r\n\r\n");
     var first = raw.read();
     var second = raw.read();
     return new RawConnection.Response[] {first, second};

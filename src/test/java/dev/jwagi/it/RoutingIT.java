@@ -52,10 +52,8 @@ class RoutingIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(server);
   }
 
   /** The route that answered GET path (env.wasm's X_MATCHED_ROUTE). */

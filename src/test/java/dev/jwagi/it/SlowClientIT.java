@@ -32,9 +32,7 @@ class SlowClientIT {
     String modules =
         TestServer.module("/raw", TestServer.wasm("raw"), "")
             + TestServer.module("/sleep", TestServer.wasm("sleep"), "")
-            + "\n[[module]]\nroute = \"/hello\"\nmodule = "
-            + TestServer.example("hello")
-            + "\n";
+            + TestServer.module("/hello", TestServer.example("hello"));
     readTimeout =
         TestServer.start(
             Files.createDirectories(dir.resolve("read")),
@@ -49,12 +47,8 @@ class SlowClientIT {
   }
 
   @AfterAll
-  static void stop() {
-    for (TestServer server : new TestServer[] {readTimeout, idleTimeout}) {
-      if (server != null) {
-        server.close();
-      }
-    }
+  static void stop() throws Exception {
+    TestServer.closeAll(readTimeout, idleTimeout);
   }
 
   private static long millisSince(long startNanos) {

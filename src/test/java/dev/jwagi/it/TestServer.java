@@ -141,4 +141,13 @@ final class TestServer implements AutoCloseable {
   public void close() {
     jwagi.close();
   }
+
+  /** Closes each resource that was opened (null: its @BeforeAll failed before getting there). */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    for (AutoCloseable resource : resources) {
+      if (resource != null) {
+        resource.close();
+      }
+    }
+  }
 }

@@ -57,9 +57,7 @@ class VolumesIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
+    TestServer.closeAll(server);
     // @TempDir cleanup warns about a link that leaves the temp dir; it is ours, remove it first.
     Files.deleteIfExists(volume.resolve("link-out"));
   }
