@@ -8,6 +8,7 @@ import dev.jwagi.engine.DiskCache;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.ModuleLoader;
 import dev.jwagi.http.HttpServer;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
@@ -34,11 +35,20 @@ public final class Jwagi implements AutoCloseable {
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
-    RoutingTable routes = prepare(config);
+    return start(config, ServerEvents.NONE);
+  }
+
+  /**
+   * Starts serving; {@code events} hears about every request and guest run (access log, metrics).
+   */
+  public static Jwagi start(AppConfig config, ServerEvents events)
+      throws ConfigException, InterruptedException {
+    RoutingTable routes = prepare(config, events);
     HttpServer server;
     try {
       server =
-          HttpServer.start(routes, config.listenHost(), config.listenPort(), config.connections());
+          HttpServer.start(
+              routes, config.listenHost(), config.listenPort(), config.connections(), events);
     } catch (RuntimeException e) {
       routes.close();
       throw new ConfigException(
@@ -60,6 +70,11 @@ public final class Jwagi implements AutoCloseable {
    * {@code _routes} and builds the routing table. The caller closes the table.
    */
   public static RoutingTable prepare(AppConfig config) throws ConfigException {
+    return prepare(config, ServerEvents.NONE);
+  }
+
+  private static RoutingTable prepare(AppConfig config, ServerEvents events)
+      throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
     Map<Path, CompiledModule> compiled = new HashMap<>();
@@ -68,7 +83,7 @@ public final class Jwagi implements AutoCloseable {
         compiled.put(module.modulePath(), compile(module, loader, cache));
       }
     }
-    return RoutingTableBuilder.build(config, compiled);
+    return RoutingTableBuilder.build(config, compiled, events);
   }
 
   private static CompiledModule compile(ModuleConfig module, ModuleLoader loader, DiskCache cache)
@@ -99,10 +114,19 @@ public final class Jwagi implements AutoCloseable {
     return routes;
   }
 
-  /** Stops listening and lets requests in flight finish. */
+  /**
+   * Drains (see {@link HttpServer#drain}): stops listening, lets requests in flight finish within
+   * the drain timeout, then stops. Returns whether everything finished in time.
+   */
+  public boolean drain() {
+    boolean clean = server.drain();
+    routes.close();
+    return clean;
+  }
+
+  /** Drains. */
   @Override
   public void close() {
-    server.close();
-    routes.close();
+    drain();
   }
 }

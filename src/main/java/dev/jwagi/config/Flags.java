@@ -141,6 +141,28 @@ public final class Flags {
           "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: ${DEFAULT-VALUE}.")
   public int queue = 100;
 
+  @Option(
+      names = "--max-buffered",
+      paramLabel = "SIZE",
+      description =
+          "Memory budget for requests in flight: body and output buffers and guest linear"
+              + " memories, server-wide. Beyond it a guest's memory.grow fails, a new guest waits"
+              + " briefly or gets 503. Default: a quarter of the maximum heap.")
+  public String maxBuffered;
+
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      description =
+          "On SIGTERM/SIGINT, requests in flight get this long to finish; guests still running"
+              + " then are stopped and the exit code is 1. Default: ${DEFAULT-VALUE}.")
+  public String drainTimeout = "30s";
+
+  /** --max-buffered without the flag: a quarter of the maximum heap. */
+  public static long defaultMaxBuffered() {
+    return Runtime.getRuntime().maxMemory() / 4;
+  }
+
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
 }

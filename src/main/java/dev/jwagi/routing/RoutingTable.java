@@ -1,5 +1,7 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.engine.Deadlines;
+import dev.jwagi.memory.MemoryBudget;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
- * file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
+ * file order (warned at start-up). The built-ins /healthz (as in WAGI) and /readyz beat everything.
  */
 public final class RoutingTable implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
@@ -21,15 +23,20 @@ public final class RoutingTable implements AutoCloseable {
   private final List<Route> all;
 
   private final Deadlines deadlines;
+  private final Readiness readiness = new Readiness();
+  private final MemoryBudget budget;
 
   /**
-   * routes: in file order (their {@code order}); the built-in /healthz is added here. deadlines:
-   * the timer the routes' handlers use, stopped by {@link #close}.
+   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz are added here.
+   * deadlines: the timer the routes' handlers use, stopped by {@link #close}. budget: the memory
+   * budget the routes' guests are charged to, which the HTTP layer shares.
    */
-  RoutingTable(List<Route> routes, Deadlines deadlines) {
+  RoutingTable(List<Route> routes, Deadlines deadlines, MemoryBudget budget) {
     this.deadlines = deadlines;
+    this.budget = budget;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
+    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -2));
+    withHealth.add(new Route(ReadyHandler.ROUTE, new ReadyHandler(readiness), -1));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
@@ -49,13 +56,29 @@ public final class RoutingTable implements AutoCloseable {
   }
 
   private static void warnDuplicate(Route route) {
-    if (route.pattern().equals(HealthHandler.ROUTE)) {
+    if (route.pattern().equals(HealthHandler.ROUTE) || route.pattern().equals(ReadyHandler.ROUTE)) {
       log.warn(
-          "route {} is built in (health check) and takes precedence over the module",
-          route.pattern());
+          "route {} is built in ({}) and takes precedence over the module",
+          route.pattern(),
+          route.pattern().equals(HealthHandler.ROUTE) ? "health check" : "readiness check");
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }
+  }
+
+  /** A table of these routes (plus the built-ins), e.g. for tests with handlers of their own. */
+  public static RoutingTable of(List<Route> routes, MemoryBudget budget) {
+    return new RoutingTable(routes, new Deadlines(), budget);
+  }
+
+  /** The server-wide memory budget (--max-buffered). */
+  public MemoryBudget budget() {
+    return budget;
+  }
+
+  /** Ready or draining: what /readyz answers. */
+  public Readiness readiness() {
+    return readiness;
   }
 
   /** The route for a request path (still percent-encoded), or null: 404. */

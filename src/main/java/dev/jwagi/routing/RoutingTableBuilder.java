@@ -6,11 +6,16 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.engine.CompiledModule;
+import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.memory.MemoryBudget;
+import dev.jwagi.observe.ServerEvents;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +28,19 @@ import java.util.Map;
  * from its {@code _routes} export (run once, here), placed just before their parent route.
  */
 public final class RoutingTableBuilder {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(RoutingTableBuilder.class);
+
   static final String ROUTES_EXPORT = "_routes";
 
   private RoutingTableBuilder() {}
 
-  /** compiled: every module file of the config, compiled. */
-  public static RoutingTable build(AppConfig config, Map<Path, CompiledModule> compiled)
+  /**
+   * compiled: every module file of the config, compiled; events: where guest runs and refusals are
+   * reported.
+   */
+  public static RoutingTable build(
+      AppConfig config, Map<Path, CompiledModule> compiled, ServerEvents events)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -37,6 +49,7 @@ public final class RoutingTableBuilder {
     }
     var environment = new CgiEnvironment(config.globalEnv(), config.defaultHost());
     var deadlines = new Deadlines();
+    var budget = new MemoryBudget(config.connections().maxBufferedBytes());
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
       CompiledModule code = compiled.get(module.modulePath());
@@ -46,11 +59,21 @@ public final class RoutingTableBuilder {
             code.prepare(
                 module.volumes(),
                 module.limits().maxMemoryBytes(),
-                module.limits().maxOutputBytes());
+                module.limits().maxOutputBytes(),
+                budget);
       } catch (ModuleLoadException e) {
         throw new ConfigException(
             module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
       }
+      String label = module.route();
+      guest.onGrowRefused(
+          () -> {
+            log.warn(
+                "route {}: memory.grow refused: the memory budget (--max-buffered {} MiB) is full",
+                label,
+                budget.limit() >> 20);
+            events.growRefused(label);
+          });
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
         for (String[] line : dynamicRoutes(module, guest)) {
@@ -60,7 +83,7 @@ public final class RoutingTableBuilder {
           routes.add(
               new Route(
                   route,
-                  handler(config, module, route, line[1], guest, environment, deadlines),
+                  handler(config, module, route, line[1], guest, environment, deadlines, events),
                   routes.size()));
         }
       }
@@ -74,10 +97,11 @@ public final class RoutingTableBuilder {
                   module.entrypoint(),
                   guest,
                   environment,
-                  deadlines),
+                  deadlines,
+                  events),
               routes.size()));
     }
-    return new RoutingTable(routes, deadlines);
+    return new RoutingTable(routes, deadlines, budget);
   }
 
   private static ModuleHandler handler(
@@ -87,7 +111,8 @@ public final class RoutingTableBuilder {
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
-      Deadlines deadlines) {
+      Deadlines deadlines,
+      ServerEvents events) {
     return new ModuleHandler(
         module.modulePath() + " (entrypoint " + entrypoint + ")",
         new MatchedRoute(route, module.argvTemplate()),
@@ -97,7 +122,8 @@ public final class RoutingTableBuilder {
         new StderrLog(config.logDir(), route),
         deadlines,
         module.limits(),
-        module.maxConcurrency());
+        module.maxConcurrency(),
+        events);
   }
 
   private static void requireExport(
@@ -120,8 +146,15 @@ public final class RoutingTableBuilder {
       throws ConfigException {
     String where = module.where() + ": module " + module.modulePath() + ": _routes";
     GuestResult result;
+    var stdout = new ByteArrayOutputStream();
     try {
-      result = guest.run(ROUTES_EXPORT, List.of(module.route()), Map.of(), new byte[0]);
+      result =
+          guest.run(
+              ROUTES_EXPORT,
+              List.of(module.route()),
+              Map.of(),
+              InputStream.nullInputStream(),
+              stdout);
     } catch (GuestFailure e) {
       throw new ConfigException(where + " failed: " + e.getMessage(), e);
     }
@@ -129,7 +162,7 @@ public final class RoutingTableBuilder {
       throw new ConfigException(where + " exited with code " + result.exitCode());
     }
     List<String[]> lines = new ArrayList<>();
-    for (String line : new String(result.stdout(), StandardCharsets.UTF_8).split("\n")) {
+    for (String line : stdout.toString(StandardCharsets.UTF_8).split("\n")) {
       if (line.isBlank()) {
         continue;
       }
