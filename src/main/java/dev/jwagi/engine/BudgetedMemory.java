@@ -16,6 +16,7 @@ import java.nio.charset.Charset;
  * exactly as at the route's cap. Chicory's ByteArrayMemory is final, so this wraps it; the one
  * place to move onto another Memory implementation.
  */
+@SuppressWarnings("removal") // delegates Memory's deprecated wait/notify too
 final class BudgetedMemory implements Memory {
   private static final long PAGE = 65536;
 
@@ -67,7 +68,7 @@ final class BudgetedMemory implements Memory {
       return memory.grow(pages); // no new pages, or over the cap: refused without a charge
     }
     long bytes = pages * PAGE;
-    if (!budget.tryReserve(bytes)) {
+    if (!budget.tryGrow(bytes)) {
       if (!refused) {
         refused = true;
         onRefused.run();

@@ -72,6 +72,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private boolean draining;
   private ScheduledFuture<?> readTimer;
+
+  /** When the request being read must be in (System.nanoTime). */
+  private long readDeadline;
+
+  /** While the server itself pauses reading (body buffer full): the read time left; else -1. */
+  private long readTimeLeft = -1;
+
   private ScheduledFuture<?> idleTimer;
   private long firstBytesNanos;
   private Instant firstBytesAt;
@@ -145,9 +152,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     cancel(idleTimer);
     firstBytesNanos = System.nanoTime();
     firstBytesAt = Instant.now();
-    readTimer =
-        ctx.executor()
-            .schedule(this::readTimedOut, limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    scheduleReadTimer(limits.readTimeout().toNanos());
+  }
+
+  private void scheduleReadTimer(long nanos) {
+    readDeadline = System.nanoTime() + nanos;
+    readTimer = ctx.executor().schedule(this::readTimedOut, nanos, TimeUnit.NANOSECONDS);
   }
 
   private void startRequest(HttpRequest request) {
@@ -257,13 +267,24 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
   }
 
-  /** Reads from the socket only while there is room: no held input, a body buffer not full. */
+  /**
+   * Reads from the socket only while there is room: no held input, a body buffer not full. While
+   * the server pauses a body (its guest has not taken what came), the read timeout pauses too: the
+   * client is not the slow one.
+   */
   private void updateReading() {
-    boolean want =
-        !closing
-            && held.isEmpty()
-            && !(current != null && current.body != null && current.body.isFull());
-    ctx.channel().config().setAutoRead(want);
+    boolean backpressure = current != null && current.body != null && current.body.isFull();
+    if (backpressure && readTimer != null) {
+      readTimeLeft = Math.max(0, readDeadline - System.nanoTime());
+      cancel(readTimer);
+      readTimer = null;
+    } else if (!backpressure && readTimeLeft >= 0) {
+      if (current != null && !current.bodyDone && !closing) {
+        scheduleReadTimer(readTimeLeft);
+      }
+      readTimeLeft = -1;
+    }
+    ctx.channel().config().setAutoRead(!closing && held.isEmpty() && !backpressure);
   }
 
   // --- running the handler ---
@@ -511,6 +532,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   private void stopReadTimer() {
     cancel(readTimer);
     readTimer = null;
+    readTimeLeft = -1;
   }
 
   private String clientAddress() {

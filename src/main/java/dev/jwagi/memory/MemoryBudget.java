@@ -17,14 +17,20 @@ public final class MemoryBudget {
   }
 
   private final long limit;
+
+  /** What growth of running guests may fill; the rest is kept for new requests. */
+  private final long growthLimit;
+
   private long used;
   private long peak;
+  private int waiting;
 
   public MemoryBudget(long limit) {
     if (limit <= 0) {
       throw new IllegalArgumentException("budget " + limit);
     }
     this.limit = limit;
+    this.growthLimit = limit - limit / 8;
   }
 
   /** Reserves {@code bytes} if they fit now. */
@@ -38,17 +44,36 @@ public final class MemoryBudget {
   }
 
   /**
+   * Reserves {@code bytes} for a running guest's growth: it fits only below seven eighths of the
+   * budget and while no new guest waits for memory, so new requests are not starved by guests that
+   * grow until refused.
+   */
+  public synchronized boolean tryGrow(long bytes) {
+    if (waiting > 0 || bytes > growthLimit - used) {
+      return false;
+    }
+    used += bytes;
+    peak = Math.max(peak, used);
+    return true;
+  }
+
+  /**
    * Reserves {@code bytes}, waiting up to {@code maxWaitNanos} for others to release enough; false
    * if they still do not fit.
    */
   public synchronized boolean reserve(long bytes, long maxWaitNanos) throws InterruptedException {
     long deadline = System.nanoTime() + maxWaitNanos;
-    while (bytes > limit - used) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 || bytes > limit) {
-        return false;
+    waiting++;
+    try {
+      while (bytes > limit - used) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || bytes > limit) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
       }
-      TimeUnit.NANOSECONDS.timedWait(this, left);
+    } finally {
+      waiting--;
     }
     used += bytes;
     peak = Math.max(peak, used);

@@ -43,6 +43,12 @@ final class RawConnection implements AutoCloseable {
     return send(request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /** Waits up to this long for each read (default 10 s). */
+  RawConnection readTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    return this;
+  }
+
   /** Whether no byte of a response has arrived since the last send. */
   boolean neverAnswered() {
     return !answerStarted;
