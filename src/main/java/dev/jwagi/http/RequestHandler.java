@@ -81,6 +81,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private ScheduledFuture<?> idleTimer;
   private long firstBytesNanos;
+  private String clientAddress;
   private Instant firstBytesAt;
 
   RequestHandler(
@@ -536,10 +537,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   }
 
   private String clientAddress() {
-    SocketAddress remote = ctx.channel().remoteAddress();
-    return remote instanceof InetSocketAddress inet
-        ? inet.getAddress().getHostAddress()
-        : String.valueOf(remote);
+    if (clientAddress == null) {
+      SocketAddress remote = ctx.channel().remoteAddress();
+      clientAddress =
+          remote instanceof InetSocketAddress inet
+              ? inet.getAddress().getHostAddress()
+              : String.valueOf(remote);
+    }
+    return clientAddress;
   }
 
   private IncomingRequest incoming(Exchange x, long contentLength, java.io.InputStream body) {

@@ -39,7 +39,8 @@ final class StreamingResponse implements ResponseSink {
   /** Body bytes waiting for the client at most; the handler blocks beyond. */
   static final int CAPACITY = 2 * HOLD_BYTES;
 
-  private static final int MIN_CHUNK = 8192;
+  /** Smallest piece allocated for body bytes (a small response needs no more). */
+  private static final int MIN_CHUNK = 1024;
 
   /** What the connection learns when a response is over. */
   interface Done {
