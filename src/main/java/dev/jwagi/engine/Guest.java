@@ -87,13 +87,29 @@ public final class Guest {
       InputStream stdin,
       OutputStream stdout)
       throws GuestFailure {
+    return run(entrypoint, argv, env, stdin, stdout, null);
+  }
+
+  /**
+   * Like {@link #run(String, List, Map, InputStream, OutputStream)}, with the guest's stderr
+   * written to {@code stderrTarget} as it comes (then the result's and failure's stderr are empty);
+   * null collects it for the result.
+   */
+  public GuestResult run(
+      String entrypoint,
+      List<String> argv,
+      Map<String, String> env,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderrTarget)
+      throws GuestFailure {
     long started = System.nanoTime();
-    var stderrBytes = new ByteArrayOutputStream(256);
-    var stderr = new Stderr(stderrBytes, maxOutputBytes);
+    var stderr = new Stderr(stderrTarget, maxOutputBytes);
+    var boundedStdout = new BoundedOutput(stdout, maxOutputBytes, "stdout");
     var options =
         WasiOptions.builder()
             .withStdin(stdin, false)
-            .withStdout(new BoundedOutput(stdout, maxOutputBytes, "stdout"), false)
+            .withStdout(boundedStdout, false)
             .withStderr(stderr, false)
             .withArguments(argv)
             .withThrowOnExit0(true);
@@ -106,7 +122,9 @@ public final class Guest {
     Instance instance = null;
     Memory[] created = new Memory[1];
     try (wasi;
-        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
+        var scope =
+            WasiLink.enter(
+                new WasiLink.GuestWasi(wasi, guard, new Stdio(stdin, boundedStdout, stderr)))) {
       var builder =
           Instance.builder(module)
               .withMachineFactory(machineFactory)
@@ -133,14 +151,14 @@ public final class Guest {
     return new GuestResult(exitCode, stderr.toByteArray(), prepareNanos);
   }
 
-  /** A guest's stderr, collected for its route's log file, up to the output cap. */
+  /** A guest's stderr, up to the output cap: passed on, or collected for the result. */
   private static final class Stderr extends OutputStream {
     private final ByteArrayOutputStream bytes;
     private final BoundedOutput bounded;
 
-    Stderr(ByteArrayOutputStream bytes, long cap) {
-      this.bytes = bytes;
-      this.bounded = new BoundedOutput(bytes, cap, "stderr");
+    Stderr(OutputStream target, long cap) {
+      this.bytes = target == null ? new ByteArrayOutputStream(256) : null;
+      this.bounded = new BoundedOutput(target == null ? bytes : target, cap, "stderr");
     }
 
     @Override
@@ -154,7 +172,7 @@ public final class Guest {
     }
 
     byte[] toByteArray() {
-      return bytes.toByteArray();
+      return bytes == null ? new byte[0] : bytes.toByteArray();
     }
   }
 

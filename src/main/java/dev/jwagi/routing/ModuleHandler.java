@@ -104,20 +104,23 @@ final class ModuleHandler implements Handler {
     var stdout = new CgiOutputStream(sink);
     long started = System.nanoTime();
     GuestResult result;
-    try (var deadline = deadlines.start(limits.timeout())) {
+    // The deadline closes first (it clears its interrupt), then stderr is appended.
+    try (var stderr = stderrLog.open();
+        var deadline = deadlines.start(limits.timeout())) {
       try {
-        result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin(), stdout);
+        result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin(), stdout, stderr);
       } catch (GuestFailure failure) {
-        stderrLog.append(failure.stderr());
+        stderr.close();
         failed(failure, deadline.fired(), sink, System.nanoTime() - started);
         return;
       } catch (RuntimeException | Error e) {
         serverFailed(e, sink, System.nanoTime() - started);
         return;
       }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // not thrown: the stderr stream appends safely
     }
     long runNanos = System.nanoTime() - started;
-    stderrLog.append(result.stderr());
     if (result.exitCode() != 0) {
       log.warn(
           "route {}: module exited with code {} (stderr: {})",

@@ -31,14 +31,17 @@ class StreamingIT {
 
   @BeforeAll
   static void start() throws Exception {
-    log = LogCapture.of("dev.jwagi.http.StreamingResponse");
+    log = LogCapture.of("dev.jwagi.http.StreamingResponse", "dev.jwagi.routing.RoutingTable");
     server =
         TestServer.start(
             dir,
             TestServer.module("/stream", TestServer.wasm("stream"))
                 + TestServer.module("/exit", TestServer.wasm("exit"))
                 + TestServer.module("/bigout", TestServer.wasm("bigout"))
-                + TestServer.module("/echo", TestServer.example("echo")));
+                + TestServer.module("/echo", TestServer.example("echo"))
+                + TestServer.module("/slurp", TestServer.wasm("slurp"), "max_body = \"100KiB\"")
+                // A module routed at /readyz: the built-in wins.
+                + TestServer.module("/readyz", TestServer.example("hello")));
   }
 
   @AfterAll
@@ -123,5 +126,56 @@ class StreamingIT {
     var response = server.post("/echo", body);
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo(body);
+  }
+
+  /** A chunked body: the pieces, each its own chunk, then the last chunk. */
+  private static String chunked(String path, int pieces, int pieceSize) {
+    StringBuilder request =
+        new StringBuilder(
+            "POST " + path + " HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+    String piece = "y".repeat(pieceSize);
+    for (int i = 0; i < pieces; i++) {
+      request.append(Integer.toHexString(pieceSize)).append("\r\n").append(piece).append("\r\n");
+    }
+    return request.append("0\r\n\r\n").toString();
+  }
+
+  @Test
+  void aSmallChunkedBodyArrivesWholeWithItsLength() throws Exception {
+    try (var raw = server.raw()) {
+      var response = raw.send(chunked("/slurp", 4, 1000)).read();
+      assertThat(response.text()).isEqualTo("read 4000 bytes; CONTENT_LENGTH=4000\n");
+    }
+  }
+
+  @Test
+  void aLongChunkedBodyStreamsWithAnEmptyContentLength() throws Exception {
+    try (var raw = server.raw()) {
+      var response = raw.send(chunked("/slurp", 20, 4096)).read();
+      assertThat(response.text()).isEqualTo("read 81920 bytes; CONTENT_LENGTH=\n");
+    }
+  }
+
+  /**
+   * The guest already reads a chunked body (more than 64 KiB arrived) when it crosses the route's
+   * 100 KiB cap: its stdin ends in an error, and the answer is 413.
+   */
+  @Test
+  void aChunkedBodyCrossingTheCapWhileTheGuestReadsGets413() throws Exception {
+    try (var raw = server.raw()) {
+      var response = raw.send(chunked("/slurp", 40, 4096)).read();
+      assertThat(response.status()).isEqualTo(413);
+      assertThat(response.header("connection")).contains("close");
+    }
+  }
+
+  @Test
+  void readyzIsBuiltInAndBeatsAModuleRoutedThere() throws Exception {
+    var response = server.get("/readyz");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(TestServer.text(response)).isEqualTo("ready\n");
+    assertThat(log.warnings())
+        .contains(
+            "route /readyz is built in (readiness check) and takes precedence over the module");
   }
 }
