@@ -44,13 +44,21 @@ start() { # name jar -> sets PORT_<name>
   bench_track "$pid"
   bench_wait_line "$BENCH_TMP/$name.log" "Ready: serving" 120 "$pid"
   printf -v "PORT_$name" '%s' "$port"
+  printf -v "PID_$name" '%s' "$pid"
 }
 start old "$OLD_JAR"
 start new "$NEW_JAR"
 
-rps() { # port -> requests/s of one ab run
-  ab -k -q -n "$N" -c "$C" "http://127.0.0.1:$1$URL_PATH" 2>/dev/null |
-    awk '/^Requests per second/ { print $4 } /^Non-2xx responses/ { bad = 1 } END { if (bad) print "non-2xx" > "/dev/stderr" }'
+TCK="$(getconf CLK_TCK)"
+# One ab run against server NAME: prints "requests/s server-CPU-microseconds-per-request". The CPU
+# per request is the steadier figure when other processes load the machine.
+run() {
+  local port_var="PORT_$1" pid_var="PID_$1" before after rps
+  before="$(bench_cpu_ticks "${!pid_var}")"
+  rps="$(ab -k -q -n "$N" -c "$C" "http://127.0.0.1:${!port_var}$URL_PATH" 2>/dev/null |
+    awk '/^Requests per second/ { print $4 } /^Non-2xx responses/ { bad = 1 } END { if (bad) print "non-2xx" > "/dev/stderr" }')"
+  after="$(bench_cpu_ticks "${!pid_var}")"
+  echo "$rps $(awk -v t=$((after - before)) -v hz="$TCK" -v n="$N" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
 }
 for name in old new; do
   port_var="PORT_$name"
@@ -58,16 +66,18 @@ for name in old new; do
 done
 
 echo "== $URL_PATH, ab -k -n $N -c $C, $ROUNDS rounds: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $LOAD_BEFORE ==" >&2
-OLD=() NEW=()
+OLD=() NEW=() OLD_CPU=() NEW_CPU=()
 for ((r = 1; r <= ROUNDS; r++)); do
   if ((r % 2)); then
-    OLD+=("$(rps "$PORT_old")"); NEW+=("$(rps "$PORT_new")")
+    read -r o oc <<<"$(run old)"; read -r n nc <<<"$(run new)"
   else
-    NEW+=("$(rps "$PORT_new")"); OLD+=("$(rps "$PORT_old")")
+    read -r n nc <<<"$(run new)"; read -r o oc <<<"$(run old)"
   fi
-  echo "round $r: old ${OLD[-1]} req/s, new ${NEW[-1]} req/s"
+  OLD+=("$o") NEW+=("$n") OLD_CPU+=("$oc") NEW_CPU+=("$nc")
+  echo "round $r: old $o req/s ($oc µs CPU/request), new $n req/s ($nc µs CPU/request)"
 done
-MO="$(bench_median "${OLD[@]}")"
-MN="$(bench_median "${NEW[@]}")"
-echo "median: old ($OLD_REV) $MO req/s, new (work tree) $MN req/s, new/old $(awk -v a="$MN" -v b="$MO" 'BEGIN { printf "%.2f", a / b }')"
+MO="$(bench_median "${OLD[@]}")" MN="$(bench_median "${NEW[@]}")"
+MOC="$(bench_median "${OLD_CPU[@]}")" MNC="$(bench_median "${NEW_CPU[@]}")"
+echo "median: old ($OLD_REV) $MO req/s, $MOC µs CPU/request; new (work tree) $MN req/s, $MNC µs CPU/request"
+echo "new/old: throughput $(awk -v a="$MN" -v b="$MO" 'BEGIN { printf "%.2f", a / b }'), server CPU per request $(awk -v a="$MNC" -v b="$MOC" 'BEGIN { printf "%.2f", a / b }')"
 echo "load after: $(bench_load_note)"

@@ -326,6 +326,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
                   x.body.close();
                 }
               });
+      response.start();
     } catch (RejectedExecutionException e) {
       x.body.close();
       if (workers.isShutdown()) {

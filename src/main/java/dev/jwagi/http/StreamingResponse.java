@@ -69,6 +69,12 @@ final class StreamingResponse implements ResponseSink {
   private boolean wakeScheduled;
   private boolean closed;
 
+  /** Set by the event loop once the head is sent: from then on every write wakes it. */
+  private boolean streaming;
+
+  /** When the handler last produced output (the event loop's ticker). */
+  private long lastOutput;
+
   // Event loop only.
   private State state = State.HOLDING;
   private boolean keepAlive;
@@ -78,7 +84,6 @@ final class StreamingResponse implements ResponseSink {
   private boolean complete;
   private boolean pumping;
   private boolean pauseExpired;
-  private long heldAtTimer = -1;
   private boolean pumpAgain;
 
   /**
@@ -106,7 +111,7 @@ final class StreamingResponse implements ResponseSink {
   @Override
   public synchronized void head(CgiResponse head) {
     this.head = head;
-    wake();
+    lastOutput = ctx.executor().ticker().nanoTime();
   }
 
   @Override
@@ -140,7 +145,12 @@ final class StreamingResponse implements ResponseSink {
           room -= n;
           queued += n;
         }
-        wake();
+        lastOutput = ctx.executor().ticker().nanoTime();
+        // While held back, the event loop needs waking only once enough is there (a pause is
+        // its own timer's business); once streaming, for every write.
+        if (streaming || queued >= HOLD_BYTES) {
+          wake();
+        }
       }
     }
   }
@@ -221,9 +231,6 @@ final class StreamingResponse implements ResponseSink {
           sendWhole(head, takeAll());
         } else if (head != null && (queued >= HOLD_BYTES || pauseExpired)) {
           commit(head);
-        } else if (head != null && queued != heldAtTimer) {
-          heldAtTimer = queued; // new output: the pause starts again
-          restartPauseTimer();
         }
       }
       case STREAMING -> {
@@ -272,9 +279,15 @@ final class StreamingResponse implements ResponseSink {
     keepAlive = false;
   }
 
-  private void restartPauseTimer() {
-    cancelPauseTimer();
-    pauseTimer = ctx.executor().schedule(this::paused, PAUSE_NANOS, TimeUnit.NANOSECONDS);
+  /**
+   * Starts watching for a pause in the output (on the event loop, when the handler starts): the
+   * check runs every {@link #PAUSE_NANOS} and after each output, so the handler's writes need not
+   * wake the event loop while the response is held back.
+   */
+  void start() {
+    if (state == State.HOLDING && pauseTimer == null) {
+      pauseTimer = ctx.executor().schedule(this::checkPause, PAUSE_NANOS, TimeUnit.NANOSECONDS);
+    }
   }
 
   private void cancelPauseTimer() {
@@ -284,15 +297,32 @@ final class StreamingResponse implements ResponseSink {
     }
   }
 
-  private void paused() {
+  private void checkPause() {
     pauseTimer = null;
-    pauseExpired = true;
-    pump();
+    if (state != State.HOLDING) {
+      return;
+    }
+    long quiet;
+    boolean hasHead;
+    synchronized (this) {
+      hasHead = head != null;
+      quiet = ctx.executor().ticker().nanoTime() - lastOutput;
+    }
+    if (hasHead && quiet >= PAUSE_NANOS) {
+      pauseExpired = true;
+      pump();
+    } else {
+      long wait = hasHead ? PAUSE_NANOS - quiet : PAUSE_NANOS;
+      pauseTimer = ctx.executor().schedule(this::checkPause, wait, TimeUnit.NANOSECONDS);
+    }
   }
 
   private void commit(CgiResponse head) {
     cancelPauseTimer();
     state = State.STREAMING;
+    synchronized (this) {
+      streaming = true;
+    }
     status = head.status();
     if (!chunkedAllowed) {
       keepAlive = false; // the body ends where the connection does

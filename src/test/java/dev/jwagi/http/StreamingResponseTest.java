@@ -52,7 +52,9 @@ class StreamingResponseTest {
   }
 
   private StreamingResponse response() {
-    return new StreamingResponse(ctx, "/r", false, true, true, done::add);
+    var response = new StreamingResponse(ctx, "/r", false, true, true, done::add);
+    response.start(); // as the connection does when the handler starts
+    return response;
   }
 
   private static CgiResponse head() {
