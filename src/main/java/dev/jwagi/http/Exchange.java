@@ -1,8 +1,15 @@
 package dev.jwagi.http;
 
+import dev.jwagi.cgi.Header;
+import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.observe.RequestRecord;
 import dev.jwagi.routing.Route;
 import io.netty.handler.codec.http.HttpRequest;
+import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Future;
 
 /**
@@ -44,6 +51,47 @@ final class Exchange {
 
   boolean headRequest() {
     return "HEAD".equals(request.method().name());
+  }
+
+  /** What the handler sees of the request; {@code body} as it arrives. */
+  IncomingRequest incoming(long contentLength, InputStream body, String client) {
+    String authority = target.authority();
+    List<Header> headers = new ArrayList<>(request.headers().size());
+    for (Map.Entry<String, String> header : request.headers()) {
+      if (authority != null && header.getKey().equalsIgnoreCase("Host")) {
+        // RFC 9112 3.2.2: an absolute-form target's authority replaces the Host header.
+        headers.add(new Header(header.getKey(), authority));
+      } else {
+        headers.add(new Header(header.getKey(), RequestTarget.wireText(header.getValue())));
+      }
+    }
+    return new IncomingRequest(
+        request.method().name(),
+        target.path(),
+        target.query(),
+        request.protocolVersion().text(),
+        headers,
+        contentLength,
+        body,
+        client,
+        false);
+  }
+
+  /** The access log's and metrics' view of this exchange, now that it is over. */
+  RequestRecord record(String client, boolean complete) {
+    return new RequestRecord(
+        start == null ? Instant.now() : start,
+        client,
+        request.method().name(),
+        target == null ? request.uri() : target.text(),
+        request.protocolVersion().text(),
+        route == null ? null : route.pattern(),
+        response == null ? 0 : response.status(),
+        received,
+        response == null ? 0 : response.bytesOut(),
+        System.nanoTime() - startNanos,
+        guestNanos,
+        complete);
   }
 
   /** Stops the guest if one runs (the client is gone, or the response was settled without it). */

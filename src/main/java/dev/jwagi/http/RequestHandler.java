@@ -1,11 +1,7 @@
 package dev.jwagi.http;
 
 import dev.jwagi.cgi.CgiResponse;
-import dev.jwagi.cgi.Header;
-import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.config.ConnectionLimits;
-import dev.jwagi.observe.GuestOutcome;
-import dev.jwagi.observe.RequestRecord;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Handler;
 import dev.jwagi.routing.Readiness;
@@ -23,11 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,18 +63,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   private boolean closing;
 
   private boolean draining;
-  private ScheduledFuture<?> readTimer;
-
-  /** When the request being read must be in (System.nanoTime). */
-  private long readDeadline;
-
-  /** While the server itself pauses reading (body buffer full): the read time left; else -1. */
-  private long readTimeLeft = -1;
-
+  private ReadTimer readTimer;
   private ScheduledFuture<?> idleTimer;
-  private long firstBytesNanos;
   private String clientAddress;
-  private Instant firstBytesAt;
 
   RequestHandler(
       RoutingTable routes, Workers workers, ConnectionLimits limits, ServerEvents events) {
@@ -96,6 +79,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.readTimer = new ReadTimer(ctx, limits.readTimeout().toNanos(), this::readTimedOut);
   }
 
   @Override
@@ -144,28 +128,25 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    * head and body.
    */
   void bytesArrived() {
-    if (readTimer == null && current == null && held.isEmpty() && ctx != null && !closing) {
+    if (readTimer != null
+        && !readTimer.running()
+        && current == null
+        && held.isEmpty()
+        && !closing) {
       startReadTimer();
     }
   }
 
   private void startReadTimer() {
     cancel(idleTimer);
-    firstBytesNanos = System.nanoTime();
-    firstBytesAt = Instant.now();
-    scheduleReadTimer(limits.readTimeout().toNanos());
-  }
-
-  private void scheduleReadTimer(long nanos) {
-    readDeadline = System.nanoTime() + nanos;
-    readTimer = ctx.executor().schedule(this::readTimedOut, nanos, TimeUnit.NANOSECONDS);
+    readTimer.start();
   }
 
   private void startRequest(HttpRequest request) {
-    if (readTimer == null) {
+    if (!readTimer.running()) {
       startReadTimer(); // a pipelined request, held until now
     }
-    Exchange x = new Exchange(request, firstBytesAt, firstBytesNanos);
+    Exchange x = new Exchange(request, readTimer.startedAt(), readTimer.startNanos());
     current = x;
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !draining;
     boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
@@ -206,7 +187,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
     if (!handler.runsGuest()) {
       try {
-        handler.handle(incoming(x, 0, java.io.InputStream.nullInputStream()), x.response);
+        handler.handle(
+            x.incoming(0, java.io.InputStream.nullInputStream(), clientAddress()), x.response);
       } catch (RuntimeException e) {
         serverError(x, e);
       }
@@ -236,7 +218,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     boolean room = x.body == null || x.body.add(content.content());
     if (content instanceof LastHttpContent) {
       x.bodyDone = true;
-      stopReadTimer();
+      readTimer.stop();
       if (x.body != null) {
         x.body.end();
         if (!x.dispatched) {
@@ -275,15 +257,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    */
   private void updateReading() {
     boolean backpressure = current != null && current.body != null && current.body.isFull();
-    if (backpressure && readTimer != null) {
-      readTimeLeft = Math.max(0, readDeadline - System.nanoTime());
-      cancel(readTimer);
-      readTimer = null;
-    } else if (!backpressure && readTimeLeft >= 0) {
-      if (current != null && !current.bodyDone && !closing) {
-        scheduleReadTimer(readTimeLeft);
-      }
-      readTimeLeft = -1;
+    if (backpressure) {
+      readTimer.pause();
+    } else {
+      readTimer.resume();
     }
     ctx.channel().config().setAutoRead(!closing && held.isEmpty() && !backpressure);
   }
@@ -301,32 +278,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       return;
     }
     x.reserved = BUFFERS_PER_REQUEST;
-    IncomingRequest request = incoming(x, contentLength, x.body);
-    Handler handler = x.route.handler();
     String route = x.route.pattern();
-    StreamingResponse response = x.response;
     try {
       x.task =
           workers.submit(
               route,
-              () -> {
-                long started = System.nanoTime();
-                try {
-                  handler.handle(request, response);
-                } catch (Throwable t) {
-                  // Not the guest's doing: the server failed (out of memory, a bug of ours).
-                  log.error("route {}: server error: {}", route, t.toString(), t);
-                  events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, System.nanoTime() - started);
-                  response.fail(
-                      CgiResponse.text(500, "Internal Server Error: the server failed\n"),
-                      "server error: " + t);
-                } finally {
-                  x.guestNanos = System.nanoTime() - started;
-                  response.handlerReturned();
-                  x.body.close();
-                }
-              });
-      response.start();
+              new HandlerTask(x, x.incoming(contentLength, x.body, clientAddress()), events));
+      x.response.start();
     } catch (RejectedExecutionException e) {
       x.body.close();
       if (workers.isShutdown()) {
@@ -342,6 +300,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
   }
 
+  /** A built-in handler (run on the event loop) threw. */
   private void serverError(Exchange x, Throwable t) {
     String route = x.route == null ? null : x.route.pattern();
     log.error("route {}: server error: {}", route, t.toString(), t);
@@ -355,12 +314,16 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    */
   private void settle(Exchange x, CgiResponse response, String cause) {
     closing = true;
-    stopReadTimer();
+    readTimer.stop();
     if (x.body != null) {
       x.body.fail(cause);
     }
     x.cancelGuest();
-    x.response.replace(response, cause);
+    if (x.response.finished()) {
+      ctx.close(); // answered already; the rest of its body will not come: nothing more to say
+    } else {
+      x.response.replace(response, cause);
+    }
   }
 
   private static CgiResponse tooLarge(long maxBody) {
@@ -369,7 +332,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   }
 
   private void readTimedOut() {
-    readTimer = null;
     if (current == null) {
       // The head never completed: answer 408 on its own.
       closing = true;
@@ -377,8 +339,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
           new Exchange(
               new io.netty.handler.codec.http.DefaultHttpRequest(
                   HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/"),
-              firstBytesAt,
-              firstBytesNanos);
+              readTimer.startedAt(),
+              readTimer.startNanos());
       current = x;
       x.response = new StreamingResponse(ctx, null, false, true, false, this);
       x.response.replace(CgiResponse.text(408, "Request Timeout\n"), "read timeout");
@@ -410,7 +372,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     report(x, x.response.complete());
     releaseBuffers(x);
     current = null;
-    stopReadTimer();
+    readTimer.stop();
     if (closing) {
       return;
     }
@@ -433,24 +395,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   }
 
   private void report(Exchange x, boolean complete) {
-    if (x.reported) {
-      return;
+    if (!x.reported) {
+      x.reported = true;
+      events.requestDone(x.record(clientAddress(), complete));
     }
-    x.reported = true;
-    events.requestDone(
-        new RequestRecord(
-            x.start == null ? Instant.now() : x.start,
-            clientAddress(),
-            x.request.method().name(),
-            x.target == null ? x.request.uri() : x.target.text(),
-            x.request.protocolVersion().text(),
-            x.route == null ? null : x.route.pattern(),
-            x.response == null ? 0 : x.response.status(),
-            x.received,
-            x.response == null ? 0 : x.response.bytesOut(),
-            System.nanoTime() - x.startNanos,
-            x.guestNanos,
-            complete));
   }
 
   // --- timers, drain, the end of the connection ---
@@ -468,7 +416,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   }
 
   private void closeIfIdle() {
-    if (current == null && held.isEmpty() && readTimer == null) {
+    if (current == null && held.isEmpty() && !readTimer.running()) {
       ctx.close();
     }
   }
@@ -481,7 +429,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     draining = true;
     if (current != null) {
       current.response.closeAfter();
-    } else if (held.isEmpty() && readTimer == null) {
+    } else if (held.isEmpty() && !readTimer.running()) {
       armQuietClose();
     }
   }
@@ -503,7 +451,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       current = null;
     }
     closing = true;
-    stopReadTimer();
+    readTimer.stop();
     cancel(idleTimer);
     for (Object msg : held) {
       ReferenceCountUtil.release(msg);
@@ -531,12 +479,6 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
   }
 
-  private void stopReadTimer() {
-    cancel(readTimer);
-    readTimer = null;
-    readTimeLeft = -1;
-  }
-
   private String clientAddress() {
     if (clientAddress == null) {
       SocketAddress remote = ctx.channel().remoteAddress();
@@ -546,29 +488,5 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
               : String.valueOf(remote);
     }
     return clientAddress;
-  }
-
-  private IncomingRequest incoming(Exchange x, long contentLength, java.io.InputStream body) {
-    HttpRequest request = x.request;
-    String authority = x.target.authority();
-    List<Header> headers = new ArrayList<>(request.headers().size());
-    for (Map.Entry<String, String> header : request.headers()) {
-      if (authority != null && header.getKey().equalsIgnoreCase("Host")) {
-        // RFC 9112 3.2.2: an absolute-form target's authority replaces the Host header.
-        headers.add(new Header(header.getKey(), authority));
-      } else {
-        headers.add(new Header(header.getKey(), RequestTarget.wireText(header.getValue())));
-      }
-    }
-    return new IncomingRequest(
-        request.method().name(),
-        x.target.path(),
-        x.target.query(),
-        request.protocolVersion().text(),
-        headers,
-        contentLength,
-        body,
-        clientAddress(),
-        false);
   }
 }

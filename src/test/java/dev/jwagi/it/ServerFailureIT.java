@@ -63,7 +63,11 @@ class ServerFailureIT {
 
   @BeforeAll
   static void start() throws Exception {
-    log = LogCapture.of("dev.jwagi.http.RequestHandler", "dev.jwagi.http.StreamingResponse");
+    log =
+        LogCapture.of(
+            "dev.jwagi.http.HandlerTask",
+            "dev.jwagi.http.RequestHandler",
+            "dev.jwagi.http.StreamingResponse");
     routes =
         RoutingTable.of(
             List.of(
