@@ -35,7 +35,8 @@ public final class RoutingTableBuilder {
     } catch (IOException e) {
       throw new ConfigException("--log-dir " + config.logDir() + ": cannot create: " + e, e);
     }
-    var environment = new CgiEnvironment(config.globalEnv(), config.defaultHost());
+    var environment =
+        new CgiEnvironment(config.globalEnv(), config.defaultHost(), config.trustedProxies());
     var deadlines = new Deadlines();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
