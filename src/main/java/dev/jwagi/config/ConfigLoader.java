@@ -176,6 +176,12 @@ public final class ConfigLoader {
         allowedHosts.add(host.asText());
       }
     }
+    AllowedHosts outbound;
+    try {
+      outbound = AllowedHosts.parse(allowedHosts);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `allowed_hosts`: " + e.getMessage());
+    }
     Integer httpMaxConcurrency = positiveInt(table, "http_max_concurrency", where);
     Integer maxConcurrency = positiveInt(table, "max_concurrency", where);
 
@@ -200,7 +206,7 @@ public final class ConfigLoader {
         entrypoint == null ? "_start" : entrypoint,
         argv,
         Collections.unmodifiableMap(volumes),
-        List.copyOf(allowedHosts),
+        outbound,
         httpMaxConcurrency,
         maxConcurrency,
         limits);

@@ -10,6 +10,7 @@ import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.engine.OutboundHttp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +48,11 @@ public final class RoutingTableBuilder {
             code.prepare(
                 module.volumes(),
                 module.limits().maxMemoryBytes(),
-                module.limits().maxOutputBytes());
+                module.limits().maxOutputBytes(),
+                new OutboundHttp.Policy(
+                    module.allowedHosts(),
+                    module.httpMaxConcurrency() == null ? 0 : module.httpMaxConcurrency(),
+                    module.limits().timeout()));
       } catch (ModuleLoadException e) {
         throw new ConfigException(
             module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
