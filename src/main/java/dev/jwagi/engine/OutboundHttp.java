@@ -62,6 +62,12 @@ public final class OutboundHttp {
   static final int RUNTIME_ERROR = 12;
   static final int TOO_MANY_SESSIONS = 13;
 
+  /**
+   * A request's own timeout is the route's plus this: the route's deadline (which stops the guest:
+   * 504) decides first; the client's timeout is a backstop where no deadline runs (_routes).
+   */
+  private static final Duration BACKSTOP = Duration.ofSeconds(1);
+
   /** Headers the JDK client sets itself and refuses from callers: left out of a guest's request. */
   private static final Set<String> CLIENT_MANAGED =
       Set.of("connection", "content-length", "expect", "host", "upgrade");
@@ -206,7 +212,7 @@ public final class OutboundHttp {
         try {
           request =
               HttpRequest.newBuilder(uri)
-                  .timeout(policy.timeout())
+                  .timeout(policy.timeout().plus(BACKSTOP))
                   .method(
                       method,
                       body.length == 0

@@ -10,10 +10,12 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +42,7 @@ class OutboundHttpIT {
   static ServerSocketChannel denied;
 
   static TestServer server;
+  static final CountDownLatch release = new CountDownLatch(1);
 
   @BeforeAll
   static void start() throws Exception {
@@ -74,6 +77,18 @@ class OutboundHttpIT {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
+    upstream.createContext(
+        "/hang",
+        exchange -> {
+          upstreamRequests.incrementAndGet();
+          try {
+            release.await(); // answers only when the test is over
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
     upstream.start();
     denied = ServerSocketChannel.open();
     denied.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -89,11 +104,13 @@ class OutboundHttpIT {
                 + TestServer.module("/empty", outbound, "allowed_hosts = []")
                 + TestServer.module("/any", outbound, "allowed_hosts = [\"insecure:allow-all\"]")
                 + TestServer.module("/small", outbound, allowed, "max_output = \"16KiB\"")
-                + TestServer.module("/unlimited", outbound, allowed));
+                + TestServer.module("/unlimited", outbound, allowed)
+                + TestServer.module("/slow", outbound, allowed, "timeout = \"1s\""));
   }
 
   @AfterAll
   static void stop() throws Exception {
+    release.countDown();
     TestServer.closeAll(server, denied);
     if (upstream != null) {
       upstream.stop(0);
@@ -213,6 +230,45 @@ class OutboundHttpIT {
     assertThat(response.statusCode()).isEqualTo(502);
     // Under the cap the same route works.
     assertThat(run("/small?get&" + upstreamUrl("/data"))).contains("req=0 status=201\n");
+  }
+
+  @Test
+  void anUpstreamThatDoesNotAnswerIsCutByTheRoutesTimeout() throws Exception {
+    long started = System.nanoTime();
+    var response = server.get("/slow?get&" + upstreamUrl("/hang"));
+    assertThat(response.statusCode()).isEqualTo(504);
+    // The route's timeout is 1 s; the bound is loose for a loaded machine.
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+    // The worker is free again: the route still answers.
+    assertThat(run("/slow?get&" + upstreamUrl("/data"))).contains("req=0 status=201\n");
+  }
+
+  /** A module importing {@code import} (WAT text), started alone in dir/name. */
+  private static void startWithImport(String name, String imp) throws Exception {
+    Path wat =
+        java.nio.file.Files.writeString(
+            java.nio.file.Files.createDirectories(dir.resolve(name)).resolve(name + ".wat"),
+            "(module " + imp + " (memory (export \"memory\") 1) (func (export \"_start\")))\n");
+    TestServer.start(dir.resolve(name), TestServer.module("/" + name, TestServer.tomlString(wat)))
+        .close();
+  }
+
+  @Test
+  void anImportTheAbiDoesNotHaveFailsStartUp() {
+    assertThatThrownBy(
+            () -> startWithImport("nope", "(import \"wasi_experimental_http\" \"nope\" (func))"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("route \"/nope\"")
+        .hasMessageContaining("\"wasi_experimental_http\".\"nope\"")
+        .hasMessageContaining("body_read, close, header_get, headers_get_all, req");
+    assertThatThrownBy(
+            () ->
+                startWithImport(
+                    "sig",
+                    "(import \"wasi_experimental_http\" \"close\" (func (param i64) (result i32)))"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("route \"/sig\"")
+        .hasMessageContaining("\"wasi_experimental_http\".\"close\" as");
   }
 
   @Test
