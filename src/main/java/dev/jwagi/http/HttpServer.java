@@ -121,7 +121,8 @@ public final class HttpServer implements AutoCloseable {
           .sslProvider(SslProvider.JDK)
           .build();
     } catch (javax.net.ssl.SSLException e) {
-      throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "--tls-cert/--tls-key: cannot set up TLS: " + e.getMessage(), e);
     }
   }
 
