@@ -330,6 +330,26 @@ class SchemeIT {
   }
 
   @Test
+  void theBareFlagTrustsLoopback() throws Exception {
+    // "--trust-proxy" without a value, followed by another flag (which it must not swallow).
+    try (var server =
+        TestServer.start(
+            Files.createDirectories(dir.resolve("bare")),
+            TestServer.module("/env/...", TestServer.example("env")),
+            "--trust-proxy",
+            "--timeout",
+            "5s")) {
+      try (var raw = server.raw()) {
+        var response =
+            raw.send("GET /env/b HTTP/1.1\r\nHost: h\r\nX-Forwarded-Proto: https\r\n\r\n").read();
+        assertThat(EnvDump.parse(response.body()).env())
+            .containsEntry("X_FULL_URL", "https://h:443/env/b")
+            .containsEntry("HTTPS", "on");
+      }
+    }
+  }
+
+  @Test
   void trustProxyTakesOnlyAddresses() {
     startupFails(
         "--trust-proxy: \"proxy.example.com\" is not an IP address",
