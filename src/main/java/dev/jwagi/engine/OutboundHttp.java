@@ -210,14 +210,16 @@ public final class OutboundHttp {
         }
         HttpRequest.Builder request;
         try {
-          request =
-              HttpRequest.newBuilder(uri)
-                  .timeout(policy.timeout().plus(BACKSTOP))
-                  .method(
-                      method,
-                      body.length == 0
-                          ? HttpRequest.BodyPublishers.noBody()
-                          : HttpRequest.BodyPublishers.ofByteArray(body));
+          request = HttpRequest.newBuilder(uri).timeout(policy.timeout().plus(BACKSTOP));
+        } catch (IllegalArgumentException e) {
+          return INVALID_URL;
+        }
+        try {
+          request.method(
+              method,
+              body.length == 0
+                  ? HttpRequest.BodyPublishers.noBody()
+                  : HttpRequest.BodyPublishers.ofByteArray(body));
         } catch (IllegalArgumentException e) {
           return INVALID_METHOD; // e.g. CONNECT, which the JDK client does not send
         }
