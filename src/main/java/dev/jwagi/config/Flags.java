@@ -97,7 +97,7 @@ public final class Flags {
 
   @Option(
       names = "--trust-proxy",
-      paramLabel = "ADDR[,ADDR...]",
+      paramLabel = "ADDR",
       arity = "0..1",
       split = ",",
       fallbackValue = "",

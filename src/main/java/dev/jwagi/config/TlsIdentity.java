@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  */
 public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
   private static final Pattern PEM =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
+      Pattern.compile(
+          "-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
 
   /** DER of the AlgorithmIdentifier {rsaEncryption, NULL}, for wrapping a PKCS#1 key. */
   private static final byte[] RSA_ALGORITHM = {
