@@ -78,6 +78,14 @@ class OutboundHttpIT {
           exchange.close();
         });
     upstream.createContext(
+        "/redirect",
+        exchange -> {
+          upstreamRequests.incrementAndGet();
+          exchange.getResponseHeaders().add("Location", "http://localhost:1/elsewhere");
+          exchange.sendResponseHeaders(302, -1);
+          exchange.close();
+        });
+    upstream.createContext(
         "/hang",
         exchange -> {
           upstreamRequests.incrementAndGet();
@@ -182,6 +190,14 @@ class OutboundHttpIT {
     // The guest has its answer, so any connect would already be in the listener's backlog.
     assertThat(denied.accept()).isNull();
     assertThat(upstreamRequests.get()).isEqualTo(before);
+  }
+
+  /** A redirect could lead past allowed_hosts: the guest gets it, jwagi does not follow it. */
+  @Test
+  void redirectsAreNotFollowed() throws Exception {
+    assertThat(run("/out?get&" + upstreamUrl("/redirect")))
+        .contains("req=0 status=302\n")
+        .contains("location:http://localhost:1/elsewhere\n");
   }
 
   @Test
