@@ -38,7 +38,8 @@ public final class Jwagi implements AutoCloseable {
     HttpServer server;
     try {
       server =
-          HttpServer.start(routes, config.listenHost(), config.listenPort(), config.connections());
+          HttpServer.start(
+              routes, config.listenHost(), config.listenPort(), config.connections(), config.tls());
     } catch (RuntimeException e) {
       routes.close();
       throw new ConfigException(
@@ -49,7 +50,8 @@ public final class Jwagi implements AutoCloseable {
     }
     log.info("guest stderr goes to {}", config.logDir());
     log.info(
-        "Ready: serving on http://{}:{}",
+        "Ready: serving on {}://{}:{}",
+        config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
     return new Jwagi(server, routes);

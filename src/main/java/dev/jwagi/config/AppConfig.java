@@ -11,6 +11,8 @@ import java.util.Map;
  * @param globalEnv -e and --env-file variables, in order, -e last (it wins)
  * @param moduleCache folder of compiled-module classes, or null to compile every start
  * @param connections the server-wide limits on connections and guests in flight
+ * @param tls the certificate and key to serve HTTPS with, or null for plain HTTP
+ * @param trustedProxies whose forwarded scheme (X-Forwarded-Proto, Forwarded) is believed
  */
 public record AppConfig(
     Path configFile,
@@ -21,4 +23,6 @@ public record AppConfig(
     Path logDir,
     Path moduleCache,
     ConnectionLimits connections,
-    List<ModuleConfig> modules) {}
+    List<ModuleConfig> modules,
+    TlsIdentity tls,
+    TrustedProxies trustedProxies) {}

@@ -48,13 +48,26 @@ public final class ConfigLoader {
   }
 
   public AppConfig load(Flags flags) throws ConfigException {
-    if (flags.tlsCert != null || flags.tlsKey != null) {
-      throw new ConfigException(
-          "--tls-cert/--tls-key: TLS is not supported yet by jwagi; terminate TLS in front of it"
-              + " (Knative's ingress does)");
-    }
     if (flags.configFile == null) {
       throw new ConfigException("no modules.toml given: use -c/--config FILE");
+    }
+    TlsIdentity tls =
+        flags.tlsCert == null && flags.tlsKey == null
+            ? null
+            : TlsIdentity.load(
+                flags.tlsCert == null ? null : workingDir.resolve(flags.tlsCert),
+                flags.tlsKey == null ? null : workingDir.resolve(flags.tlsKey));
+    TrustedProxies trustedProxies;
+    try {
+      trustedProxies =
+          flags.trustProxy == null
+              ? TrustedProxies.NONE
+              : TrustedProxies.loopbackAnd(flags.trustProxy);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "--trust-proxy: "
+              + e.getMessage()
+              + "; give IP addresses or CIDR ranges, e.g. 10.0.0.0/8");
     }
     Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
@@ -106,7 +119,9 @@ public final class ConfigLoader {
         logDir,
         cache,
         connectionLimits(flags),
-        List.copyOf(modules));
+        List.copyOf(modules),
+        tls,
+        trustedProxies);
   }
 
   private ModuleConfig moduleConfig(Path file, int number, JsonNode table, Limits serverLimits)
@@ -161,6 +176,12 @@ public final class ConfigLoader {
         allowedHosts.add(host.asText());
       }
     }
+    AllowedHosts outbound;
+    try {
+      outbound = AllowedHosts.parse(allowedHosts);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `allowed_hosts`: " + e.getMessage());
+    }
     Integer httpMaxConcurrency = positiveInt(table, "http_max_concurrency", where);
     Integer maxConcurrency = positiveInt(table, "max_concurrency", where);
 
@@ -185,7 +206,7 @@ public final class ConfigLoader {
         entrypoint == null ? "_start" : entrypoint,
         argv,
         Collections.unmodifiableMap(volumes),
-        List.copyOf(allowedHosts),
+        outbound,
         httpMaxConcurrency,
         maxConcurrency,
         limits);

@@ -82,14 +82,30 @@ public final class Flags {
   @Option(
       names = "--tls-cert",
       paramLabel = "FILE",
-      description = "TLS certificate (PEM): not supported yet.")
+      description =
+          "TLS certificate chain (PEM), server certificate first: serve HTTPS on the listen"
+              + " address. Needs --tls-key.")
   public Path tlsCert;
 
   @Option(
       names = "--tls-key",
       paramLabel = "FILE",
-      description = "TLS private key (PEM): not supported yet.")
+      description =
+          "TLS private key (PEM: PKCS#8 \"PRIVATE KEY\", or PKCS#1 \"RSA PRIVATE KEY\"), unencrypted."
+              + " Needs --tls-cert.")
   public Path tlsKey;
+
+  @Option(
+      names = "--trust-proxy",
+      paramLabel = "ADDR",
+      arity = "0..1",
+      split = ",",
+      fallbackValue = "",
+      description =
+          "Believe Forwarded: proto= and X-Forwarded-Proto (https in X_FULL_URL and HTTPS=on) from"
+              + " loopback (Knative's queue-proxy) and these IP addresses or CIDR ranges"
+              + " (repeatable). Default: from nobody.")
+  public List<String> trustProxy;
 
   @Option(
       names = "--timeout",

@@ -1,7 +1,6 @@
 package dev.jwagi.config;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +10,8 @@ import java.util.Map;
  *     "/foo")}
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
- * @param httpMaxConcurrency WAGI's limit on a guest's outbound HTTP requests; null when not set
+ * @param allowedHosts where the module's outbound HTTP requests may go (none: nowhere)
+ * @param httpMaxConcurrency WAGI's limit on a guest's open outbound HTTP responses; null: none
  * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
  */
 public record ModuleConfig(
@@ -21,7 +21,7 @@ public record ModuleConfig(
     String entrypoint,
     String argvTemplate,
     Map<String, Path> volumes,
-    List<String> allowedHosts,
+    AllowedHosts allowedHosts,
     Integer httpMaxConcurrency,
     Integer maxConcurrency,
     Limits limits) {}

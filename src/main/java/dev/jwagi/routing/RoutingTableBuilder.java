@@ -10,6 +10,7 @@ import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.engine.OutboundHttp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ public final class RoutingTableBuilder {
     } catch (IOException e) {
       throw new ConfigException("--log-dir " + config.logDir() + ": cannot create: " + e, e);
     }
-    var environment = new CgiEnvironment(config.globalEnv(), config.defaultHost());
+    var environment =
+        new CgiEnvironment(config.globalEnv(), config.defaultHost(), config.trustedProxies());
     var deadlines = new Deadlines();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
@@ -46,7 +48,11 @@ public final class RoutingTableBuilder {
             code.prepare(
                 module.volumes(),
                 module.limits().maxMemoryBytes(),
-                module.limits().maxOutputBytes());
+                module.limits().maxOutputBytes(),
+                new OutboundHttp.Policy(
+                    module.allowedHosts(),
+                    module.httpMaxConcurrency() == null ? 0 : module.httpMaxConcurrency(),
+                    module.limits().timeout()));
       } catch (ModuleLoadException e) {
         throw new ConfigException(
             module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
