@@ -33,6 +33,7 @@ public final class ConfigLoader {
           "entrypoint",
           "argv",
           "volumes",
+          "environment",
           "allowed_hosts",
           "http_max_concurrency",
           "max_concurrency",
@@ -68,7 +69,7 @@ public final class ConfigLoader {
       if (eq <= 0) {
         throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
       }
-      env.put(pair.substring(0, eq), pair.substring(eq + 1));
+      env.put(pair.substring(0, eq), EnvFiles.unquote(pair.substring(eq + 1)));
     }
 
     JsonNode root = parseToml(configFile);
@@ -115,14 +116,13 @@ public final class ConfigLoader {
     if (!table.isObject()) {
       throw new ConfigException(where + ": expected a table");
     }
-    String route = requiredString(table, "route", where);
-    where = where + " (route \"" + route + "\")";
-    if (!route.startsWith("/")) {
-      throw new ConfigException(where + ": key `route` must start with \"/\"");
-    }
-    if (route.contains("...") && !route.endsWith("/...")) {
-      throw new ConfigException(
-          where + ": key `route`: \"...\" is only allowed as the last segment, as in \"/foo/...\"");
+    String routeText = requiredString(table, "route", where);
+    where = where + " (route \"" + routeText + "\")";
+    RoutePattern route;
+    try {
+      route = RoutePattern.parse(routeText);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `route`: " + e.getMessage(), e);
     }
     warnUnknownKeys(table, MODULE_KEYS, where + ":");
     Path modulePath = resolveModule(requiredString(table, "module", where), file, where);
@@ -145,6 +145,28 @@ public final class ConfigLoader {
         }
         volumes.put(
             volume.getKey(), resolveExisting(volume.getValue().asText(), file, where, key, true));
+      }
+    }
+
+    Map<String, String> environment = new LinkedHashMap<>();
+    JsonNode envTable = table.get("environment");
+    if (envTable != null) {
+      if (!envTable.isObject()) {
+        throw new ConfigException(
+            where + ": key `environment` must be a table of NAME = \"value\", e.g. { A = \"1\" }");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = envTable.fields();
+      while (it.hasNext()) {
+        var variable = it.next();
+        if (!variable.getValue().isTextual()) {
+          throw new ConfigException(
+              where + ": key `environment." + variable.getKey() + "` must be a string");
+        }
+        if (variable.getKey().isEmpty() || variable.getKey().contains("=")) {
+          throw new ConfigException(
+              where + ": key `environment`: \"" + variable.getKey() + "\" is not a variable name");
+        }
+        environment.put(variable.getKey(), variable.getValue().asText());
       }
     }
 
@@ -185,6 +207,7 @@ public final class ConfigLoader {
         entrypoint == null ? "_start" : entrypoint,
         argv,
         Collections.unmodifiableMap(volumes),
+        Collections.unmodifiableMap(environment),
         List.copyOf(allowedHosts),
         httpMaxConcurrency,
         maxConcurrency,

@@ -11,16 +11,19 @@ import java.util.Map;
  *     "/foo")}
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
+ * @param environment the module's own variables ({@code environment}): after the global env, before
+ *     the CGI variables
  * @param httpMaxConcurrency WAGI's limit on a guest's outbound HTTP requests; null when not set
  * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
  */
 public record ModuleConfig(
     String where,
-    String route,
+    RoutePattern route,
     Path modulePath,
     String entrypoint,
     String argvTemplate,
     Map<String, Path> volumes,
+    Map<String, String> environment,
     List<String> allowedHosts,
     Integer httpMaxConcurrency,
     Integer maxConcurrency,

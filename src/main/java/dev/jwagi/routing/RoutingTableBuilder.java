@@ -5,6 +5,7 @@ import dev.jwagi.cgi.MatchedRoute;
 import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
+import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
@@ -53,14 +54,13 @@ public final class RoutingTableBuilder {
       }
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
-        for (String[] line : dynamicRoutes(module, guest)) {
-          requireExport(
-              code, module, line[1], "its _routes line \"" + line[0] + " " + line[1] + "\"");
-          String route = Route.baseOf(module.route()) + line[0];
+        for (DynamicRoute line : dynamicRoutes(module, guest)) {
+          requireExport(code, module, line.entrypoint(), "its _routes " + line.where());
+          RoutePattern route = module.route().join(line.subpath());
           routes.add(
               new Route(
                   route,
-                  handler(config, module, route, line[1], guest, environment, deadlines),
+                  handler(config, module, route, line.entrypoint(), guest, environment, deadlines),
                   routes.size()));
         }
       }
@@ -83,14 +83,14 @@ public final class RoutingTableBuilder {
   private static ModuleHandler handler(
       AppConfig config,
       ModuleConfig module,
-      String route,
+      RoutePattern route,
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
       Deadlines deadlines) {
     return new ModuleHandler(
         module.modulePath() + " (entrypoint " + entrypoint + ")",
-        new MatchedRoute(route, module.argvTemplate()),
+        new MatchedRoute(route.text(), module.argvTemplate(), module.environment()),
         entrypoint,
         guest,
         environment,
@@ -115,30 +115,42 @@ public final class RoutingTableBuilder {
     }
   }
 
-  /** Runs the module's _routes export; each output line is "subpath entrypoint". */
-  private static List<String[]> dynamicRoutes(ModuleConfig module, Guest guest)
+  /** One line of {@code _routes} output: "subpath entrypoint". */
+  private record DynamicRoute(RoutePattern subpath, String entrypoint, String where) {}
+
+  /**
+   * Runs the module's _routes export; each output line is "subpath entrypoint", the subpath checked
+   * like a [[module]] route.
+   */
+  private static List<DynamicRoute> dynamicRoutes(ModuleConfig module, Guest guest)
       throws ConfigException {
     String where = module.where() + ": module " + module.modulePath() + ": _routes";
     GuestResult result;
     try {
-      result = guest.run(ROUTES_EXPORT, List.of(module.route()), Map.of(), new byte[0]);
+      result = guest.run(ROUTES_EXPORT, List.of(module.route().text()), Map.of(), new byte[0]);
     } catch (GuestFailure e) {
       throw new ConfigException(where + " failed: " + e.getMessage(), e);
     }
     if (result.exitCode() != 0) {
       throw new ConfigException(where + " exited with code " + result.exitCode());
     }
-    List<String[]> lines = new ArrayList<>();
-    for (String line : new String(result.stdout(), StandardCharsets.UTF_8).split("\n")) {
-      if (line.isBlank()) {
+    List<DynamicRoute> lines = new ArrayList<>();
+    String[] output = new String(result.stdout(), StandardCharsets.UTF_8).split("\n");
+    for (int i = 0; i < output.length; i++) {
+      String line = output[i].trim();
+      if (line.isEmpty()) {
         continue;
       }
-      String[] fields = line.trim().split("\\s+");
-      if (fields.length != 2 || !fields[0].startsWith("/")) {
-        throw new ConfigException(
-            where + ": line \"" + line.trim() + "\" is not \"/subpath entrypoint\"");
+      String lineWhere = "line " + (i + 1) + " \"" + line + "\"";
+      String[] fields = line.split("\\s+");
+      if (fields.length != 2) {
+        throw new ConfigException(where + ": " + lineWhere + " is not \"/subpath entrypoint\"");
       }
-      lines.add(fields);
+      try {
+        lines.add(new DynamicRoute(RoutePattern.parse(fields[0]), fields[1], lineWhere));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": " + lineWhere + ": route " + e.getMessage(), e);
+      }
     }
     if (lines.isEmpty()) {
       throw new ConfigException(where + " printed no routes");

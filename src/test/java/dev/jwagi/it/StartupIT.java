@@ -169,6 +169,21 @@ class StartupIT {
   }
 
   @Test
+  void aRoutesLineIsCheckedLikeARouteKey() {
+    String toml =
+        TestServer.module("/ok", TestServer.example("hello"))
+            + TestServer.module("/bad/...", TestServer.wasm("badroutes"));
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(config().toString())
+        .hasMessageContaining("#2")
+        .hasMessageContaining("badroutes.wasm")
+        .hasMessageContaining("_routes")
+        .hasMessageContaining("line 2 \"/bad/.../x ok_entry\"")
+        .hasMessageContaining("only allowed as the last segment");
+  }
+
+  @Test
   void theFailingModuleIsNamedByPosition() {
     String toml =
         "[[module]]\nroute = \"/ok\"\nmodule = "
