@@ -42,6 +42,7 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     flags.portVariable = System.getenv("PORT");
+    flags.processEnv = System.getenv();
     Jwagi jwagi;
     try {
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);

@@ -3,6 +3,10 @@ package dev.jwagi.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.jwagi.source.Digest;
+import dev.jwagi.source.ModuleSource;
+import dev.jwagi.source.OciReference;
+import dev.jwagi.source.RegistryCredentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,6 +34,7 @@ public final class ConfigLoader {
       Set.of(
           "route",
           "module",
+          "digest",
           "entrypoint",
           "argv",
           "volumes",
@@ -98,6 +103,12 @@ public final class ConfigLoader {
 
     Path logDir = flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir);
     Path cache = flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache);
+    RegistryCredentials credentials;
+    try {
+      credentials = RegistryCredentials.from(flags.processEnv);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("registry credentials: " + e.getMessage(), e);
+    }
     return new AppConfig(
         configFile,
         listen[0],
@@ -106,6 +117,7 @@ public final class ConfigLoader {
         Collections.unmodifiableMap(env),
         logDir,
         cache,
+        credentials,
         connectionLimits(flags),
         List.copyOf(modules));
   }
@@ -125,7 +137,12 @@ public final class ConfigLoader {
       throw new ConfigException(where + ": key `route`: " + e.getMessage(), e);
     }
     warnUnknownKeys(table, MODULE_KEYS, where + ":");
-    Path modulePath = resolveModule(requiredString(table, "module", where), file, where);
+    ModuleSource source =
+        moduleSource(
+            requiredString(table, "module", where),
+            optionalString(table, "digest", where),
+            file,
+            where);
     String entrypoint = optionalString(table, "entrypoint", where);
     String argv = optionalString(table, "argv", where);
 
@@ -203,7 +220,7 @@ public final class ConfigLoader {
     return new ModuleConfig(
         where,
         route,
-        modulePath,
+        source,
         entrypoint == null ? "_start" : entrypoint,
         argv,
         Collections.unmodifiableMap(volumes),
@@ -237,28 +254,73 @@ public final class ConfigLoader {
     }
   }
 
-  /** A `module` reference: a path or file:// URL (WAGI); other schemes are not supported yet. */
-  private Path resolveModule(String reference, Path file, String where) throws ConfigException {
-    String pathText = reference;
-    if (reference.startsWith("file:")) {
-      try {
-        pathText = Path.of(new URI(reference)).toString();
-      } catch (URISyntaxException | IllegalArgumentException e) {
+  /**
+   * A `module` reference: a path or file:// URL (as in WAGI), {@code oci:REF}, or an https:// URL
+   * with its `digest`.
+   */
+  private ModuleSource moduleSource(String reference, String digestText, Path file, String where)
+      throws ConfigException {
+    String scheme =
+        reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")
+            ? reference.substring(0, reference.indexOf(':')).toLowerCase(java.util.Locale.ROOT)
+            : "";
+    Digest digest = null;
+    if (digestText != null) {
+      if (!scheme.equals("https") && !scheme.equals("http")) {
         throw new ConfigException(
-            where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
+            where
+                + ": key `digest` is for https:// modules only"
+                + (scheme.equals("oci") ? " (pin an oci: module with REF@sha256:...)" : ""));
       }
-    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) { // a URL scheme (oci:, https:)
-      String scheme = reference.substring(0, reference.indexOf(':'));
-      throw new ConfigException(
-          where
-              + ": key `module`: \""
-              + reference
-              + "\": "
-              + scheme
-              + ": module references are not supported yet; give a file path or file:// URL");
+      try {
+        digest = Digest.parse(digestText);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": key `digest`: " + e.getMessage(), e);
+      }
     }
-    Path path = resolveExisting(pathText, file, where, "module", false);
-    return path;
+    try {
+      switch (scheme) {
+        case "" -> {
+          return new ModuleSource.LocalFile(
+              resolveExisting(reference, file, where, "module", false));
+        }
+        case "file" -> {
+          String path;
+          try {
+            path = Path.of(new URI(reference)).toString();
+          } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new ConfigException(
+                where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
+          }
+          return new ModuleSource.LocalFile(resolveExisting(path, file, where, "module", false));
+        }
+        case "oci" -> {
+          return new ModuleSource.Oci(OciReference.parse(reference.substring("oci:".length())));
+        }
+        case "https", "http" -> {
+          if (digest == null) {
+            throw new ConfigException(
+                where
+                    + ": key `digest` is required with an "
+                    + scheme
+                    + ":// module: digest = \"sha256:...\" (`sha256sum` of the .wasm), so what is"
+                    + " downloaded is what you meant");
+          }
+          return ModuleSource.Url.of(reference, digest);
+        }
+        default ->
+            throw new ConfigException(
+                where
+                    + ": key `module`: \""
+                    + reference
+                    + "\": "
+                    + scheme
+                    + ": is not a supported module reference; give a file path, a file:// or https://"
+                    + " URL, or oci:REGISTRY/REPOSITORY:TAG");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `module`: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.jwagi.config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -143,4 +144,10 @@ public final class Flags {
 
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
+
+  /**
+   * The process's environment, for the variables jwagi itself reads (registry credentials); not
+   * flags, and never passed to modules.
+   */
+  public Map<String, String> processEnv = Map.of();
 }

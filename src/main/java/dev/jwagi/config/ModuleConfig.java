@@ -1,5 +1,6 @@
 package dev.jwagi.config;
 
+import dev.jwagi.source.ModuleSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.Map;
  *
  * @param where how to name this entry in messages, e.g. {@code modules.toml: [[module]] #2 (route
  *     "/foo")}
+ * @param source where the module's bytes come from (a file, an https:// URL, an OCI reference)
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
  * @param environment the module's own variables ({@code environment}): after the global env, before
@@ -19,7 +21,7 @@ import java.util.Map;
 public record ModuleConfig(
     String where,
     RoutePattern route,
-    Path modulePath,
+    ModuleSource source,
     String entrypoint,
     String argvTemplate,
     Map<String, Path> volumes,

@@ -11,10 +11,10 @@ import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ public final class RoutingTableBuilder {
   private RoutingTableBuilder() {}
 
   /** compiled: every module file of the config, compiled. */
-  public static RoutingTable build(AppConfig config, Map<Path, CompiledModule> compiled)
+  public static RoutingTable build(AppConfig config, Map<ModuleSource, CompiledModule> compiled)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -40,7 +40,7 @@ public final class RoutingTableBuilder {
     var deadlines = new Deadlines();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
-      CompiledModule code = compiled.get(module.modulePath());
+      CompiledModule code = compiled.get(module.source());
       Guest guest;
       try {
         guest =
@@ -50,7 +50,7 @@ public final class RoutingTableBuilder {
                 module.limits().maxOutputBytes());
       } catch (ModuleLoadException e) {
         throw new ConfigException(
-            module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
+            module.where() + ": module " + module.source() + ": " + e.getMessage(), e);
       }
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
@@ -89,7 +89,7 @@ public final class RoutingTableBuilder {
       CgiEnvironment environment,
       Deadlines deadlines) {
     return new ModuleHandler(
-        module.modulePath() + " (entrypoint " + entrypoint + ")",
+        module.source() + " (entrypoint " + entrypoint + ")",
         new MatchedRoute(route.text(), module.argvTemplate(), module.environment()),
         entrypoint,
         guest,
@@ -108,7 +108,7 @@ public final class RoutingTableBuilder {
               + ": "
               + source
               + ": module "
-              + module.modulePath()
+              + module.source()
               + " exports no function \""
               + name
               + "\"");
@@ -124,7 +124,7 @@ public final class RoutingTableBuilder {
    */
   private static List<DynamicRoute> dynamicRoutes(ModuleConfig module, Guest guest)
       throws ConfigException {
-    String where = module.where() + ": module " + module.modulePath() + ": _routes";
+    String where = module.where() + ": module " + module.source() + ": _routes";
     GuestResult result;
     try {
       result = guest.run(ROUTES_EXPORT, List.of(module.route().text()), Map.of(), new byte[0]);
