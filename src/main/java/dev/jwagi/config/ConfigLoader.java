@@ -65,17 +65,7 @@ public final class ConfigLoader {
     Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
     Limits limits = serverLimits(flags);
-    Map<String, String> env = new LinkedHashMap<>();
-    for (Path envFile : flags.envFiles) {
-      env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
-    }
-    for (String pair : flags.env) {
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
-      }
-      env.put(pair.substring(0, eq), EnvFiles.unquote(pair.substring(eq + 1)));
-    }
+    Map<String, String> env = globalEnv(flags);
 
     JsonNode root = parseToml(configFile);
     warnUnknownKeys(root, TOP_LEVEL_KEYS, configFile + ":");
@@ -120,6 +110,81 @@ public final class ConfigLoader {
         credentials,
         connectionLimits(flags),
         List.copyOf(modules));
+  }
+
+  /**
+   * The config of {@code jwagi run}: its one module at {@code --route}, with the env, limits and
+   * cache flags of the server.
+   */
+  public AppConfig loadRun(Flags flags, Flags.Run run) throws ConfigException {
+    if (flags.configFile != null) {
+      throw new ConfigException("jwagi run takes a MODULE, not -c/--config");
+    }
+    String where = "jwagi run " + run.module;
+    RoutePattern route;
+    try {
+      route = RoutePattern.parse(run.route);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": --route " + e.getMessage(), e);
+    }
+    ModuleSource source = moduleSource(run.module, run.digest, null, where);
+    Map<String, Path> volumes = new LinkedHashMap<>();
+    for (String volume : run.volumes) {
+      int eq = volume.indexOf('=');
+      if (eq <= 0 || eq == volume.length() - 1) {
+        throw new ConfigException(
+            where + ": --volume \"" + volume + "\": expected GUEST=HOST, e.g. /data=./data");
+      }
+      String guest = volume.substring(0, eq);
+      volumes.put(
+          guest, resolveExisting(volume.substring(eq + 1), null, where, "--volume " + guest, true));
+    }
+    ModuleConfig module =
+        new ModuleConfig(
+            where,
+            route,
+            source,
+            run.entrypoint,
+            run.argv,
+            Collections.unmodifiableMap(volumes),
+            Map.of(),
+            List.of(),
+            null,
+            null,
+            serverLimits(flags));
+    RegistryCredentials credentials;
+    try {
+      credentials = RegistryCredentials.from(flags.processEnv);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("registry credentials: " + e.getMessage(), e);
+    }
+    return new AppConfig(
+        null,
+        "127.0.0.1",
+        0,
+        flags.defaultHost == null ? Flags.DEFAULT_HOST : flags.defaultHost,
+        Collections.unmodifiableMap(globalEnv(flags)),
+        flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir),
+        flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache),
+        credentials,
+        connectionLimits(flags),
+        List.of(module));
+  }
+
+  /** --env-file files in order, then -e (it wins); one pair of quotes around a value goes. */
+  private Map<String, String> globalEnv(Flags flags) throws ConfigException {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Path envFile : flags.envFiles) {
+      env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
+    }
+    for (String pair : flags.env) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
+      }
+      env.put(pair.substring(0, eq), EnvFiles.unquote(pair.substring(eq + 1)));
+    }
+    return env;
   }
 
   private ModuleConfig moduleConfig(Path file, int number, JsonNode table, Limits serverLimits)
@@ -325,7 +390,7 @@ public final class ConfigLoader {
 
   /**
    * A relative path resolves against the working directory first, as in WAGI, then against the
-   * folder of modules.toml. The error lists every place tried.
+   * folder of modules.toml (if there is one). The error lists every place tried.
    */
   private Path resolveExisting(
       String text, Path configFile, String where, String key, boolean directory)
@@ -334,9 +399,11 @@ public final class ConfigLoader {
     List<Path> candidates =
         given.isAbsolute()
             ? List.of(given)
-            : List.of(
-                workingDir.resolve(given).normalize(),
-                configFile.getParent().resolve(given).normalize());
+            : configFile == null
+                ? List.of(workingDir.resolve(given).normalize())
+                : List.of(
+                    workingDir.resolve(given).normalize(),
+                    configFile.getParent().resolve(given).normalize());
     for (Path candidate : candidates) {
       if (directory ? Files.isDirectory(candidate) : Files.isRegularFile(candidate)) {
         return candidate;
