@@ -68,7 +68,7 @@ public final class ModuleFetcher {
 
   private final Path dir;
   private final RegistryCredentials credentials;
-  private final HttpClient client;
+  private HttpClient client; // made on first download: a start-up with only files needs none
   private final ObjectMapper json = new ObjectMapper();
 
   /** Authorization header per registry, once a challenge was answered. */
@@ -81,12 +81,18 @@ public final class ModuleFetcher {
   public ModuleFetcher(Path dir, RegistryCredentials credentials) {
     this.dir = dir;
     this.credentials = credentials;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER) // followed here, without credentials
-            .sslContext(trustingTheJvmTrustStore())
-            .build();
+  }
+
+  private HttpClient client() {
+    if (client == null) {
+      client =
+          HttpClient.newBuilder()
+              .connectTimeout(CONNECT_TIMEOUT)
+              .followRedirects(HttpClient.Redirect.NEVER) // followed here, without credentials
+              .sslContext(trustingTheJvmTrustStore())
+              .build();
+    }
+    return client;
   }
 
   /**
@@ -394,7 +400,7 @@ public final class ModuleFetcher {
         request.header("Authorization", authorization);
       }
       HttpResponse<InputStream> response =
-          client.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+          client().send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
       int status = response.statusCode();
       var location = response.headers().firstValue("Location");
       if (status / 100 != 3 || status == 304 || location.isEmpty() || hop == MAX_REDIRECTS) {

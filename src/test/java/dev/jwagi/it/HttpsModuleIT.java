@@ -120,6 +120,9 @@ class HttpsModuleIT {
         });
     https.start();
 
+    // The process-wide default context is made once; make it now, from the JDK's own trust
+    // store, so the property below cannot leak into later tests through it.
+    SSLContext.getDefault();
     trustStoreBefore = System.getProperty("javax.net.ssl.trustStore");
     trustStorePasswordBefore = System.getProperty("javax.net.ssl.trustStorePassword");
     System.setProperty("javax.net.ssl.trustStore", trustStore.toString());

@@ -184,6 +184,30 @@ class StartupIT {
   }
 
   @Test
+  void moduleEnvironmentMustBeATableOfStrings() {
+    String notATable =
+        TestServer.module("/e", TestServer.example("hello"), "environment = \"A=1\"");
+    assertThatThrownBy(() -> TestServer.start(dir, notATable))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/e\")")
+        .hasMessageContaining("key `environment` must be a table");
+    String notAString =
+        TestServer.module("/e", TestServer.example("hello"), "environment = { A = 1 }");
+    assertThatThrownBy(() -> TestServer.start(dir, notAString))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("key `environment.A` must be a string");
+  }
+
+  @Test
+  void anUnsupportedSchemeIsNamed() {
+    String toml = TestServer.module("/s", "\"bindle:example/app\"");
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/s\")")
+        .hasMessageContaining("bindle: is not a supported module reference");
+  }
+
+  @Test
   void theFailingModuleIsNamedByPosition() {
     String toml =
         "[[module]]\nroute = \"/ok\"\nmodule = "
