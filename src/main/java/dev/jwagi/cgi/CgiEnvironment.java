@@ -35,8 +35,11 @@ public final class CgiEnvironment {
     Map<String, String> cgi = cgiVariables(request, route);
     // Global env first, then the module's own (it wins); a name the request defines as well takes
     // the request's value (and place).
-    Map<String, String> configured = new LinkedHashMap<>(globalEnv);
-    configured.putAll(route.env());
+    Map<String, String> configured = globalEnv;
+    if (!route.env().isEmpty()) {
+      configured = new LinkedHashMap<>(globalEnv);
+      configured.putAll(route.env());
+    }
     Map<String, String> env = new LinkedHashMap<>();
     configured.forEach(
         (name, value) -> {
