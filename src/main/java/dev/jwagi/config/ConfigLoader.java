@@ -127,7 +127,7 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(where + ": --route " + e.getMessage(), e);
     }
-    ModuleSource source = moduleSource(run.module, run.digest, null, where);
+    ModuleSource source = moduleSource(run.module, run.digest, null, where, SourceNames.RUN);
     Map<String, Path> volumes = new LinkedHashMap<>();
     for (String volume : run.volumes) {
       int eq = volume.indexOf('=');
@@ -207,7 +207,8 @@ public final class ConfigLoader {
             requiredString(table, "module", where),
             optionalString(table, "digest", where),
             file,
-            where);
+            where,
+            SourceNames.TOML);
     String entrypoint = optionalString(table, "entrypoint", where);
     String argv = optionalString(table, "argv", where);
 
@@ -226,7 +227,8 @@ public final class ConfigLoader {
           throw new ConfigException(where + ": key `" + key + "` must be a string (a host path)");
         }
         volumes.put(
-            volume.getKey(), resolveExisting(volume.getValue().asText(), file, where, key, true));
+            volume.getKey(),
+            resolveExisting(volume.getValue().asText(), file, where, "key `" + key + "`", true));
       }
     }
 
@@ -323,7 +325,14 @@ public final class ConfigLoader {
    * A `module` reference: a path or file:// URL (as in WAGI), {@code oci:REF}, or an https:// URL
    * with its `digest`.
    */
-  private ModuleSource moduleSource(String reference, String digestText, Path file, String where)
+  /** How messages name the module reference and its digest: TOML keys, or run's arguments. */
+  private record SourceNames(String module, String digest) {
+    static final SourceNames TOML = new SourceNames("key `module`", "key `digest`");
+    static final SourceNames RUN = new SourceNames("MODULE", "--digest");
+  }
+
+  private ModuleSource moduleSource(
+      String reference, String digestText, Path file, String where, SourceNames names)
       throws ConfigException {
     String scheme =
         reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")
@@ -334,20 +343,22 @@ public final class ConfigLoader {
       if (!scheme.equals("https") && !scheme.equals("http")) {
         throw new ConfigException(
             where
-                + ": key `digest` is for https:// modules only"
+                + ": "
+                + names.digest()
+                + " is for https:// modules only"
                 + (scheme.equals("oci") ? " (pin an oci: module with REF@sha256:...)" : ""));
       }
       try {
         digest = Digest.parse(digestText);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(where + ": key `digest`: " + e.getMessage(), e);
+        throw new ConfigException(where + ": " + names.digest() + ": " + e.getMessage(), e);
       }
     }
     try {
       switch (scheme) {
         case "" -> {
           return new ModuleSource.LocalFile(
-              resolveExisting(reference, file, where, "module", false));
+              resolveExisting(reference, file, where, names.module(), false));
         }
         case "file" -> {
           String path;
@@ -355,9 +366,15 @@ public final class ConfigLoader {
             path = Path.of(new URI(reference)).toString();
           } catch (URISyntaxException | IllegalArgumentException e) {
             throw new ConfigException(
-                where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
+                where
+                    + ": "
+                    + names.module()
+                    + ": \""
+                    + reference
+                    + "\" is not a valid file:// URL");
           }
-          return new ModuleSource.LocalFile(resolveExisting(path, file, where, "module", false));
+          return new ModuleSource.LocalFile(
+              resolveExisting(path, file, where, names.module(), false));
         }
         case "oci" -> {
           return new ModuleSource.Oci(OciReference.parse(reference.substring("oci:".length())));
@@ -366,17 +383,21 @@ public final class ConfigLoader {
           if (digest == null) {
             throw new ConfigException(
                 where
-                    + ": key `digest` is required with an "
+                    + ": "
+                    + names.digest()
+                    + " is required with an "
                     + scheme
-                    + ":// module: digest = \"sha256:...\" (`sha256sum` of the .wasm), so what is"
-                    + " downloaded is what you meant");
+                    + ":// module: sha256:... (`sha256sum` of the .wasm), so what is downloaded is"
+                    + " what you meant");
           }
           return ModuleSource.Url.of(reference, digest);
         }
         default ->
             throw new ConfigException(
                 where
-                    + ": key `module`: \""
+                    + ": "
+                    + names.module()
+                    + ": \""
                     + reference
                     + "\": "
                     + scheme
@@ -384,7 +405,7 @@ public final class ConfigLoader {
                     + " URL, or oci:REGISTRY/REPOSITORY:TAG");
       }
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(where + ": key `module`: " + e.getMessage(), e);
+      throw new ConfigException(where + ": " + names.module() + ": " + e.getMessage(), e);
     }
   }
 
@@ -393,7 +414,7 @@ public final class ConfigLoader {
    * folder of modules.toml (if there is one). The error lists every place tried.
    */
   private Path resolveExisting(
-      String text, Path configFile, String where, String key, boolean directory)
+      String text, Path configFile, String where, String what, boolean directory)
       throws ConfigException {
     Path given = Path.of(text);
     List<Path> candidates =
@@ -415,9 +436,9 @@ public final class ConfigLoader {
     }
     throw new ConfigException(
         where
-            + ": key `"
-            + key
-            + "`: no "
+            + ": "
+            + what
+            + ": no "
             + (directory ? "directory" : "file")
             + " \""
             + text
