@@ -157,6 +157,21 @@ class OciIT {
   }
 
   @Test
+  void aLayerBlobTheRegistryNoLongerHas() throws Exception {
+    byte[] module = Files.readAllBytes(Path.of("examples", "modules", "echo.wasm"));
+    registry.pushModule(
+        "gone/echo", "1", module, TestRegistry.CNCF_CONFIG, TestRegistry.CNCF_LAYER, null);
+    String layer = TestRegistry.digest(module);
+    registry.deleteBlob("gone/echo", layer);
+    String toml = TestServer.module("/gone", oci("gone/echo:1"));
+    assertThatThrownBy(() -> server(dir.resolve("gone"), toml, cache("gone")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/gone\")")
+        .hasMessageContaining("oci:" + registry.address() + "/gone/echo:1")
+        .hasMessageContaining("the registry has no blob " + layer);
+  }
+
+  @Test
   void badDigest() throws Exception {
     byte[] module = Files.readAllBytes(Path.of("examples", "modules", "env.wasm"));
     registry.pushModule(

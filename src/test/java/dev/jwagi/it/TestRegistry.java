@@ -59,6 +59,7 @@ final class TestRegistry implements AutoCloseable {
     StringBuilder config = new StringBuilder();
     config.append("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n");
     config.append("    rootdirectory: ").append(storage).append("\n");
+    config.append("  delete:\n    enabled: true\n");
     config.append("http:\n  addr: 127.0.0.1:0\n  secret: test-secret\n");
     if (htpasswdLine != null) {
       Path htpasswd = dir.resolve("htpasswd");
@@ -199,6 +200,17 @@ final class TestRegistry implements AutoCloseable {
         + "\",\"size\":"
         + layerSize
         + "}]}";
+  }
+
+  /** Deletes a blob (the manifests that name it stay), as a registry's garbage collection may. */
+  void deleteBlob(String repository, String digest) throws Exception {
+    var delete =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + address + "/v2/" + repository + "/blobs/" + digest))
+                .DELETE(),
+            null);
+    expect(delete, 202);
   }
 
   /** Overwrites a stored blob's bytes (same length), so the registry serves corrupt content. */
