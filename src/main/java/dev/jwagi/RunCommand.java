@@ -28,7 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jwagi run MODULE}: one request through a module, for module authors, without a server. It
@@ -52,6 +54,21 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin Flags flags = new Flags();
 
+  @Spec CommandSpec spec;
+
+  /** Flags of the server that mean nothing for one request without a listener. */
+  private static final List<String> SERVER_ONLY =
+      List.of(
+          "--config",
+          "--listen",
+          "--tls-cert",
+          "--tls-key",
+          "--prepare-only",
+          "--max-concurrency",
+          "--queue",
+          "--read-timeout",
+          "--idle-timeout");
+
   @Override
   public Integer call() throws IOException {
     flags.processEnv = System.getenv();
@@ -65,6 +82,11 @@ final class RunCommand implements Callable<Integer> {
       AppConfig config;
       IncomingRequest request;
       try {
+        for (String name : SERVER_ONLY) {
+          if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+            throw new ConfigException(name + " is a server flag: jwagi run does not use it");
+          }
+        }
         config = new ConfigLoader(Path.of("")).loadRun(flags, run);
         request = request();
       } catch (ConfigException e) {

@@ -143,5 +143,8 @@ class RunIT {
     assertThat(outside.exitCode()).isEqualTo(2);
     Result badHeader = run(new byte[0], example("hello"), "--header", "no colon");
     assertThat(badHeader.exitCode()).isEqualTo(2);
+    Result serverFlag = run(new byte[0], example("hello"), "-l", "127.0.0.1:0");
+    assertThat(serverFlag.exitCode()).isEqualTo(2);
+    assertThat(serverFlag.stdout()).isEmpty();
   }
 }
