@@ -71,7 +71,10 @@ public final class ModuleFetcher {
   private HttpClient client; // made on first download: a start-up with only files needs none
   private final ObjectMapper json = new ObjectMapper();
 
-  /** Authorization header per registry, once a challenge was answered. */
+  /**
+   * Authorization header per registry and repository (a bearer token is scoped to a repository),
+   * once a challenge was answered.
+   */
   private final Map<String, String> registryAuthorization = new HashMap<>();
 
   /**
@@ -310,7 +313,8 @@ public final class ModuleFetcher {
   /** A GET to the registry, answering one 401 challenge (basic, or bearer token) if there is. */
   private HttpResponse<InputStream> registryGet(OciReference ref, URI uri, String accept)
       throws IOException, InterruptedException, FetchException {
-    String authorization = registryAuthorization.get(ref.registry());
+    String key = ref.registry() + "/" + ref.repository();
+    String authorization = registryAuthorization.get(key);
     HttpResponse<InputStream> response = get(uri, accept, authorization);
     if (response.statusCode() != 401 || authorization != null) {
       return response;
@@ -321,7 +325,7 @@ public final class ModuleFetcher {
     if (authorization == null) {
       return get(uri, accept, null); // nothing to answer with: give the caller the 401
     }
-    registryAuthorization.put(ref.registry(), authorization);
+    registryAuthorization.put(key, authorization);
     return get(uri, accept, authorization);
   }
 

@@ -81,30 +81,36 @@ class RegistryTokenIT {
     registry.createContext(
         "/token",
         exchange -> {
+          String query = exchange.getRequestURI().getQuery(); // decoded
           tokenQueries.add(exchange.getRequestURI().getRawQuery());
           boolean ok = basic.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+          // A token good for the one repository in the scope, as real token services issue.
+          String scope = query.substring(query.indexOf("scope=") + "scope=".length());
           send(
               exchange,
               ok ? 200 : 401,
               "application/json",
-              ok ? "{\"token\":\"tok-123\"}".getBytes(StandardCharsets.UTF_8) : new byte[0]);
+              ok
+                  ? ("{\"token\":\"tok:" + scope + "\"}").getBytes(StandardCharsets.UTF_8)
+                  : new byte[0]);
         });
     registry.createContext(
         "/v2/",
         exchange -> {
-          if (!"Bearer tok-123".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+          String path = exchange.getRequestURI().getPath();
+          String repository = path.startsWith("/v2/app/other/") ? "app/other" : "app/hello";
+          String scope = "repository:" + repository + ":pull";
+          if (!("Bearer tok:" + scope)
+              .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
             exchange
                 .getResponseHeaders()
                 .add(
                     "WWW-Authenticate",
-                    "Bearer realm=\""
-                        + self
-                        + "/token\",service=\"fake\",scope=\"repository:app/hello:pull\"");
+                    "Bearer realm=\"" + self + "/token\",service=\"fake\",scope=\"" + scope + "\"");
             send(exchange, 401, null, new byte[0]);
             return;
           }
-          String path = exchange.getRequestURI().getPath();
-          if (path.equals("/v2/app/hello/manifests/1")) {
+          if (path.equals("/v2/" + repository + "/manifests/1")) {
             String manifest =
                 TestRegistry.manifest(
                     TestRegistry.CNCF_CONFIG,
@@ -118,7 +124,7 @@ class RegistryTokenIT {
                 200,
                 TestRegistry.OCI_MANIFEST,
                 manifest.getBytes(StandardCharsets.UTF_8));
-          } else if (path.equals("/v2/app/hello/blobs/" + layer)) {
+          } else if (path.equals("/v2/" + repository + "/blobs/" + layer)) {
             exchange
                 .getResponseHeaders()
                 .add(
@@ -131,9 +137,12 @@ class RegistryTokenIT {
         });
     registry.start();
 
+    String base = "\"oci:127.0.0.1:" + registry.getAddress().getPort();
+    // Two repositories of one registry: each needs its own token. Different tags, so the second
+    // is not a cache hit of the first.
     String toml =
-        TestServer.module(
-            "/hello", "\"oci:127.0.0.1:" + registry.getAddress().getPort() + "/app/hello:1\"");
+        TestServer.module("/hello", base + "/app/hello:1\"")
+            + TestServer.module("/other", base + "/app/other:1\"");
     Map<String, String> env =
         Map.of("JWAGI_REGISTRY_USER", "jwagi", "JWAGI_REGISTRY_PASSWORD", "secret");
     try (var server =
@@ -145,10 +154,14 @@ class RegistryTokenIT {
             "--module-cache",
             dir.resolve("cache").toString())) {
       assertThat(TestServer.text(server.get("/hello"))).isEqualTo("hello world\n");
+      assertThat(TestServer.text(server.get("/other"))).isEqualTo("hello world\n");
     }
     assertThat(tokenQueries)
-        .first()
-        .isEqualTo("service=fake&scope=repository%3Aapp%2Fhello%3Apull");
+        .containsExactly(
+            "service=fake&scope=repository%3Aapp%2Fhello%3Apull",
+            "service=fake&scope=repository%3Aapp%2Fother%3Apull");
+    // The second module's layer is the first's (same digest): downloaded once, from the cache
+    // after.
     assertThat(storageAuthorization).containsExactly("null");
   }
 }
