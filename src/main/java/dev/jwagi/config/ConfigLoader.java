@@ -93,12 +93,6 @@ public final class ConfigLoader {
 
     Path logDir = flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir);
     Path cache = flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache);
-    RegistryCredentials credentials;
-    try {
-      credentials = RegistryCredentials.from(flags.processEnv);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("registry credentials: " + e.getMessage(), e);
-    }
     return new AppConfig(
         configFile,
         listen[0],
@@ -107,7 +101,7 @@ public final class ConfigLoader {
         Collections.unmodifiableMap(env),
         logDir,
         cache,
-        credentials,
+        registryCredentials(flags),
         connectionLimits(flags),
         List.copyOf(modules));
   }
@@ -152,12 +146,6 @@ public final class ConfigLoader {
             null,
             null,
             serverLimits(flags));
-    RegistryCredentials credentials;
-    try {
-      credentials = RegistryCredentials.from(flags.processEnv);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("registry credentials: " + e.getMessage(), e);
-    }
     return new AppConfig(
         null,
         "127.0.0.1",
@@ -166,9 +154,18 @@ public final class ConfigLoader {
         Collections.unmodifiableMap(globalEnv(flags)),
         flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir),
         flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache),
-        credentials,
+        registryCredentials(flags),
         connectionLimits(flags),
         List.of(module));
+  }
+
+  /** JWAGI_REGISTRY_USER and JWAGI_REGISTRY_PASSWORD from jwagi's own environment, or null. */
+  private static RegistryCredentials registryCredentials(Flags flags) throws ConfigException {
+    try {
+      return RegistryCredentials.from(flags.processEnv);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("registry credentials: " + e.getMessage(), e);
+    }
   }
 
   /** --env-file files in order, then -e (it wins); one pair of quotes around a value goes. */
