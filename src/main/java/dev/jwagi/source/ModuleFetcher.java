@@ -177,12 +177,13 @@ public final class ModuleFetcher {
                 + ") and this reference was never pulled into the module cache",
             e);
       }
+      String name = cached.getFileName().toString();
       log.warn(
-          "{}: registry {} is unreachable ({}); using the module pulled earlier, {}",
+          "{}: registry {} is unreachable ({}); using the module pulled earlier, sha256:{}",
           where,
           ref.registry(),
           e.getMessage(),
-          cached.getFileName());
+          name.substring(0, name.length() - ".wasm".length()));
       return cached;
     }
     Path blob = blobFile(layer);
