@@ -43,9 +43,15 @@ public final class CgiEnvironment {
 
   public CgiRequest build(IncomingRequest request, MatchedRoute route) {
     Map<String, String> cgi = cgiVariables(request, route);
-    // Global env first; a name the request defines as well takes the request's value (and place).
+    // Global env first, then the module's own (it wins); a name the request defines as well takes
+    // the request's value (and place).
+    Map<String, String> configured = globalEnv;
+    if (!route.env().isEmpty()) {
+      configured = new LinkedHashMap<>(globalEnv);
+      configured.putAll(route.env());
+    }
     Map<String, String> env = new LinkedHashMap<>();
-    globalEnv.forEach(
+    configured.forEach(
         (name, value) -> {
           if (!cgi.containsKey(name)) {
             env.put(name, value);
@@ -120,16 +126,16 @@ public final class CgiEnvironment {
   }
 
   /**
-   * Without a template: the request path, then each '&'-separated piece of the raw query. With one:
-   * placeholders expanded in a single pass (so a path containing "${ARGS}" stays literal), then
-   * split on whitespace.
+   * Without a template: the request path, then each '&'-separated piece of the raw query (none
+   * without a query; a present but empty one is one empty piece). With one: placeholders expanded
+   * in a single pass (so a path containing "${ARGS}" stays literal), then split on whitespace.
    */
   private static List<String> argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
       List<String> argv = new ArrayList<>();
       argv.add(request.rawPath());
-      if (!query.isEmpty()) {
+      if (request.rawQuery() != null) { // "/x?" gives one empty piece, as in WAGI
         argv.addAll(Arrays.asList(query.split("&", -1))); // -1 keeps empty pieces, as WAGI does
       }
       return argv;

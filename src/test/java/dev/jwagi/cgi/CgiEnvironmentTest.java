@@ -372,6 +372,30 @@ class CgiEnvironmentTest {
     assertThatThrownBy(() -> env.put("X", "y")).isInstanceOf(UnsupportedOperationException.class);
   }
 
+  @Test
+  void moduleEnvComesAfterTheGlobalEnvAndBeforeTheCgiVariables() {
+    var cgi = new CgiEnvironment(linked("A", "global", "B", "global only"), "localhost:3000");
+    var route =
+        new MatchedRoute(
+            "/env/...", null, linked("A", "module", "C", "module only", "PATH_INFO", "/x"));
+    Map<String, String> env = cgi.build(get("/env/real", null), route).env();
+    assertThat(env)
+        .containsEntry("A", "module")
+        .containsEntry("B", "global only")
+        .containsEntry("C", "module only")
+        .containsEntry("PATH_INFO", "/real");
+    List<String> names = new ArrayList<>(env.keySet());
+    assertThat(names.subList(0, 3)).containsExactly("A", "B", "C");
+  }
+
+  private static Map<String, String> linked(String... pairs) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return map;
+  }
+
   // --- argv and stdin ---
 
   @Test
@@ -379,7 +403,8 @@ class CgiEnvironmentTest {
     assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argv())
         .containsExactly("/env/a%20b", "x=1", "y=%20", "", "z");
     assertThat(PLAIN.build(get("/env", null), EXACT).argv()).containsExactly("/env");
-    assertThat(PLAIN.build(get("/env", ""), EXACT).argv()).containsExactly("/env");
+    // A present but empty query ("/env?") is one empty piece, as in WAGI.
+    assertThat(PLAIN.build(get("/env", ""), EXACT).argv()).containsExactly("/env", "");
     assertThat(PLAIN.build(get("/env", "a"), EXACT).argv()).containsExactly("/env", "a");
   }
 

@@ -292,6 +292,13 @@ class CgiEnvironmentIT {
         .containsExactly("/env/p/q", "a=1", "b=2", "c");
     assertThat(TestServer.env(server.get("/env/p")).argv()).containsExactly("/env/p");
     assertThat(TestServer.env(server.get("/exact?only")).argv()).containsExactly("/exact", "only");
+    // A present but empty query is one empty argument, as in WAGI; no query is none.
+    // (java.net.http drops an empty query, so a raw request.)
+    try (RawConnection raw = server.raw()) {
+      var response = raw.send("GET /env/p? HTTP/1.1\r\nHost: h\r\n\r\n").read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(EnvDump.parse(response.body()).argv()).containsExactly("/env/p", "");
+    }
   }
 
   @Test
