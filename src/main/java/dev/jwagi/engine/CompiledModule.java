@@ -90,19 +90,28 @@ public final class CompiledModule {
 
   /**
    * Prepares this module for one route: its volumes (guest path → existing host directory, in
-   * order) and limits. Fails if the module's initial memory is already over the cap.
+   * order), limits and what its outbound HTTP may do. Fails if the module's initial memory is
+   * already over the cap.
    */
-  public Guest prepare(Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes)
+  public Guest prepare(
+      Map<String, Path> volumes,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound)
       throws ModuleLoadException {
-    return prepare(volumes, maxMemoryBytes, maxOutputBytes, null);
+    return prepare(volumes, maxMemoryBytes, maxOutputBytes, outbound, null);
   }
 
   /**
-   * Like {@link #prepare(Map, long, long)}, with guest memories charged to {@code budget} (null:
-   * not charged, for start-up tools).
+   * Like {@link #prepare(Map, long, long, OutboundHttp.Policy)}, with guest memories charged to
+   * {@code budget} (null: not charged, for start-up tools).
    */
   public Guest prepare(
-      Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes, MemoryBudget budget)
+      Map<String, Path> volumes,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound,
+      MemoryBudget budget)
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
@@ -125,6 +134,7 @@ public final class CompiledModule {
         Collections.unmodifiableMap(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
         maxOutputBytes,
+        outbound,
         budget);
   }
 

@@ -35,6 +35,7 @@ public final class Guest {
   private final Map<String, Path> volumes;
   private final VolumeGuard guard;
   private final long maxOutputBytes;
+  private final OutboundHttp.Policy outbound;
   private final MemoryBudget budget;
   private volatile Runnable onGrowRefused = () -> {};
 
@@ -57,6 +58,7 @@ public final class Guest {
       Map<String, Path> volumes,
       VolumeGuard guard,
       long maxOutputBytes,
+      OutboundHttp.Policy outbound,
       MemoryBudget budget) {
     this.module = module;
     this.machineFactory = machineFactory;
@@ -65,6 +67,7 @@ public final class Guest {
     this.volumes = volumes;
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
+    this.outbound = outbound;
     this.budget = budget;
   }
 
@@ -124,7 +127,12 @@ public final class Guest {
     try (wasi;
         var scope =
             WasiLink.enter(
-                new WasiLink.GuestWasi(wasi, guard, new Stdio(stdin, boundedStdout, stderr)))) {
+                new WasiLink.GuestWasi(
+                    wasi,
+                    guard,
+                    outbound,
+                    maxOutputBytes,
+                    new Stdio(stdin, boundedStdout, stderr)))) {
       var builder =
           Instance.builder(module)
               .withMachineFactory(machineFactory)

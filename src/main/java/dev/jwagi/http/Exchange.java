@@ -53,8 +53,8 @@ final class Exchange {
     return "HEAD".equals(request.method().name());
   }
 
-  /** What the handler sees of the request; {@code body} as it arrives. */
-  IncomingRequest incoming(long contentLength, InputStream body, String client) {
+  /** What the handler sees of the request; {@code body} as it arrives; secure: over TLS. */
+  IncomingRequest incoming(long contentLength, InputStream body, String client, boolean secure) {
     String authority = target.authority();
     List<Header> headers = new ArrayList<>(request.headers().size());
     for (Map.Entry<String, String> header : request.headers()) {
@@ -74,7 +74,7 @@ final class Exchange {
         contentLength,
         body,
         client,
-        false);
+        secure);
   }
 
   /** The access log's and metrics' view of this exchange, now that it is over. */
@@ -85,7 +85,7 @@ final class Exchange {
         request.method().name(),
         target == null ? request.uri() : target.text(),
         request.protocolVersion().text(),
-        route == null ? null : route.pattern(),
+        route == null ? null : route.pattern().text(),
         response == null ? 0 : response.status(),
         received,
         response == null ? 0 : response.bytesOut(),

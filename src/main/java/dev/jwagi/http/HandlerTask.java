@@ -30,7 +30,7 @@ final class HandlerTask implements Runnable {
 
   @Override
   public void run() {
-    String route = exchange.route.pattern();
+    String route = exchange.route.pattern().text();
     StreamingResponse response = exchange.response;
     long started = System.nanoTime();
     try {

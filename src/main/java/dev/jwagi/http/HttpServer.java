@@ -1,6 +1,7 @@
 package dev.jwagi.http;
 
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.config.TlsIdentity;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
@@ -16,8 +17,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,11 +64,18 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
-   * {@code limits.queue()} more requests wait for one, and beyond that get 503.
+   * {@code limits.queue()} more requests wait for one, and beyond that get 503. With {@code tls}
+   * (else null) every connection is HTTPS.
    */
   public static HttpServer start(
-      RoutingTable routes, String host, int port, ConnectionLimits limits, ServerEvents events)
+      RoutingTable routes,
+      String host,
+      int port,
+      ConnectionLimits limits,
+      TlsIdentity tls,
+      ServerEvents events)
       throws InterruptedException {
+    SslContext ssl = tls == null ? null : sslContext(tls);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -80,7 +92,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      assemble(ch.pipeline(), routes, workers, limits, events);
+                      assemble(ch, ssl, routes, workers, limits, events);
                     }
                   })
               .bind(new InetSocketAddress(host, port))
@@ -97,20 +109,37 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * A connection's pipeline, front to back: (TLS would go first), the read-timeout watcher, the
-   * HTTP/1.1 codec, the request handler.
+   * A connection's pipeline, front to back: TLS (when configured; RequestHandler then reports the
+   * request as secure), the read-timeout watcher, the HTTP/1.1 codec, the request handler.
    */
   static void assemble(
-      ChannelPipeline pipeline,
+      SocketChannel ch,
+      SslContext ssl,
       RoutingTable routes,
       Workers workers,
       ConnectionLimits limits,
       ServerEvents events) {
     RequestHandler requests = new RequestHandler(routes, workers, limits, events);
+    ChannelPipeline pipeline = ch.pipeline();
+    if (ssl != null) {
+      pipeline.addLast(ssl.newHandler(ch.alloc()));
+    }
     pipeline
         .addLast(new FirstBytesWatcher(requests))
         .addLast(new HttpServerCodec())
         .addLast(requests);
+  }
+
+  /** The JDK's TLS (no native library to ship), HTTP/1.1 only, as WAGI. */
+  private static SslContext sslContext(TlsIdentity tls) {
+    try {
+      return SslContextBuilder.forServer(tls.key(), tls.chain().toArray(new X509Certificate[0]))
+          .sslProvider(SslProvider.JDK)
+          .build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalArgumentException(
+          "--tls-cert/--tls-key: cannot set up TLS: " + e.getMessage(), e);
+    }
   }
 
   public int port() {

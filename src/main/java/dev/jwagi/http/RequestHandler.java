@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -165,7 +166,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     x.response =
         new StreamingResponse(
             ctx,
-            x.route == null ? null : x.route.pattern(),
+            x.route == null ? null : x.route.pattern().text(),
             x.headRequest(),
             http11,
             keepAlive,
@@ -188,7 +189,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     if (!handler.runsGuest()) {
       try {
         handler.handle(
-            x.incoming(0, java.io.InputStream.nullInputStream(), clientAddress()), x.response);
+            x.incoming(0, java.io.InputStream.nullInputStream(), clientAddress(), secure()),
+            x.response);
       } catch (RuntimeException e) {
         serverError(x, e);
       }
@@ -271,19 +273,20 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     x.dispatched = true;
     if (!routes.budget().tryReserve(BUFFERS_PER_REQUEST)) {
       x.body.close();
-      events.backpressure(x.route.pattern());
+      events.backpressure(x.route.pattern().text());
       x.response.respond(
           CgiResponse.retryLater(
               "Service Unavailable: the server is at its memory budget; retry shortly\n"));
       return;
     }
     x.reserved = BUFFERS_PER_REQUEST;
-    String route = x.route.pattern();
+    String route = x.route.pattern().text();
     try {
       x.task =
           workers.submit(
               route,
-              new HandlerTask(x, x.incoming(contentLength, x.body, clientAddress()), events));
+              new HandlerTask(
+                  x, x.incoming(contentLength, x.body, clientAddress(), secure()), events));
       x.response.start();
     } catch (RejectedExecutionException e) {
       x.body.close();
@@ -302,7 +305,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   /** A built-in handler (run on the event loop) threw. */
   private void serverError(Exchange x, Throwable t) {
-    String route = x.route == null ? null : x.route.pattern();
+    String route = x.route == null ? null : x.route.pattern().text();
     log.error("route {}: server error: {}", route, t.toString(), t);
     x.response.fail(
         CgiResponse.text(500, "Internal Server Error: the server failed\n"), "server error: " + t);
@@ -477,6 +480,11 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     if (timer != null) {
       timer.cancel(false);
     }
+  }
+
+  /** Whether this connection is TLS (HttpServer puts an SslHandler first). */
+  private boolean secure() {
+    return ctx.pipeline().get(SslHandler.class) != null;
   }
 
   private String clientAddress() {

@@ -1,5 +1,6 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.Deadlines;
 import dev.jwagi.memory.MemoryBudget;
 import java.util.ArrayList;
@@ -35,8 +36,9 @@ public final class RoutingTable implements AutoCloseable {
     this.deadlines = deadlines;
     this.budget = budget;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -2));
-    withHealth.add(new Route(ReadyHandler.ROUTE, new ReadyHandler(readiness), -1));
+    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -2));
+    withHealth.add(
+        new Route(new RoutePattern(ReadyHandler.ROUTE), new ReadyHandler(readiness), -1));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
@@ -46,21 +48,22 @@ public final class RoutingTable implements AutoCloseable {
         } else {
           wildcards.add(route);
         }
-      } else if (exact.putIfAbsent(route.pattern(), route) != null) {
+      } else if (exact.putIfAbsent(route.pattern().text(), route) != null) {
         warnDuplicate(route);
       }
     }
     // Longest prefix first; the sort is stable, so equal lengths keep file order.
-    wildcards.sort(Comparator.comparingInt((Route r) -> r.base().length()).reversed());
+    wildcards.sort(Comparator.comparingInt((Route r) -> r.pattern().base().length()).reversed());
     this.all = List.copyOf(withHealth);
   }
 
   private static void warnDuplicate(Route route) {
-    if (route.pattern().equals(HealthHandler.ROUTE) || route.pattern().equals(ReadyHandler.ROUTE)) {
+    String pattern = route.pattern().text();
+    if (pattern.equals(HealthHandler.ROUTE) || pattern.equals(ReadyHandler.ROUTE)) {
       log.warn(
           "route {} is built in ({}) and takes precedence over the module",
           route.pattern(),
-          route.pattern().equals(HealthHandler.ROUTE) ? "health check" : "readiness check");
+          pattern.equals(HealthHandler.ROUTE) ? "health check" : "readiness check");
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }

@@ -6,6 +6,7 @@ import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.cgi.ResponseSink;
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.config.RoutePattern;
 import dev.jwagi.http.HttpServer;
 import dev.jwagi.observe.GuestOutcome;
 import dev.jwagi.observe.RequestRecord;
@@ -72,16 +73,17 @@ class ServerFailureIT {
         RoutingTable.of(
             List.of(
                 new Route(
-                    "/oom",
+                    new RoutePattern("/oom"),
                     new Fake(
                         "oom",
                         (request, sink) -> {
                           throw new OutOfMemoryError("Java heap space (injected)");
                         }),
                     0),
-                new Route("/forgets", new Fake("forgets", (request, sink) -> {}), 1),
                 new Route(
-                    "/ok",
+                    new RoutePattern("/forgets"), new Fake("forgets", (request, sink) -> {}), 1),
+                new Route(
+                    new RoutePattern("/ok"),
                     new Fake(
                         "ok",
                         (request, sink) -> {
@@ -126,6 +128,7 @@ class ServerFailureIT {
                 0,
                 Duration.ofSeconds(5),
                 1L << 30),
+            null,
             events);
   }
 
