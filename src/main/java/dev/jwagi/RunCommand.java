@@ -68,7 +68,8 @@ final class RunCommand implements Callable<Integer> {
           "--max-concurrency",
           "--queue",
           "--read-timeout",
-          "--idle-timeout");
+          "--idle-timeout",
+          "--drain-timeout");
 
   @Override
   public Integer call() throws IOException {
