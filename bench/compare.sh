@@ -4,7 +4,8 @@
 #
 # Usage: bench/compare.sh [OLD_REV]   (default: the merge base with main)
 # Environment (defaults in brackets):
-#   ROUNDS [5]   N [10000]   C [50]   URL_PATH [/hello]   WARMUP [20000] per server
+#   ROUNDS [5]   N [10000]   C [50]   URL_PATH [/hello]   WARMUP [100000] per server (the JIT
+#   needs it: with 20000, the first rounds still measure warm-up, longer for the bigger build)
 #   JAVA_OPTS    JVM options for both servers
 # The new build is the work tree (as the other benchmarks build it); the old one is OLD_REV,
 # built from git archive in a temporary folder. Only 127.0.0.1 is ever targeted.
@@ -18,7 +19,7 @@ ROUNDS="${ROUNDS:-5}"
 N="${N:-10000}"
 C="${C:-50}"
 URL_PATH="${URL_PATH:-/hello}"
-WARMUP="${WARMUP:-20000}"
+WARMUP="${WARMUP:-100000}"
 # shellcheck disable=SC2206
 JAVA_ARGS=(${JAVA_OPTS:-})
 bench_need ab:apache2-utils curl:curl

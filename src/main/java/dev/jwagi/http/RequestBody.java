@@ -17,7 +17,7 @@ final class RequestBody extends InputStream {
   static final int CAPACITY = 64 * 1024;
 
   private final Runnable resume;
-  private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+  private final ArrayDeque<byte[]> chunks = new ArrayDeque<>(4);
   private int firstOffset;
   private int held;
   private boolean ended;

@@ -61,7 +61,7 @@ final class StreamingResponse implements ResponseSink {
 
   // Shared with the handler's thread: guarded by this.
   private CgiResponse head;
-  private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+  private final ArrayDeque<Chunk> chunks = new ArrayDeque<>(4);
   private long queued;
   private boolean ended;
   private CgiResponse failure;
