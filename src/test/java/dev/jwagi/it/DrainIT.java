@@ -157,22 +157,7 @@ class DrainIT {
         config, TestServer.module("/sleep", TestServer.wasm("sleep"), "max_concurrency = 1"));
     try (var jwagi =
         JwagiProcess.start(dir, List.of(), "-c", config.toString(), "--drain-timeout", "1s")) {
-      // The slow request holds the route's one slot once a probe is refused (see ProcessIT).
-      String slow = "GET /sleep?20000 HTTP/1.1\r\nHost: h\r\n\r\n";
-      RawConnection inFlight = new RawConnection(jwagi.port).send(slow);
-      while (true) {
-        try (var probe = new RawConnection(jwagi.port)) {
-          int status = probe.send("GET /sleep?1 HTTP/1.1\r\nHost: h\r\n\r\n").read().status();
-          if (status == 503) {
-            break;
-          }
-        }
-        if (inFlight.available()) {
-          inFlight.read();
-          inFlight.close();
-          inFlight = new RawConnection(jwagi.port).send(slow);
-        }
-      }
+      RawConnection inFlight = holdTheSlot(jwagi, 20000);
       long signalled = System.nanoTime();
       jwagi.terminate();
       int exit = jwagi.waitFor(30);
@@ -184,6 +169,44 @@ class DrainIT {
           .isLessThan(15_000);
       assertThat(jwagi.output())
           .contains("route /sleep: drain timeout (1000 ms): the guest still running is stopped");
+    }
+  }
+
+  /** Starts a /sleep guest that holds the route's one slot (a probe is refused once it runs). */
+  private static RawConnection holdTheSlot(JwagiProcess jwagi, int millis) throws Exception {
+    String slow = "GET /sleep?" + millis + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    RawConnection inFlight = new RawConnection(jwagi.port).send(slow);
+    while (true) {
+      try (var probe = new RawConnection(jwagi.port)) {
+        int status = probe.send("GET /sleep?1 HTTP/1.1\r\nHost: h\r\n\r\n").read().status();
+        if (status == 503) {
+          return inFlight;
+        }
+      }
+      if (inFlight.available()) {
+        inFlight.read();
+        inFlight.close();
+        inFlight = new RawConnection(jwagi.port).send(slow);
+      }
+    }
+  }
+
+  @Test
+  void aSecondSignalExitsAtOnce() throws Exception {
+    Path config = dir.resolve("modules.toml");
+    Files.writeString(
+        config, TestServer.module("/sleep", TestServer.wasm("sleep"), "max_concurrency = 1"));
+    try (var jwagi = JwagiProcess.start(dir, List.of(), "-c", config.toString());
+        var inFlight = holdTheSlot(jwagi, 20000)) {
+      jwagi.terminate();
+      // The drain waits for the 20 s guest (the drain timeout is 30 s)...
+      assertThat(jwagi.process.waitFor(1, TimeUnit.SECONDS)).isFalse();
+      long second = System.nanoTime();
+      jwagi.terminate();
+      int exit = jwagi.waitFor(30);
+      assertThat(exit).isNotZero();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - second)).isLessThan(10_000);
+      assertThat(jwagi.output()).contains("second SIGTERM: exiting at once");
     }
   }
 }
