@@ -4,6 +4,7 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.observe.Logging;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +45,7 @@ public final class Main implements Callable<Integer> {
     flags.portVariable = System.getenv("PORT");
     Jwagi jwagi;
     try {
+      Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
         Jwagi.prepare(config).close();

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param globalEnv -e and --env-file variables, in order, -e last (it wins)
  * @param moduleCache folder of compiled-module classes, or null to compile every start
  * @param connections the server-wide limits on connections and guests in flight
+ * @param observability metrics, access log and log format
  */
 public record AppConfig(
     Path configFile,
@@ -21,4 +22,5 @@ public record AppConfig(
     Path logDir,
     Path moduleCache,
     ConnectionLimits connections,
+    Observability observability,
     List<ModuleConfig> modules) {}

@@ -59,6 +59,7 @@ public final class ConfigLoader {
     Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
     Limits limits = serverLimits(flags);
+    Observability observability = observability(flags);
     Map<String, String> env = new LinkedHashMap<>();
     for (Path envFile : flags.envFiles) {
       env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
@@ -106,6 +107,7 @@ public final class ConfigLoader {
         logDir,
         cache,
         connectionLimits(flags),
+        observability,
         List.copyOf(modules));
   }
 
@@ -370,6 +372,31 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
     }
+  }
+
+  /**
+   * --metrics, --access-log and --log-format. Public so that start-up can set the log format before
+   * anything else is logged.
+   */
+  public static Observability observability(Flags flags) throws ConfigException {
+    Observability.LogFormat format =
+        switch (flags.logFormat.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "text" -> Observability.LogFormat.TEXT;
+          case "json" -> Observability.LogFormat.JSON;
+          default ->
+              throw new ConfigException(
+                  "--log-format \"" + flags.logFormat + "\": expected text or json");
+        };
+    return new Observability(
+        onOff("--metrics", flags.metrics), onOff("--access-log", flags.accessLog), format);
+  }
+
+  private static boolean onOff(String flag, String value) throws ConfigException {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new ConfigException(flag + " \"" + value + "\": expected on or off");
+    };
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {

@@ -1,6 +1,7 @@
 package dev.jwagi.http;
 
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -55,15 +56,16 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
-   * {@code limits.queue()} more requests wait for one, and beyond that get 503.
+   * {@code limits.queue()} more requests wait for one, and beyond that get 503. Every request is
+   * reported to {@code events}.
    */
   public static HttpServer start(
-      RoutingTable routes, String host, int port, ConnectionLimits limits)
+      RoutingTable routes, String host, int port, ConnectionLimits limits, ServerEvents events)
       throws InterruptedException {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    ExecutorService workers =
+    ThreadPoolExecutor workers =
         new ThreadPoolExecutor(
             limits.maxConcurrency(),
             limits.maxConcurrency(),
@@ -73,6 +75,7 @@ public final class HttpServer implements AutoCloseable {
                 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(limits.queue()),
             namedThreads("jwagi-worker-"));
+    events.guestPool(workers::getActiveCount, () -> workers.getQueue().size());
     try {
       Channel listener =
           new ServerBootstrap()
@@ -85,7 +88,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      RequestHandler requests = new RequestHandler(routes, workers, limits);
+                      RequestHandler requests = new RequestHandler(routes, workers, limits, events);
                       ch.pipeline()
                           .addLast(new FirstBytesWatcher(requests))
                           .addLast(new HttpServerCodec())

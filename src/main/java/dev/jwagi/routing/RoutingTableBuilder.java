@@ -10,6 +10,7 @@ import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.observe.ServerEvents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,8 +28,15 @@ public final class RoutingTableBuilder {
 
   private RoutingTableBuilder() {}
 
-  /** compiled: every module file of the config, compiled. */
-  public static RoutingTable build(AppConfig config, Map<Path, CompiledModule> compiled)
+  /**
+   * compiled: every module file of the config, compiled. builtIns: route → handler of built-in
+   * routes besides /healthz (e.g. /metrics). events: where the module handlers report guest runs.
+   */
+  public static RoutingTable build(
+      AppConfig config,
+      Map<Path, CompiledModule> compiled,
+      Map<String, Handler> builtIns,
+      ServerEvents events)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -60,7 +68,7 @@ public final class RoutingTableBuilder {
           routes.add(
               new Route(
                   route,
-                  handler(config, module, route, line[1], guest, environment, deadlines),
+                  handler(config, module, route, line[1], guest, environment, deadlines, events),
                   routes.size()));
         }
       }
@@ -74,10 +82,11 @@ public final class RoutingTableBuilder {
                   module.entrypoint(),
                   guest,
                   environment,
-                  deadlines),
+                  deadlines,
+                  events),
               routes.size()));
     }
-    return new RoutingTable(routes, deadlines);
+    return new RoutingTable(routes, builtIns, deadlines);
   }
 
   private static ModuleHandler handler(
@@ -87,7 +96,8 @@ public final class RoutingTableBuilder {
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
-      Deadlines deadlines) {
+      Deadlines deadlines,
+      ServerEvents events) {
     return new ModuleHandler(
         module.modulePath() + " (entrypoint " + entrypoint + ")",
         new MatchedRoute(route, module.argvTemplate()),
@@ -97,7 +107,8 @@ public final class RoutingTableBuilder {
         new StderrLog(config.logDir(), route),
         deadlines,
         module.limits(),
-        module.maxConcurrency());
+        module.maxConcurrency(),
+        events);
   }
 
   private static void requireExport(

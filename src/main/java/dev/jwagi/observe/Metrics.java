@@ -1,0 +1,201 @@
+package dev.jwagi.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * The Prometheus metrics of one server, fed by {@link ServerEvents}. Every per-request series is
+ * labelled by route as written in modules.toml ({@value #NO_ROUTE} when none matched), never by the
+ * raw path, so the number of series is bounded by the configuration.
+ */
+public final class Metrics implements ServerEvents, AutoCloseable {
+  /** The route label of requests that matched no route (404s, malformed requests). */
+  public static final String NO_ROUTE = "none";
+
+  /** The Content-Type of {@link #scrape()}: Prometheus text format 0.0.4. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Request latency buckets: from a fast built-in answer to a guest at its default timeout. */
+  private static final Duration[] REQUEST_BUCKETS =
+      millis(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000);
+
+  /** Instance preparation takes microseconds; these show when it does not. */
+  private static final Duration[] PREPARE_BUCKETS =
+      millis(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100);
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+
+  public Metrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  /** Every metric now, in Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void moduleLoaded(String module, boolean cacheHit, long nanos) {
+    Timer.builder("jwagi.module.load")
+        .description("Modules loaded at start-up: compiled (cache=miss) or from the module cache")
+        .tag("cache", cacheHit ? "hit" : "miss")
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void guestPool(IntSupplier running, IntSupplier queued) {
+    Gauge.builder("jwagi.guests.running", running, IntSupplier::getAsInt)
+        .description("Guests running now")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("jwagi.requests.queued", queued, IntSupplier::getAsInt)
+        .description("Requests waiting for a guest worker now")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  @Override
+  public void guestRun(String route, GuestOutcome outcome, long prepareNanos, long runNanos) {
+    RouteMeters meters = route(route);
+    meters.outcome(outcome).increment();
+    meters.guestDuration.record(runNanos, TimeUnit.NANOSECONDS);
+    if (prepareNanos > 0) {
+      meters.prepare.record(prepareNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void backpressure(String route) {
+    route(route).backpressure.increment();
+  }
+
+  @Override
+  public void requestDone(RequestRecord request) {
+    RouteMeters meters = route(request.route());
+    meters.status(request.status()).increment();
+    meters.requestDuration.record(request.totalNanos(), TimeUnit.NANOSECONDS);
+    meters.bytesIn.increment(request.bytesIn());
+    meters.bytesOut.increment(request.bytesOut());
+  }
+
+  private RouteMeters route(String route) {
+    return routes.computeIfAbsent(route == null ? NO_ROUTE : route, RouteMeters::new);
+  }
+
+  @Override
+  public void close() {
+    gcMetrics.close();
+    registry.close();
+  }
+
+  /** A route's meters, made once: a request then only looks up the route and increments. */
+  private final class RouteMeters {
+    final String route;
+    final Timer requestDuration;
+    final Timer guestDuration;
+    final Timer prepare;
+    final Counter backpressure;
+    final Counter bytesIn;
+    final Counter bytesOut;
+    final Map<Integer, Counter> byStatus = new ConcurrentHashMap<>();
+    final Map<GuestOutcome, Counter> byOutcome =
+        java.util.Collections.synchronizedMap(new EnumMap<>(GuestOutcome.class));
+
+    RouteMeters(String route) {
+      this.route = route;
+      requestDuration =
+          Timer.builder("jwagi.request.duration")
+              .description("Requests: from their first bytes to the response")
+              .tag("route", route)
+              .serviceLevelObjectives(REQUEST_BUCKETS)
+              .register(registry);
+      guestDuration =
+          Timer.builder("jwagi.guest.duration")
+              .description("Guest runs: instance preparation and the run")
+              .tag("route", route)
+              .serviceLevelObjectives(REQUEST_BUCKETS)
+              .register(registry);
+      prepare =
+          Timer.builder("jwagi.guest.prepare")
+              .description("Preparing a fresh guest instance")
+              .tag("route", route)
+              .serviceLevelObjectives(PREPARE_BUCKETS)
+              .register(registry);
+      backpressure =
+          Counter.builder("jwagi.backpressure")
+              .description("Requests answered 503 + Retry-After at a concurrency bound")
+              .tag("route", route)
+              .register(registry);
+      bytesIn =
+          Counter.builder("jwagi.request.body")
+              .description("Request body bytes read")
+              .baseUnit(BaseUnits.BYTES)
+              .tag("route", route)
+              .register(registry);
+      bytesOut =
+          Counter.builder("jwagi.response.body")
+              .description("Response body bytes written")
+              .baseUnit(BaseUnits.BYTES)
+              .tag("route", route)
+              .register(registry);
+    }
+
+    Counter status(int status) {
+      return byStatus.computeIfAbsent(
+          status,
+          s ->
+              Counter.builder("jwagi.requests")
+                  .description("Requests answered, by route and status")
+                  .tag("route", route)
+                  .tag("status", Integer.toString(s))
+                  .register(registry));
+    }
+
+    Counter outcome(GuestOutcome outcome) {
+      return byOutcome.computeIfAbsent(
+          outcome,
+          o ->
+              Counter.builder("jwagi.guest.runs")
+                  .description("Guest runs by how they ended (ok, trap, timeout, ...)")
+                  .tag("route", route)
+                  .tag("outcome", o.name().toLowerCase(Locale.ROOT))
+                  .register(registry));
+    }
+  }
+
+  private static Duration[] millis(double... values) {
+    Duration[] durations = new Duration[values.length];
+    for (int i = 0; i < values.length; i++) {
+      durations[i] = Duration.ofNanos(Math.round(values[i] * 1_000_000));
+    }
+    return durations;
+  }
+}
