@@ -1,5 +1,6 @@
 package dev.jwagi.observe;
 
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,16 @@ public final class AccessLog implements ServerEvents {
 
   private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
+  /** UTC, milliseconds, fixed width: sorts as text. */
+  static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
   @Override
   public void requestDone(RequestRecord r) {
     if (!log.isInfoEnabled()) {
       return;
     }
-    String start = DateTimeFormatter.ISO_INSTANT.format(r.start());
+    String start = TIME.format(r.start());
     double totalMs = r.totalNanos() / 1e6;
     double guestMs = r.guestNanos() / 1e6;
     StringBuilder line = new StringBuilder(160);

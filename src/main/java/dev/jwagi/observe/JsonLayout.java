@@ -4,7 +4,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.LayoutBase;
-import java.time.format.DateTimeFormatter;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -17,7 +16,7 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
   public String doLayout(ILoggingEvent event) {
     StringBuilder json = new StringBuilder(256);
     json.append("{\"time\":");
-    string(json, DateTimeFormatter.ISO_INSTANT.format(event.getInstant()));
+    string(json, AccessLog.TIME.format(event.getInstant()));
     json.append(",\"level\":");
     string(json, event.getLevel().toString());
     json.append(",\"logger\":");
