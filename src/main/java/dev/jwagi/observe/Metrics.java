@@ -14,17 +14,25 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
  * The Prometheus metrics of one server, fed by {@link ServerEvents}. Every per-request series is
  * labelled by route as written in modules.toml ({@value #NO_ROUTE} when none matched), never by the
  * raw path, so the number of series is bounded by the configuration.
+ *
+ * <p>Setting up the registry and the JVM and process meters loads a few hundred classes: that
+ * happens on a thread of its own, alongside the rest of start-up (module loading), so it adds
+ * little to a cold start. Events wait for it only if they come first.
  */
 public final class Metrics implements ServerEvents, AutoCloseable {
   /** The route label of requests that matched no route (404s, malformed requests). */
@@ -41,12 +49,36 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   private static final Duration[] PREPARE_BUCKETS =
       millis(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100);
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  private final CompletableFuture<PrometheusMeterRegistry> ready = new CompletableFuture<>();
 
+  /** What came before the registry was ready; guarded by this. */
+  private final List<Consumer<PrometheusMeterRegistry>> early = new ArrayList<>();
+
+  /** Starts setting up the registry on a thread of its own. */
   public Metrics() {
+    Thread setUp =
+        new Thread(
+            () -> {
+              try {
+                PrometheusMeterRegistry registry = setUp();
+                synchronized (this) {
+                  early.forEach(action -> action.accept(registry));
+                  early.clear();
+                  ready.complete(registry);
+                }
+              } catch (Throwable e) {
+                ready.completeExceptionally(e);
+              }
+            },
+            "jwagi-metrics-setup");
+    setUp.setDaemon(true);
+    setUp.start();
+  }
+
+  private PrometheusMeterRegistry setUp() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     gcMetrics.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -54,32 +86,56 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+    // The 404s' meters: made here, they also load the meter classes before the first request.
+    routes.put(NO_ROUTE, new RouteMeters(registry, NO_ROUTE));
+    return registry;
+  }
+
+  private PrometheusMeterRegistry registry() {
+    return ready.join();
+  }
+
+  /** Runs {@code action} now if the registry is ready, else as soon as it is (start-up goes on). */
+  private void whenReady(Consumer<PrometheusMeterRegistry> action) {
+    synchronized (this) {
+      if (!ready.isDone()) {
+        early.add(action);
+        return;
+      }
+    }
+    action.accept(registry());
   }
 
   /** Every metric now, in Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
   public String scrape() {
-    return registry.scrape();
+    return registry().scrape();
   }
 
   @Override
   public void moduleLoaded(String module, boolean cacheHit, long nanos) {
-    Timer.builder("jwagi.module.load")
-        .description("Modules loaded at start-up: compiled (cache=miss) or from the module cache")
-        .tag("cache", cacheHit ? "hit" : "miss")
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    whenReady(
+        registry ->
+            Timer.builder("jwagi.module.load")
+                .description(
+                    "Modules loaded at start-up: compiled (cache=miss) or from the module cache")
+                .tag("cache", cacheHit ? "hit" : "miss")
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS));
   }
 
   @Override
   public void guestPool(IntSupplier running, IntSupplier queued) {
-    Gauge.builder("jwagi.guests.running", running, IntSupplier::getAsInt)
-        .description("Guests running now")
-        .strongReference(true)
-        .register(registry);
-    Gauge.builder("jwagi.requests.queued", queued, IntSupplier::getAsInt)
-        .description("Requests waiting for a guest worker now")
-        .strongReference(true)
-        .register(registry);
+    whenReady(
+        registry -> {
+          Gauge.builder("jwagi.guests.running", running, IntSupplier::getAsInt)
+              .description("Guests running now")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder("jwagi.requests.queued", queued, IntSupplier::getAsInt)
+              .description("Requests waiting for a guest worker now")
+              .strongReference(true)
+              .register(registry);
+        });
   }
 
   @Override
@@ -107,17 +163,24 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   }
 
   private RouteMeters route(String route) {
-    return routes.computeIfAbsent(route == null ? NO_ROUTE : route, RouteMeters::new);
+    String label = route == null ? NO_ROUTE : route;
+    RouteMeters meters = routes.get(label);
+    if (meters != null) {
+      return meters;
+    }
+    PrometheusMeterRegistry registry = registry();
+    return routes.computeIfAbsent(label, r -> new RouteMeters(registry, r));
   }
 
   @Override
   public void close() {
+    registry().close();
     gcMetrics.close();
-    registry.close();
   }
 
   /** A route's meters, made once: a request then only looks up the route and increments. */
-  private final class RouteMeters {
+  private static final class RouteMeters {
+    final PrometheusMeterRegistry registry;
     final String route;
     final Timer requestDuration;
     final Timer guestDuration;
@@ -129,7 +192,8 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     final Map<GuestOutcome, Counter> byOutcome =
         java.util.Collections.synchronizedMap(new EnumMap<>(GuestOutcome.class));
 
-    RouteMeters(String route) {
+    RouteMeters(PrometheusMeterRegistry registry, String route) {
+      this.registry = registry;
       this.route = route;
       requestDuration =
           Timer.builder("jwagi.request.duration")
