@@ -55,7 +55,9 @@ final class PrometheusText {
           if (parts[1].equals("TYPE")) {
             require(parts.length == 4 && TYPES.contains(parts[3]), where + "bad type");
             require(!parsed.types.containsKey(name), where + "second TYPE of " + name);
-            require(!finishedFamilies.contains(name), where + "TYPE after samples of " + name);
+            require(
+                !finishedFamilies.contains(name) && !name.equals(currentFamily),
+                where + "TYPE after samples of " + name);
             parsed.types.put(name, parts[3]);
           } else {
             require(!parsed.help.containsKey(name), where + "second HELP of " + name);
