@@ -2,8 +2,9 @@
 # What observability costs: jwagi with its defaults (--metrics on, --access-log on, access lines to
 # a file as a container runtime collects stdout) vs the same jar with both off, in the same run.
 #   1. start: process start to the first 200 on /hello (warm module cache), median of RUNS each
-#   2. throughput: ab -k on /hello, rounds alternating on/off, median req/s each
-# Prints both medians and the ratio on/off.
+#   2. throughput: ab -k on /hello, rounds alternating on/off, median req/s each, and the server's
+#      CPU time per request (utime+stime from /proc: less disturbed by other processes than req/s)
+# Prints the medians and the ratios on/off.
 #
 # Usage: bench/observe.sh
 # Environment (defaults in brackets):
@@ -77,30 +78,47 @@ bench_wait_200 "http://127.0.0.1:$OFF_PORT/hello" 120 "$OFF_PID"
 for port in "$ON_PORT" "$OFF_PORT"; do
   ab -k -q -n "$WARMUP" -c "$C" "http://127.0.0.1:$port/hello" >/dev/null 2>&1
 done
+TCK="$(getconf CLK_TCK)"
+# One ab run on port $1 (server pid $2): prints "req/s cpu-µs-per-request".
 rps() {
-  local out
+  local out before after
+  before="$(bench_cpu_ticks "$2")"
   out="$(ab -k -q -n "$N" -c "$C" "http://127.0.0.1:$1/hello" 2>&1)"
+  after="$(bench_cpu_ticks "$2")"
   grep -q '^Non-2xx responses' <<<"$out" && bench_die "non-2xx responses from port $1"
-  awk '/^Requests per second/ { print $4 }' <<<"$out"
+  awk -v b="$before" -v a="$after" -v t="$TCK" -v n="$N" \
+    '/^Requests per second/ { printf "%s %.1f\n", $4, (a - b) / t * 1e6 / n }' <<<"$out"
 }
-RPS_ON=() RPS_OFF=()
+RPS_ON=() RPS_OFF=() CPU_ON=() CPU_OFF=()
+measure() { # $1: on|off
+  local r
+  if [[ "$1" == on ]]; then
+    r="$(rps "$ON_PORT" "$ON_PID")"
+    RPS_ON+=("${r% *}") CPU_ON+=("${r#* }")
+  else
+    r="$(rps "$OFF_PORT" "$OFF_PID")"
+    RPS_OFF+=("${r% *}") CPU_OFF+=("${r#* }")
+  fi
+}
 for ((i = 1; i <= ROUNDS; i++)); do
   bench_wait_quiet
   if ((i % 2)); then
-    RPS_ON+=("$(rps "$ON_PORT")")
-    RPS_OFF+=("$(rps "$OFF_PORT")")
+    measure on
+    measure off
   else
-    RPS_OFF+=("$(rps "$OFF_PORT")")
-    RPS_ON+=("$(rps "$ON_PORT")")
+    measure off
+    measure on
   fi
-  bench_log "ab round $i: on ${RPS_ON[-1]} req/s, off ${RPS_OFF[-1]} req/s"
+  bench_log "ab round $i: on ${RPS_ON[-1]} req/s ${CPU_ON[-1]} CPU µs/req, off ${RPS_OFF[-1]} req/s ${CPU_OFF[-1]} CPU µs/req"
 done
 ACCESS_LINES="$(grep -c '" 200 ' "$BENCH_TMP/server-$ON_PORT.log" || true)"
 
 s_on="$(bench_median "${START_ON[@]}")" s_off="$(bench_median "${START_OFF[@]}")"
 r_on="$(bench_median "${RPS_ON[@]}")" r_off="$(bench_median "${RPS_OFF[@]}")"
+c_on="$(bench_median "${CPU_ON[@]}")" c_off="$(bench_median "${CPU_OFF[@]}")"
 echo
 echo "start to first 200 (median of $RUNS): on ${s_on} ms, off ${s_off} ms, on/off $(awk -v a="$s_on" -v b="$s_off" 'BEGIN { printf "%.2f", a / b }')"
 echo "ab -k -n $N -c $C /hello (median of $ROUNDS): on ${r_on} req/s, off ${r_off} req/s, on/off $(awk -v a="$r_on" -v b="$r_off" 'BEGIN { printf "%.2f", a / b }')"
+echo "server CPU per request (median of $ROUNDS): on ${c_on} µs, off ${c_off} µs, on/off $(awk -v a="$c_on" -v b="$c_off" 'BEGIN { printf "%.2f", a / b }')"
 echo "(on: defaults, $ACCESS_LINES access lines written to a file; off: ${OFF_FLAGS[*]}; $(bench_load_note))"
 echo "jar: $BENCH_JAR_HOW"
