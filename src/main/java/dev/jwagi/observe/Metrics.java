@@ -2,6 +2,7 @@ package dev.jwagi.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -142,15 +143,15 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   public void guestRun(String route, GuestOutcome outcome, long prepareNanos, long runNanos) {
     RouteMeters meters = route(route);
     meters.outcome(outcome).increment();
-    meters.guestDuration.record(runNanos, TimeUnit.NANOSECONDS);
+    meters.guestDuration().record(runNanos, TimeUnit.NANOSECONDS);
     if (prepareNanos > 0) {
-      meters.prepare.record(prepareNanos, TimeUnit.NANOSECONDS);
+      meters.prepare().record(prepareNanos, TimeUnit.NANOSECONDS);
     }
   }
 
   @Override
   public void backpressure(String route) {
-    route(route).backpressure.increment();
+    route(route).backpressure().increment();
   }
 
   @Override
@@ -178,19 +179,20 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     gcMetrics.close();
   }
 
-  /** A route's meters, made once: a request then only looks up the route and increments. */
+  /**
+   * A route's meters, made once: a request then only looks up the route and increments. Those that
+   * not every route needs (guest runs: not for 404s and built-ins) are made on first use.
+   */
   private static final class RouteMeters {
     final PrometheusMeterRegistry registry;
     final String route;
     final Timer requestDuration;
-    final Timer guestDuration;
-    final Timer prepare;
-    final Counter backpressure;
     final Counter bytesIn;
     final Counter bytesOut;
     final Map<Integer, Counter> byStatus = new ConcurrentHashMap<>();
     final Map<GuestOutcome, Counter> byOutcome =
         java.util.Collections.synchronizedMap(new EnumMap<>(GuestOutcome.class));
+    final Map<String, Meter> onFirstUse = new ConcurrentHashMap<>();
 
     RouteMeters(PrometheusMeterRegistry registry, String route) {
       this.registry = registry;
@@ -200,23 +202,6 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               .description("Requests: from their first bytes to the response")
               .tag("route", route)
               .serviceLevelObjectives(REQUEST_BUCKETS)
-              .register(registry);
-      guestDuration =
-          Timer.builder("jwagi.guest.duration")
-              .description("Guest runs: instance preparation and the run")
-              .tag("route", route)
-              .serviceLevelObjectives(REQUEST_BUCKETS)
-              .register(registry);
-      prepare =
-          Timer.builder("jwagi.guest.prepare")
-              .description("Preparing a fresh guest instance")
-              .tag("route", route)
-              .serviceLevelObjectives(PREPARE_BUCKETS)
-              .register(registry);
-      backpressure =
-          Counter.builder("jwagi.backpressure")
-              .description("Requests answered 503 + Retry-After at a concurrency bound")
-              .tag("route", route)
               .register(registry);
       bytesIn =
           Counter.builder("jwagi.request.body")
@@ -230,6 +215,41 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               .baseUnit(BaseUnits.BYTES)
               .tag("route", route)
               .register(registry);
+    }
+
+    Timer guestDuration() {
+      return (Timer)
+          onFirstUse.computeIfAbsent(
+              "guest",
+              k ->
+                  Timer.builder("jwagi.guest.duration")
+                      .description("Guest runs: instance preparation and the run")
+                      .tag("route", route)
+                      .serviceLevelObjectives(REQUEST_BUCKETS)
+                      .register(registry));
+    }
+
+    Timer prepare() {
+      return (Timer)
+          onFirstUse.computeIfAbsent(
+              "prepare",
+              k ->
+                  Timer.builder("jwagi.guest.prepare")
+                      .description("Preparing a fresh guest instance")
+                      .tag("route", route)
+                      .serviceLevelObjectives(PREPARE_BUCKETS)
+                      .register(registry));
+    }
+
+    Counter backpressure() {
+      return (Counter)
+          onFirstUse.computeIfAbsent(
+              "backpressure",
+              k ->
+                  Counter.builder("jwagi.backpressure")
+                      .description("Requests answered 503 + Retry-After at a concurrency bound")
+                      .tag("route", route)
+                      .register(registry));
     }
 
     Counter status(int status) {

@@ -127,6 +127,10 @@ class MetricsIT {
             "process_cpu_usage",
             "process_uptime_seconds",
             "process_files_open_files");
+    // guest series only for routes that run guests
+    assertThat(metrics.named("jwagi_guest_duration_seconds_count"))
+        .noneMatch(s -> s.labels().get("route").equals("none"))
+        .noneMatch(s -> s.labels().get("route").equals("/metrics"));
     // never the raw path as a label
     assertThat(metrics.samples)
         .noneMatch(s -> s.labels().containsValue("/env/a/b") || s.labels().containsValue("/nope"));
