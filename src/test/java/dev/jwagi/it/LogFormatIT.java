@@ -35,11 +35,15 @@ class LogFormatIT {
   @TempDir Path dir;
 
   /**
-   * Runs the jar on a /hello route, sends the requests, stops it with SIGTERM: its stdout lines.
+   * Runs the jar on /hello and /exit, sends the requests one by one, then 40 at once (every fourth
+   * to /exit, which logs a warning), stops it with SIGTERM: its stdout lines.
    */
   private List<String> run(List<String> targets, String... flags) throws Exception {
     Path config = dir.resolve("modules.toml");
-    Files.writeString(config, TestServer.module("/hello", TestServer.example("hello")));
+    Files.writeString(
+        config,
+        TestServer.module("/hello", TestServer.example("hello"))
+            + TestServer.module("/exit", TestServer.wasm("exit")));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-jar", Path.of("target", "jwagi.jar").toAbsolutePath().toString()));
@@ -73,6 +77,19 @@ class LogFormatIT {
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target)).build(),
           HttpResponse.BodyHandlers.discarding());
     }
+    // Then many at once, some of them logging warnings on worker threads, so that lines from
+    // several threads are written at the same time.
+    List<java.util.concurrent.CompletableFuture<HttpResponse<Void>>> burst = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      String target = i % 4 == 0 ? "/exit" : "/hello?burst=" + i;
+      burst.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target)).build(),
+              HttpResponse.BodyHandlers.discarding()));
+    }
+    for (var response : burst) {
+      response.get(30, TimeUnit.SECONDS);
+    }
     assertThat(process.toHandle().destroy()).isTrue(); // SIGTERM
     out.lines().forEach(lines::add);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -97,7 +114,11 @@ class LogFormatIT {
         .anyMatch(o -> o.get("message").asText().equals("stopped"));
     List<JsonNode> access =
         objects.stream().filter(o -> o.get("logger").asText().equals("jwagi.access")).toList();
-    assertThat(access).hasSize(2);
+    assertThat(access).hasSize(42);
+    assertThat(objects)
+        .filteredOn(o -> o.get("level").asText().equals("WARN"))
+        .hasSize(10)
+        .allMatch(o -> o.get("message").asText().startsWith("route /exit: module exited"));
     JsonNode hello = access.get(0);
     assertThat(hello.get("client").asText()).isEqualTo("127.0.0.1");
     assertThat(hello.get("method").asText()).isEqualTo("GET");
