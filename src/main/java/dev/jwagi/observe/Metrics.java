@@ -31,9 +31,10 @@ import java.util.function.IntSupplier;
  * labelled by route as written in modules.toml ({@value #NO_ROUTE} when none matched), never by the
  * raw path, so the number of series is bounded by the configuration.
  *
- * <p>Setting up the registry and the JVM and process meters loads a few hundred classes: that
- * happens on a thread of its own, alongside the rest of start-up (module loading), so it adds
- * little to a cold start. Events wait for it only if they come first.
+ * <p>Setting up the registry loads a few hundred classes: that happens on a thread of its own,
+ * alongside the rest of start-up (module loading), and the JVM and process meters wait for the
+ * first scrape, so that metrics add little to a cold start. Events wait for the registry only if
+ * they come first.
  */
 public final class Metrics implements ServerEvents, AutoCloseable {
   /** The route label of requests that matched no route (404s, malformed requests). */
@@ -50,9 +51,13 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   private static final Duration[] PREPARE_BUCKETS =
       millis(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100);
 
-  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  /** Bound at the first scrape; guarded by this. */
+  private JvmGcMetrics gcMetrics;
+
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
   private final CompletableFuture<PrometheusMeterRegistry> ready = new CompletableFuture<>();
+
+  private volatile boolean jvmBound;
 
   /** What came before the registry was ready; guarded by this. */
   private final List<Consumer<PrometheusMeterRegistry>> early = new ArrayList<>();
@@ -80,16 +85,29 @@ public final class Metrics implements ServerEvents, AutoCloseable {
 
   private PrometheusMeterRegistry setUp() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The 404s' meters: made here, they also load the meter classes before the first request.
+    routes.put(NO_ROUTE, new RouteMeters(registry, NO_ROUTE));
+    return registry;
+  }
+
+  /**
+   * The JVM and process meters, bound at the first scrape: they cost a cold start about a tenth of
+   * a second of CPU (java.lang.management), and all but the GC meters are read at scrape time
+   * anyway; GC pauses and allocation are counted from the first scrape on.
+   */
+  private synchronized void bindJvmMeters(PrometheusMeterRegistry registry) {
+    if (jvmBound) {
+      return;
+    }
     new JvmMemoryMetrics().bindTo(registry);
+    gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
-    // The 404s' meters: made here, they also load the meter classes before the first request.
-    routes.put(NO_ROUTE, new RouteMeters(registry, NO_ROUTE));
-    return registry;
+    jvmBound = true;
   }
 
   private PrometheusMeterRegistry registry() {
@@ -109,7 +127,11 @@ public final class Metrics implements ServerEvents, AutoCloseable {
 
   /** Every metric now, in Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
   public String scrape() {
-    return registry().scrape();
+    PrometheusMeterRegistry registry = registry();
+    if (!jvmBound) {
+      bindJvmMeters(registry);
+    }
+    return registry.scrape();
   }
 
   @Override
@@ -176,7 +198,11 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   @Override
   public void close() {
     registry().close();
-    gcMetrics.close();
+    synchronized (this) {
+      if (gcMetrics != null) {
+        gcMetrics.close();
+      }
+    }
   }
 
   /**
