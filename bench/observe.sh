@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What observability costs: jwagi with its defaults (--metrics on, --access-log on, access lines to
 # a file as a container runtime collects stdout) vs the same jar with both off, in the same run.
-#   1. start: process start to the first 200 on /hello (warm module cache), median of RUNS each
+#   1. start: process start to the first 200 on /hello (warm module cache), wall time and the
+#      process's CPU time by then (less disturbed by other processes), median of RUNS each
 #   2. throughput: ab -k on /hello, rounds alternating on/off, median req/s each, and the server's
 #      CPU time per request (utime+stime from /proc: less disturbed by other processes than req/s)
 # Prints the medians and the ratios on/off.
@@ -41,9 +42,9 @@ start_jwagi() {
   bench_track "$PID"
 }
 
-# ms from process start to the first 200 on /hello.
+# "wall-ms cpu-ms": from process start to the first 200 on /hello.
 time_start() {
-  local start now code
+  local start now code ticks
   start="$(date +%s%N)"
   start_jwagi "$@"
   while :; do
@@ -53,19 +54,22 @@ time_start() {
     sleep 0.01
   done
   now="$(date +%s%N)"
+  ticks="$(bench_cpu_ticks "$PID")"
   bench_stop "$PID"
   BENCH_PIDS=()
-  echo $(((now - start) / 1000000))
+  echo "$(((now - start) / 1000000)) $((ticks * 1000 / $(getconf CLK_TCK)))"
 }
 
 echo "== Observability cost: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores; $LOAD_BEFORE ==" >&2
 time_start >/dev/null # fills the module cache
-START_ON=() START_OFF=()
+START_ON=() START_OFF=() SCPU_ON=() SCPU_OFF=()
 for ((i = 1; i <= RUNS; i++)); do
   bench_wait_quiet
-  START_ON+=("$(time_start)")
-  START_OFF+=("$(time_start "${OFF_FLAGS[@]}")")
-  bench_log "start run $i: on ${START_ON[-1]} ms, off ${START_OFF[-1]} ms"
+  r="$(time_start)"
+  START_ON+=("${r% *}") SCPU_ON+=("${r#* }")
+  r="$(time_start "${OFF_FLAGS[@]}")"
+  START_OFF+=("${r% *}") SCPU_OFF+=("${r#* }")
+  bench_log "start run $i: on ${START_ON[-1]} ms (CPU ${SCPU_ON[-1]} ms), off ${START_OFF[-1]} ms (CPU ${SCPU_OFF[-1]} ms)"
 done
 
 # Both servers run side by side; rounds alternate which is measured first.
@@ -114,10 +118,12 @@ done
 ACCESS_LINES="$(grep -c '" 200 ' "$BENCH_TMP/server-$ON_PORT.log" || true)"
 
 s_on="$(bench_median "${START_ON[@]}")" s_off="$(bench_median "${START_OFF[@]}")"
+sc_on="$(bench_median "${SCPU_ON[@]}")" sc_off="$(bench_median "${SCPU_OFF[@]}")"
 r_on="$(bench_median "${RPS_ON[@]}")" r_off="$(bench_median "${RPS_OFF[@]}")"
 c_on="$(bench_median "${CPU_ON[@]}")" c_off="$(bench_median "${CPU_OFF[@]}")"
 echo
 echo "start to first 200 (median of $RUNS): on ${s_on} ms, off ${s_off} ms, on/off $(awk -v a="$s_on" -v b="$s_off" 'BEGIN { printf "%.2f", a / b }')"
+echo "process CPU by the first 200 (median of $RUNS): on ${sc_on} ms, off ${sc_off} ms, on/off $(awk -v a="$sc_on" -v b="$sc_off" 'BEGIN { printf "%.2f", a / b }')"
 echo "ab -k -n $N -c $C /hello (median of $ROUNDS): on ${r_on} req/s, off ${r_off} req/s, on/off $(awk -v a="$r_on" -v b="$r_off" 'BEGIN { printf "%.2f", a / b }')"
 echo "server CPU per request (median of $ROUNDS): on ${c_on} µs, off ${c_off} µs, on/off $(awk -v a="$c_on" -v b="$c_off" 'BEGIN { printf "%.2f", a / b }')"
 echo "(on: defaults, $ACCESS_LINES access lines written to a file; off: ${OFF_FLAGS[*]}; $(bench_load_note))"
