@@ -17,7 +17,11 @@ import dev.jwagi.routing.MetricsHandler;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
+import dev.jwagi.source.FetchException;
+import dev.jwagi.source.ModuleFetcher;
+import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,7 +73,12 @@ public final class Jwagi implements AutoCloseable {
     try {
       server =
           HttpServer.start(
-              routes, config.listenHost(), config.listenPort(), config.connections(), events);
+              routes,
+              config.listenHost(),
+              config.listenPort(),
+              config.connections(),
+              config.tls(),
+              events);
     } catch (RuntimeException e) {
       routes.close();
       if (metrics != null) {
@@ -83,7 +92,8 @@ public final class Jwagi implements AutoCloseable {
     }
     log.info("guest stderr goes to {}", config.logDir());
     log.info(
-        "Ready: serving on http://{}:{}",
+        "Ready: serving on {}://{}:{}",
+        config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
     return new Jwagi(server, routes, metrics);
@@ -105,35 +115,59 @@ public final class Jwagi implements AutoCloseable {
       throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
-    Map<Path, CompiledModule> compiled = new HashMap<>();
+    ModuleFetcher fetcher = new ModuleFetcher(downloadDir(config), config.registryCredentials());
+    Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
     for (ModuleConfig module : config.modules()) {
-      if (!compiled.containsKey(module.modulePath())) {
-        compiled.put(module.modulePath(), compile(module, loader, cache, events));
+      if (!compiled.containsKey(module.source())) {
+        compiled.put(module.source(), compile(module, fetcher, loader, cache, events));
       }
     }
     return RoutingTableBuilder.build(config, compiled, builtIns, events);
   }
 
+  /** Downloaded modules live in the module cache (so restarts need no network), else a temp dir. */
+  private static Path downloadDir(AppConfig config) throws ConfigException {
+    if (config.moduleCache() != null) {
+      return config.moduleCache().resolve("sources");
+    }
+    try {
+      return Files.createTempDirectory("jwagi-sources-");
+    } catch (IOException e) {
+      throw new ConfigException("cannot create a folder for downloaded modules: " + e, e);
+    }
+  }
+
   private static CompiledModule compile(
-      ModuleConfig module, ModuleLoader loader, DiskCache cache, ServerEvents events)
+      ModuleConfig module,
+      ModuleFetcher fetcher,
+      ModuleLoader loader,
+      DiskCache cache,
+      ServerEvents events)
       throws ConfigException {
     long started = System.nanoTime();
+    Path file;
     try {
-      CompiledModule code = CompiledModule.compile(loader.load(module.modulePath()), cache);
+      file = fetcher.fetch(module.source(), module.where());
+    } catch (FetchException e) {
+      throw new ConfigException(
+          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
+    }
+    try {
+      CompiledModule code = CompiledModule.compile(loader.load(file), cache);
       long nanos = System.nanoTime() - started;
-      events.moduleLoaded(module.modulePath().toString(), code.cacheHit(), nanos);
+      events.moduleLoaded(module.source().toString(), code.cacheHit(), nanos);
       log.info(
           "module {}: {} in {} ms",
-          module.modulePath(),
+          module.source(),
           code.cacheHit() ? "loaded from cache" : "compiled",
           nanos / 1_000_000);
       return code;
     } catch (IOException e) {
       throw new ConfigException(
-          module.where() + ": key `module`: cannot read " + module.modulePath() + ": " + e, e);
+          module.where() + ": key `module`: cannot read " + module.source() + ": " + e, e);
     } catch (ModuleLoadException e) {
       throw new ConfigException(
-          module.where() + ": key `module`: " + module.modulePath() + ": " + e.getMessage(), e);
+          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
     }
   }
 

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -161,7 +162,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     readingRoute = routes.match(pathOf(wireText(request.uri())));
-    exchange.route = readingRoute == null ? null : readingRoute.pattern();
+    exchange.route = readingRoute == null ? null : readingRoute.pattern().text();
     if (readingRoute == null) {
       discarding = true; // a 404 needs no body
       return;
@@ -279,7 +280,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       } catch (RejectedExecutionException e) {
         boolean stopping = workers.isShutdown();
         if (!stopping) {
-          events.backpressure(next.route().pattern());
+          events.backpressure(next.route().pattern().text());
         }
         respond(
             ctx,
@@ -446,7 +447,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         headers,
         body,
         remote.getAddress().getHostAddress(),
-        false);
+        ctx.pipeline().get(SslHandler.class) != null);
   }
 
   /** For "http://host:port/path": "host:port"; null for an origin-form target. */

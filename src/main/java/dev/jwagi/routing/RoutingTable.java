@@ -1,5 +1,6 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.config.RoutePattern;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -31,9 +32,10 @@ public final class RoutingTable implements AutoCloseable {
   RoutingTable(List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines) {
     this.deadlines = deadlines;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
+    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
     builtIns.forEach(
-        (route, handler) -> withHealth.add(new Route(route, handler, -1 - withHealth.size())));
+        (route, handler) ->
+            withHealth.add(new Route(new RoutePattern(route), handler, -1 - withHealth.size())));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
@@ -45,14 +47,14 @@ public final class RoutingTable implements AutoCloseable {
           wildcards.add(route);
         }
       } else {
-        Route first = exact.putIfAbsent(route.pattern(), route);
+        Route first = exact.putIfAbsent(route.pattern().text(), route);
         if (first != null) {
           warnDuplicate(first, route);
         }
       }
     }
     // Longest prefix first; the sort is stable, so equal lengths keep file order.
-    wildcards.sort(Comparator.comparingInt((Route r) -> r.base().length()).reversed());
+    wildcards.sort(Comparator.comparingInt((Route r) -> r.pattern().base().length()).reversed());
     this.all = List.copyOf(withHealth);
   }
 
