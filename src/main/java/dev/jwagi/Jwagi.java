@@ -8,7 +8,12 @@ import dev.jwagi.engine.DiskCache;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.ModuleLoader;
 import dev.jwagi.http.HttpServer;
+import dev.jwagi.observe.AccessLog;
+import dev.jwagi.observe.CompositeEvents;
+import dev.jwagi.observe.Metrics;
 import dev.jwagi.observe.ServerEvents;
+import dev.jwagi.routing.Handler;
+import dev.jwagi.routing.MetricsHandler;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
@@ -18,7 +23,9 @@ import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,22 +39,36 @@ public final class Jwagi implements AutoCloseable {
 
   private final HttpServer server;
   private final RoutingTable routes;
+  private final Metrics metrics;
 
-  private Jwagi(HttpServer server, RoutingTable routes) {
+  private Jwagi(HttpServer server, RoutingTable routes, Metrics metrics) {
     this.server = server;
     this.routes = routes;
+    this.metrics = metrics;
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
-    return start(config, ServerEvents.NONE);
-  }
-
-  /**
-   * Starts serving; {@code events} hears about every request and guest run (access log, metrics).
-   */
-  public static Jwagi start(AppConfig config, ServerEvents events)
-      throws ConfigException, InterruptedException {
-    RoutingTable routes = prepare(config, events);
+    // The listeners of what the server does: metrics (and their /metrics route), access log.
+    Metrics metrics = config.observability().metrics() ? new Metrics() : null;
+    List<ServerEvents> listeners = new ArrayList<>();
+    Map<String, Handler> builtIns = new HashMap<>();
+    if (metrics != null) {
+      listeners.add(metrics);
+      builtIns.put(MetricsHandler.ROUTE, new MetricsHandler(metrics::scrape, Metrics.CONTENT_TYPE));
+    }
+    if (config.observability().accessLog()) {
+      listeners.add(new AccessLog());
+    }
+    ServerEvents events = CompositeEvents.of(listeners);
+    RoutingTable routes;
+    try {
+      routes = prepare(config, builtIns, events);
+    } catch (ConfigException | RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     HttpServer server;
     try {
       server =
@@ -60,6 +81,9 @@ public final class Jwagi implements AutoCloseable {
               events);
     } catch (RuntimeException e) {
       routes.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
@@ -72,7 +96,7 @@ public final class Jwagi implements AutoCloseable {
         config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
-    return new Jwagi(server, routes);
+    return new Jwagi(server, routes, metrics);
   }
 
   /**
@@ -80,10 +104,14 @@ public final class Jwagi implements AutoCloseable {
    * {@code _routes} and builds the routing table. The caller closes the table.
    */
   public static RoutingTable prepare(AppConfig config) throws ConfigException {
-    return prepare(config, ServerEvents.NONE);
+    return prepare(config, Map.of(), ServerEvents.NONE);
   }
 
-  private static RoutingTable prepare(AppConfig config, ServerEvents events)
+  /**
+   * {@link #prepare(AppConfig)} with built-in routes besides /healthz (route → handler), reporting
+   * module loads and, later, guest runs to {@code events}.
+   */
+  static RoutingTable prepare(AppConfig config, Map<String, Handler> builtIns, ServerEvents events)
       throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
@@ -91,10 +119,10 @@ public final class Jwagi implements AutoCloseable {
     Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
     for (ModuleConfig module : config.modules()) {
       if (!compiled.containsKey(module.source())) {
-        compiled.put(module.source(), compile(module, fetcher, loader, cache));
+        compiled.put(module.source(), compile(module, fetcher, loader, cache, events));
       }
     }
-    return RoutingTableBuilder.build(config, compiled, events);
+    return RoutingTableBuilder.build(config, compiled, builtIns, events);
   }
 
   /** Downloaded modules live in the module cache (so restarts need no network), else a temp dir. */
@@ -110,7 +138,11 @@ public final class Jwagi implements AutoCloseable {
   }
 
   private static CompiledModule compile(
-      ModuleConfig module, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
+      ModuleConfig module,
+      ModuleFetcher fetcher,
+      ModuleLoader loader,
+      DiskCache cache,
+      ServerEvents events)
       throws ConfigException {
     long started = System.nanoTime();
     Path file;
@@ -122,11 +154,13 @@ public final class Jwagi implements AutoCloseable {
     }
     try {
       CompiledModule code = CompiledModule.compile(loader.load(file), cache);
+      long nanos = System.nanoTime() - started;
+      events.moduleLoaded(module.source().toString(), code.cacheHit(), nanos);
       log.info(
           "module {}: {} in {} ms",
           module.source(),
           code.cacheHit() ? "loaded from cache" : "compiled",
-          (System.nanoTime() - started) / 1_000_000);
+          nanos / 1_000_000);
       return code;
     } catch (IOException e) {
       throw new ConfigException(
@@ -152,6 +186,9 @@ public final class Jwagi implements AutoCloseable {
   public boolean drain() {
     boolean clean = server.drain();
     routes.close();
+    if (metrics != null) {
+      metrics.close();
+    }
     return clean;
   }
 

@@ -69,7 +69,10 @@ final class RunCommand implements Callable<Integer> {
           "--queue",
           "--read-timeout",
           "--idle-timeout",
-          "--drain-timeout");
+          "--drain-timeout",
+          "--metrics",
+          "--access-log",
+          "--log-format");
 
   @Override
   public Integer call() throws IOException {

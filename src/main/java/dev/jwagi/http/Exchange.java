@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 
 /**
  * One request and its response on a connection, from the first request bytes to the last response
- * byte. Touched on the connection's event loop, except {@link #guestNanos} (set by the worker).
+ * byte. Touched on the connection's event loop only.
  */
 final class Exchange {
   final HttpRequest request;
@@ -37,7 +37,6 @@ final class Exchange {
   boolean bodyDone;
   boolean dispatched;
   Future<?> task;
-  volatile long guestNanos;
   boolean reported;
 
   /** Bytes of the memory budget held for this exchange's buffers. */
@@ -90,7 +89,7 @@ final class Exchange {
         received,
         response == null ? 0 : response.bytesOut(),
         System.nanoTime() - startNanos,
-        guestNanos,
+        response == null ? 0 : response.handlerNanos(),
         complete);
   }
 

@@ -33,6 +33,7 @@ final class HandlerTask implements Runnable {
     String route = exchange.route.pattern().text();
     StreamingResponse response = exchange.response;
     long started = System.nanoTime();
+    response.handlerStarted();
     try {
       handler.handle(request, response);
     } catch (Throwable t) {
@@ -42,7 +43,6 @@ final class HandlerTask implements Runnable {
           CgiResponse.text(500, "Internal Server Error: the server failed\n"),
           "server error: " + t);
     } finally {
-      exchange.guestNanos = System.nanoTime() - started;
       response.handlerReturned();
       exchange.body.close();
     }

@@ -355,6 +355,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   // --- responses done: the next request's turn ---
 
   @Override
+  public void responseFinishing(StreamingResponse response) {
+    if (current != null && current.response == response) {
+      report(current, true);
+    }
+  }
+
+  @Override
   public void responseDone(StreamingResponse response) {
     Exchange x = current;
     if (x == null || x.response != response) {

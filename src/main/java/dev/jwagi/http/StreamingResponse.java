@@ -44,6 +44,13 @@ final class StreamingResponse implements ResponseSink {
 
   /** What the connection learns when a response is over. */
   interface Done {
+    /**
+     * The response is complete and about to be written whole (its last bytes): reported now, so
+     * whoever gets the response sees it counted.
+     */
+    void responseFinishing(StreamingResponse response);
+
+    /** The response is over: written, cut, or dropped (client gone). */
     void responseDone(StreamingResponse response);
   }
 
@@ -71,6 +78,11 @@ final class StreamingResponse implements ResponseSink {
 
   /** Set by the event loop once the head is sent: from then on every write wakes it. */
   private boolean streaming;
+
+  /** When the handler started (System.nanoTime), and how long it took to end the response. */
+  private long handlerStarted;
+
+  private long handlerNanos;
 
   /** When the handler last produced output (the event loop's ticker). */
   private long lastOutput;
@@ -157,6 +169,9 @@ final class StreamingResponse implements ResponseSink {
 
   @Override
   public synchronized void end() {
+    if (!ended && failure == null) {
+      handlerEnded();
+    }
     ended = true;
     wake();
   }
@@ -164,10 +179,27 @@ final class StreamingResponse implements ResponseSink {
   @Override
   public synchronized void fail(CgiResponse response, String cause) {
     if (failure == null && !ended) {
+      handlerEnded();
       failure = response;
       failureCause = cause;
       wake();
     }
+  }
+
+  /** The handler (on its worker) starts producing this response. */
+  synchronized void handlerStarted() {
+    handlerStarted = System.nanoTime();
+  }
+
+  private void handlerEnded() {
+    if (handlerStarted != 0) {
+      handlerNanos = System.nanoTime() - handlerStarted;
+    }
+  }
+
+  /** How long the handler ran until it ended the response; 0 if it ran on no worker. */
+  synchronized long handlerNanos() {
+    return handlerNanos;
   }
 
   /** The handler returned: if it left its response unfinished, that is the server's failure. */
@@ -357,6 +389,7 @@ final class StreamingResponse implements ResponseSink {
       state = State.DONE;
       complete = true;
       close();
+      done.responseFinishing(this);
       var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
       if (!keepAlive) {
         last.addListener(ChannelFutureListener.CLOSE);
@@ -378,6 +411,7 @@ final class StreamingResponse implements ResponseSink {
             : HttpResponses.whole(response, wrap(body), length(body), headRequest, keepAlive);
     bytesOut = headRequest ? 0 : http.content().readableBytes();
     complete = true;
+    done.responseFinishing(this);
     var written = ctx.writeAndFlush(http);
     if (!keepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);

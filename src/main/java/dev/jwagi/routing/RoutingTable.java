@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
- * file order (warned at start-up). The built-ins /healthz (as in WAGI) and /readyz beat everything.
+ * file order (warned at start-up). The built-ins /healthz (as in WAGI), /readyz (and /metrics) beat
+ * everything.
  */
 public final class RoutingTable implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
@@ -28,28 +29,37 @@ public final class RoutingTable implements AutoCloseable {
   private final MemoryBudget budget;
 
   /**
-   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz are added here.
+   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz are added here,
+   * and the other built-ins given (route → handler; they too win over a module routed there).
    * deadlines: the timer the routes' handlers use, stopped by {@link #close}. budget: the memory
    * budget the routes' guests are charged to, which the HTTP layer shares.
    */
-  RoutingTable(List<Route> routes, Deadlines deadlines, MemoryBudget budget) {
+  RoutingTable(
+      List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines, MemoryBudget budget) {
     this.deadlines = deadlines;
     this.budget = budget;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -2));
+    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
     withHealth.add(
-        new Route(new RoutePattern(ReadyHandler.ROUTE), new ReadyHandler(readiness), -1));
+        new Route(new RoutePattern(ReadyHandler.ROUTE), new ReadyHandler(readiness), -2));
+    builtIns.forEach(
+        (route, handler) ->
+            withHealth.add(new Route(new RoutePattern(route), handler, -1 - withHealth.size())));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
       if (route.wildcard()) {
-        if (wildcards.stream().anyMatch(w -> w.pattern().equals(route.pattern()))) {
-          warnDuplicate(route);
+        var first = wildcards.stream().filter(w -> w.pattern().equals(route.pattern())).findFirst();
+        if (first.isPresent()) {
+          warnDuplicate(first.get(), route);
         } else {
           wildcards.add(route);
         }
-      } else if (exact.putIfAbsent(route.pattern().text(), route) != null) {
-        warnDuplicate(route);
+      } else {
+        Route first = exact.putIfAbsent(route.pattern().text(), route);
+        if (first != null) {
+          warnDuplicate(first, route);
+        }
       }
     }
     // Longest prefix first; the sort is stable, so equal lengths keep file order.
@@ -57,13 +67,12 @@ public final class RoutingTable implements AutoCloseable {
     this.all = List.copyOf(withHealth);
   }
 
-  private static void warnDuplicate(Route route) {
-    String pattern = route.pattern().text();
-    if (pattern.equals(HealthHandler.ROUTE) || pattern.equals(ReadyHandler.ROUTE)) {
+  private static void warnDuplicate(Route first, Route route) {
+    if (first.order() < 0) {
       log.warn(
-          "route {} is built in ({}) and takes precedence over the module",
+          "route {} is the {} and takes precedence over the module",
           route.pattern(),
-          pattern.equals(HealthHandler.ROUTE) ? "health check" : "readiness check");
+          first.handler());
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }
@@ -71,7 +80,7 @@ public final class RoutingTable implements AutoCloseable {
 
   /** A table of these routes (plus the built-ins), e.g. for tests with handlers of their own. */
   public static RoutingTable of(List<Route> routes, MemoryBudget budget) {
-    return new RoutingTable(routes, new Deadlines(), budget);
+    return new RoutingTable(routes, Map.of(), new Deadlines(), budget);
   }
 
   /** The server-wide memory budget (--max-buffered). */

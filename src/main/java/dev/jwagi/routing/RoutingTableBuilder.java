@@ -38,11 +38,14 @@ public final class RoutingTableBuilder {
   private RoutingTableBuilder() {}
 
   /**
-   * compiled: every module file of the config, compiled; events: where guest runs and refusals are
-   * reported.
+   * compiled: every module file of the config, compiled. builtIns: route → handler of built-in
+   * routes besides /healthz (e.g. /metrics). events: where the module handlers report guest runs.
    */
   public static RoutingTable build(
-      AppConfig config, Map<ModuleSource, CompiledModule> compiled, ServerEvents events)
+      AppConfig config,
+      Map<ModuleSource, CompiledModule> compiled,
+      Map<String, Handler> builtIns,
+      ServerEvents events)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -115,7 +118,7 @@ public final class RoutingTableBuilder {
                   events),
               routes.size()));
     }
-    return new RoutingTable(routes, deadlines, budget);
+    return new RoutingTable(routes, builtIns, deadlines, budget);
   }
 
   private static ModuleHandler handler(

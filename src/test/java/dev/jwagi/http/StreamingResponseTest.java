@@ -28,6 +28,7 @@ class StreamingResponseTest {
   private EmbeddedChannel channel;
   private ChannelHandlerContext ctx;
   private final List<StreamingResponse> done = new ArrayList<>();
+  private final List<StreamingResponse> finishing = new ArrayList<>();
 
   @BeforeEach
   void open() {
@@ -52,7 +53,24 @@ class StreamingResponseTest {
   }
 
   private StreamingResponse response() {
-    var response = new StreamingResponse(ctx, "/r", false, true, true, done::add);
+    var response =
+        new StreamingResponse(
+            ctx,
+            "/r",
+            false,
+            true,
+            true,
+            new StreamingResponse.Done() {
+              @Override
+              public void responseFinishing(StreamingResponse response) {
+                finishing.add(response);
+              }
+
+              @Override
+              public void responseDone(StreamingResponse response) {
+                done.add(response);
+              }
+            });
     response.start(); // as the connection does when the handler starts
     return response;
   }
@@ -100,6 +118,7 @@ class StreamingResponseTest {
     assertThat(text(second)).isEqualTo("second\n");
     second.release();
     assertThat((Object) channel.readOutbound()).isInstanceOf(LastHttpContent.class);
+    assertThat(finishing).containsExactly(response);
     assertThat(done).containsExactly(response);
     assertThat(response.complete()).isTrue();
     assertThat(response.bytesOut()).isEqualTo(13);
@@ -178,6 +197,7 @@ class StreamingResponseTest {
     assertThat((Object) channel.readOutbound()).as("no last chunk").isNull();
     assertThat(channel.isOpen()).isFalse();
     assertThat(response.complete()).isFalse();
+    assertThat(finishing).as("a cut response is reported once over, not before").isEmpty();
     assertThat(done).containsExactly(response);
   }
 

@@ -176,6 +176,6 @@ class StreamingIT {
     assertThat(TestServer.text(response)).isEqualTo("ready\n");
     assertThat(log.warnings())
         .contains(
-            "route /readyz is built in (readiness check) and takes precedence over the module");
+            "route /readyz is the built-in readiness check and takes precedence over the module");
   }
 }
