@@ -13,6 +13,7 @@
 #
 # Usage: deploy/test-image.sh            (as root; installs podman and runc with apt if missing)
 # Environment: STATE [/var/tmp/jwagi-podman]  PORT_IN [8123]  KEEP=1 keeps container and image.
+#   BUILD_ONLY=1 IMAGE=NAME: only build the image, as NAME, and keep it (bench/startup.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${STATE:-/var/tmp/jwagi-podman}"
@@ -22,7 +23,7 @@ BUILD_BASE=docker.io/library/maven:3.9-eclipse-temurin-25
 RUN_BASE=docker.io/library/eclipse-temurin:25-jre
 STANDIN_RECIPE=1 # bump when the stand-ins below change
 tag="$$-$(date +%s)"
-IMAGE="localhost/jwagi:test-$tag"
+IMAGE="${IMAGE:-localhost/jwagi:test-$tag}"
 CTR="jwagi-test-$tag"
 started=$SECONDS
 
@@ -171,6 +172,10 @@ say "podman build -f deploy/Dockerfile -t $IMAGE $root"
 podman build --pull=never --isolation chroot -f "$root/deploy/Dockerfile" -t "$IMAGE" "$root" >"$STATE/build.log" 2>&1 ||
   { tail -n 60 "$STATE/build.log" >&2; die "podman build failed (whole log: $STATE/build.log)"; }
 say "built in $((SECONDS - t0)) s: $(podman image inspect "$IMAGE" --format '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+if [[ "${BUILD_ONLY:-0}" == 1 ]]; then
+  KEEP=1
+  exit 0
+fi
 
 # --- run --------------------------------------------------------------------------------------
 command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
