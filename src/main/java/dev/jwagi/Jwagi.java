@@ -13,8 +13,15 @@ import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +41,12 @@ public final class Jwagi implements AutoCloseable {
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
+    // Netty's buffer allocators emit JFR events, and the first allocation then initialises JFR's
+    // event machinery: ~200 ms of CPU before the first response (bench/startup.sh, profiled).
+    // jwagi has its own metrics; -Dio.netty.jfr.enabled=true turns the events back on.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     RoutingTable routes = prepare(config);
     HttpServer server;
     try {
@@ -62,13 +75,71 @@ public final class Jwagi implements AutoCloseable {
   public static RoutingTable prepare(AppConfig config) throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
-    Map<Path, CompiledModule> compiled = new HashMap<>();
+    Map<Path, ModuleConfig> firstUse = new LinkedHashMap<>();
     for (ModuleConfig module : config.modules()) {
-      if (!compiled.containsKey(module.modulePath())) {
+      firstUse.putIfAbsent(module.modulePath(), module);
+    }
+    return RoutingTableBuilder.build(config, compileAll(firstUse.values(), loader, cache));
+  }
+
+  /**
+   * Compiles (or loads from the cache) each module file once. Modules are independent, so with more
+   * than one core they load in parallel; a failure is reported for the first failing module in file
+   * order, as a sequential start would.
+   */
+  private static Map<Path, CompiledModule> compileAll(
+      Collection<ModuleConfig> modules, ModuleLoader loader, DiskCache cache)
+      throws ConfigException {
+    Map<Path, CompiledModule> compiled = new HashMap<>();
+    int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
+    if (threads <= 1) {
+      for (ModuleConfig module : modules) {
         compiled.put(module.modulePath(), compile(module, loader, cache));
       }
+      return compiled;
     }
-    return RoutingTableBuilder.build(config, compiled);
+    AtomicInteger count = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            task -> {
+              Thread thread = new Thread(task, "jwagi-prepare-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    try {
+      Map<ModuleConfig, Future<CompiledModule>> pending = new LinkedHashMap<>();
+      for (ModuleConfig module : modules) {
+        pending.put(module, pool.submit(() -> compile(module, loader, cache)));
+      }
+      for (var entry : pending.entrySet()) {
+        compiled.put(entry.getKey().modulePath(), await(entry.getValue()));
+      }
+      return compiled;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static CompiledModule await(Future<CompiledModule> future) throws ConfigException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConfigException("interrupted while loading modules", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ConfigException configError) {
+        throw configError;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(cause);
+    }
   }
 
   private static CompiledModule compile(ModuleConfig module, ModuleLoader loader, DiskCache cache)
