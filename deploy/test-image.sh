@@ -42,14 +42,19 @@ loud_skip() {
   exit 0
 }
 
+# apt-get install PACKAGE...; apt-get update only if that fails.
+apt_install() {
+  say "installing $* (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" >/dev/null; }
+}
+
 # --- podman ---------------------------------------------------------------------------------
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-  say "installing podman runc (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  { apt-get install -y -qq podman runc >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq podman runc >/dev/null; }; } ||
-    loud_skip "podman and runc cannot be installed here (apt-get install podman runc failed)"
+  apt_install podman runc || loud_skip "podman and runc cannot be installed here (apt-get install podman runc failed)"
 fi
+command -v curl >/dev/null || apt_install curl || die "cannot install curl"
 [[ "$(id -u)" == 0 ]] || loud_skip "podman needs root here (rootless podman has no subuid setup on these machines)"
 
 mkdir -p "$STATE"
@@ -124,7 +129,7 @@ make_jre_standin() {
 make_maven_standin() {
   local rootfs="$STATE/maven-rootfs" debian="$STATE/debian-bookworm-minbase.tar"
   if [[ ! -s "$debian" ]]; then
-    command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
+    command -v debootstrap >/dev/null || apt_install debootstrap || die "cannot install debootstrap"
     local tmp="$STATE/debootstrap"
     rm -rf "$tmp"
     say "debootstrap bookworm (once; cached in $debian)"
@@ -138,7 +143,7 @@ make_maven_standin() {
   tar -C "$rootfs" -xf "$debian"
   mkdir -p "$rootfs/opt/java/openjdk" "$rootfs/usr/share/maven"
   cp -aL "$JDK25/." "$rootfs/opt/java/openjdk/"
-  command -v mvn >/dev/null || apt-get install -y -qq maven >/dev/null
+  command -v mvn >/dev/null || apt_install maven || die "cannot install maven"
   cp -aL /usr/share/maven/. "$rootfs/usr/share/maven/"
   ln -sf /usr/share/maven/bin/mvn "$rootfs/usr/bin/mvn"
   tar -C "$rootfs" -cf - . | podman import -q \
@@ -178,7 +183,6 @@ if [[ "${BUILD_ONLY:-0}" == 1 ]]; then
 fi
 
 # --- run --------------------------------------------------------------------------------------
-command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
 host_port() { # a free loopback port
   local p
   for _ in $(seq 200); do
