@@ -11,7 +11,11 @@ import dev.jwagi.http.HttpServer;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
+import dev.jwagi.source.FetchException;
+import dev.jwagi.source.ModuleFetcher;
+import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
@@ -51,7 +55,8 @@ public final class Jwagi implements AutoCloseable {
     HttpServer server;
     try {
       server =
-          HttpServer.start(routes, config.listenHost(), config.listenPort(), config.connections());
+          HttpServer.start(
+              routes, config.listenHost(), config.listenPort(), config.connections(), config.tls());
     } catch (RuntimeException e) {
       routes.close();
       throw new ConfigException(
@@ -62,7 +67,8 @@ public final class Jwagi implements AutoCloseable {
     }
     log.info("guest stderr goes to {}", config.logDir());
     log.info(
-        "Ready: serving on http://{}:{}",
+        "Ready: serving on {}://{}:{}",
+        config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
     return new Jwagi(server, routes);
@@ -75,26 +81,28 @@ public final class Jwagi implements AutoCloseable {
   public static RoutingTable prepare(AppConfig config) throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
-    Map<Path, ModuleConfig> firstUse = new LinkedHashMap<>();
+    ModuleFetcher fetcher = new ModuleFetcher(downloadDir(config), config.registryCredentials());
+    Map<ModuleSource, ModuleConfig> firstUse = new LinkedHashMap<>();
     for (ModuleConfig module : config.modules()) {
-      firstUse.putIfAbsent(module.modulePath(), module);
+      firstUse.putIfAbsent(module.source(), module);
     }
-    return RoutingTableBuilder.build(config, compileAll(firstUse.values(), loader, cache));
+    return RoutingTableBuilder.build(config, compileAll(firstUse.values(), fetcher, loader, cache));
   }
 
   /**
-   * Compiles (or loads from the cache) each module file once. Modules are independent, so with more
-   * than one core they load in parallel; a failure is reported for the first failing module in file
-   * order, as a sequential start would.
+   * Fetches and compiles (or loads from the cache) each module once. Modules are independent, so
+   * with more than one core they load in parallel (downloads one at a time: the fetcher is not
+   * thread-safe); a failure is reported for the first failing module in file order, as a sequential
+   * start would.
    */
-  private static Map<Path, CompiledModule> compileAll(
-      Collection<ModuleConfig> modules, ModuleLoader loader, DiskCache cache)
+  private static Map<ModuleSource, CompiledModule> compileAll(
+      Collection<ModuleConfig> modules, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
       throws ConfigException {
-    Map<Path, CompiledModule> compiled = new HashMap<>();
+    Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
     int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
     if (threads <= 1) {
       for (ModuleConfig module : modules) {
-        compiled.put(module.modulePath(), compile(module, loader, cache));
+        compiled.put(module.source(), compile(module, fetcher, loader, cache));
       }
       return compiled;
     }
@@ -110,10 +118,10 @@ public final class Jwagi implements AutoCloseable {
     try {
       Map<ModuleConfig, Future<CompiledModule>> pending = new LinkedHashMap<>();
       for (ModuleConfig module : modules) {
-        pending.put(module, pool.submit(() -> compile(module, loader, cache)));
+        pending.put(module, pool.submit(() -> compile(module, fetcher, loader, cache)));
       }
       for (var entry : pending.entrySet()) {
-        compiled.put(entry.getKey().modulePath(), await(entry.getValue()));
+        compiled.put(entry.getKey().source(), await(entry.getValue()));
       }
       return compiled;
     } finally {
@@ -142,23 +150,45 @@ public final class Jwagi implements AutoCloseable {
     }
   }
 
-  private static CompiledModule compile(ModuleConfig module, ModuleLoader loader, DiskCache cache)
+  /** Downloaded modules live in the module cache (so restarts need no network), else a temp dir. */
+  private static Path downloadDir(AppConfig config) throws ConfigException {
+    if (config.moduleCache() != null) {
+      return config.moduleCache().resolve("sources");
+    }
+    try {
+      return Files.createTempDirectory("jwagi-sources-");
+    } catch (IOException e) {
+      throw new ConfigException("cannot create a folder for downloaded modules: " + e, e);
+    }
+  }
+
+  private static CompiledModule compile(
+      ModuleConfig module, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
       throws ConfigException {
     long started = System.nanoTime();
+    Path file;
     try {
-      CompiledModule code = CompiledModule.compile(loader.load(module.modulePath()), cache);
+      synchronized (fetcher) {
+        file = fetcher.fetch(module.source(), module.where());
+      }
+    } catch (FetchException e) {
+      throw new ConfigException(
+          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
+    }
+    try {
+      CompiledModule code = CompiledModule.compile(loader.load(file), cache);
       log.info(
           "module {}: {} in {} ms",
-          module.modulePath(),
+          module.source(),
           code.cacheHit() ? "loaded from cache" : "compiled",
           (System.nanoTime() - started) / 1_000_000);
       return code;
     } catch (IOException e) {
       throw new ConfigException(
-          module.where() + ": key `module`: cannot read " + module.modulePath() + ": " + e, e);
+          module.where() + ": key `module`: cannot read " + module.source() + ": " + e, e);
     } catch (ModuleLoadException e) {
       throw new ConfigException(
-          module.where() + ": key `module`: " + module.modulePath() + ": " + e.getMessage(), e);
+          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,22 +21,37 @@ public final class CgiEnvironment {
 
   private final Map<String, String> globalEnv;
   private final String defaultHost;
+  private final Predicate<String> trustedProxy;
+
+  /** Trusting no proxy: only jwagi's own TLS makes a request https. */
+  public CgiEnvironment(Map<String, String> globalEnv, String defaultHost) {
+    this(globalEnv, defaultHost, ip -> false);
+  }
 
   /**
    * @param globalEnv the {@code -e} / {@code --env-file} values, in order
    * @param defaultHost "host:port" from {@code --hostname} / {@code default_host}, used when a
    *     request has no Host header, e.g. {@code localhost:3000}
+   * @param trustedProxy whether a client IP is a proxy whose forwarded scheme is believed
    */
-  public CgiEnvironment(Map<String, String> globalEnv, String defaultHost) {
+  public CgiEnvironment(
+      Map<String, String> globalEnv, String defaultHost, Predicate<String> trustedProxy) {
     this.globalEnv = Collections.unmodifiableMap(new LinkedHashMap<>(globalEnv));
     this.defaultHost = Objects.requireNonNull(defaultHost, "defaultHost");
+    this.trustedProxy = Objects.requireNonNull(trustedProxy, "trustedProxy");
   }
 
   public CgiRequest build(IncomingRequest request, MatchedRoute route) {
     Map<String, String> cgi = cgiVariables(request, route);
-    // Global env first; a name the request defines as well takes the request's value (and place).
+    // Global env first, then the module's own (it wins); a name the request defines as well takes
+    // the request's value (and place).
+    Map<String, String> configured = globalEnv;
+    if (!route.env().isEmpty()) {
+      configured = new LinkedHashMap<>(globalEnv);
+      configured.putAll(route.env());
+    }
     Map<String, String> env = new LinkedHashMap<>();
-    globalEnv.forEach(
+    configured.forEach(
         (name, value) -> {
           if (!cgi.containsKey(name)) {
             env.put(name, value);
@@ -46,7 +62,7 @@ public final class CgiEnvironment {
   }
 
   private Map<String, String> cgiVariables(IncomingRequest request, MatchedRoute route) {
-    boolean https = request.secure() || forwardedHttps(request.headers());
+    boolean https = https(request);
     String hostHeader = firstHeader(request.headers(), "Host");
     // An empty Host (allowed by HTTP/1.1) names no host: treat it like a missing one.
     HostPort host =
@@ -90,6 +106,9 @@ public final class CgiEnvironment {
             + host.port()
             + rawPath
             + (request.rawQuery() == null ? "" : "?" + request.rawQuery()));
+    if (https) {
+      v.put("HTTPS", "on"); // as Apache and RFC 3875 servers do; absent over plain http
+    }
 
     // Request headers last. RFC 3875 §4.1.18: a repeated header is one variable, values joined
     // with ", "; Authorization and Connection are not passed. putIfAbsent: a header never
@@ -107,16 +126,16 @@ public final class CgiEnvironment {
   }
 
   /**
-   * Without a template: the request path, then each '&'-separated piece of the raw query. With one:
-   * placeholders expanded in a single pass (so a path containing "${ARGS}" stays literal), then
-   * split on whitespace.
+   * Without a template: the request path, then each '&'-separated piece of the raw query (none
+   * without a query; a present but empty one is one empty piece). With one: placeholders expanded
+   * in a single pass (so a path containing "${ARGS}" stays literal), then split on whitespace.
    */
   private static List<String> argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
       List<String> argv = new ArrayList<>();
       argv.add(request.rawPath());
-      if (!query.isEmpty()) {
+      if (request.rawQuery() != null) { // "/x?" gives one empty piece, as in WAGI
         argv.addAll(Arrays.asList(query.split("&", -1))); // -1 keeps empty pieces, as WAGI does
       }
       return argv;
@@ -132,14 +151,53 @@ public final class CgiEnvironment {
     return WHITESPACE.splitAsStream(expanded).filter(s -> !s.isEmpty()).toList();
   }
 
-  private static boolean forwardedHttps(List<Header> headers) {
-    for (Header h : headers) {
-      if (h.name().equalsIgnoreCase("X-Forwarded-Proto")
-          && h.value().strip().equalsIgnoreCase("https")) {
-        return true;
+  /**
+   * Whether the client reached us over https: jwagi's own TLS, or, only for a connection from a
+   * trusted proxy ({@code --trust-proxy}), the scheme that proxy forwards: {@code Forwarded:
+   * proto=} (RFC 7239) if given, else {@code X-Forwarded-Proto}; of a list (several proxies), the
+   * first entry, the one the client reached. The one place that decides; anyone else's header is
+   * only passed on as HTTP_*.
+   */
+  boolean https(IncomingRequest request) {
+    if (request.secure()) {
+      return true;
+    }
+    String forwarded = firstHeader(request.headers(), "Forwarded");
+    String proto = forwarded == null ? null : forwardedProto(forwarded);
+    if (proto == null) {
+      String xfp = firstHeader(request.headers(), "X-Forwarded-Proto");
+      proto = xfp == null ? null : xfp.split(",", 2)[0].strip();
+    }
+    return proto != null
+        && proto.equalsIgnoreCase("https")
+        && trustedProxy.test(request.remoteAddress());
+  }
+
+  /** The proto= of a Forwarded header's first element (quotes removed), or null. */
+  static String forwardedProto(String header) {
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i <= header.length(); i++) {
+      char c = i < header.length() ? header.charAt(i) : ',';
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (!quoted && (c == ';' || c == ',')) {
+        String pair = header.substring(start, i).strip();
+        int eq = pair.indexOf('=');
+        if (eq > 0 && pair.substring(0, eq).strip().equalsIgnoreCase("proto")) {
+          String value = pair.substring(eq + 1).strip();
+          if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+            value = value.substring(1, value.length() - 1);
+          }
+          return value;
+        }
+        if (c == ',') {
+          return null; // only the first element: the proxy nearest the client
+        }
+        start = i + 1;
       }
     }
-    return false;
+    return null;
   }
 
   private static String firstHeader(List<Header> headers, String name) {

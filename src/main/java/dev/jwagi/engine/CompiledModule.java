@@ -89,9 +89,14 @@ public final class CompiledModule {
 
   /**
    * Prepares this module for one route: its volumes (guest path → existing host directory, in
-   * order) and limits. Fails if the module's initial memory is already over the cap.
+   * order), limits and what its outbound HTTP may do. Fails if the module's initial memory is
+   * already over the cap.
    */
-  public Guest prepare(Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes)
+  public Guest prepare(
+      Map<String, Path> volumes,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound)
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
@@ -113,7 +118,8 @@ public final class CompiledModule {
         memoryLimits(maxMemoryBytes),
         Collections.unmodifiableMap(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
-        maxOutputBytes);
+        maxOutputBytes,
+        outbound);
   }
 
   /** The module's declared memory with its maximum lowered to the cap; null if it has none. */

@@ -32,6 +32,7 @@ public final class Guest {
   private final Map<String, Path> volumes;
   private final VolumeGuard guard;
   private final long maxOutputBytes;
+  private final OutboundHttp.Policy outbound;
 
   /**
    * Linear memories of finished runs, for reuse. Allocating a memory's pages was over half of the
@@ -51,7 +52,8 @@ public final class Guest {
       MemoryLimits memoryLimits,
       Map<String, Path> volumes,
       VolumeGuard guard,
-      long maxOutputBytes) {
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
@@ -59,6 +61,7 @@ public final class Guest {
     this.volumes = volumes;
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
+    this.outbound = outbound;
   }
 
   /**
@@ -84,7 +87,7 @@ public final class Guest {
     int exitCode = 0;
     Instance instance = null;
     try (wasi;
-        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
+        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, outbound, maxOutputBytes))) {
       var builder =
           Instance.builder(module)
               .withMachineFactory(machineFactory)

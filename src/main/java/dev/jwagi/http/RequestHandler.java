@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -377,7 +378,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         headers,
         body,
         remote.getAddress().getHostAddress(),
-        false);
+        ctx.pipeline().get(SslHandler.class) != null);
   }
 
   /** For "http://host:port/path": "host:port"; null for an origin-form target. */

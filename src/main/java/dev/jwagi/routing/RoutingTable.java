@@ -1,5 +1,6 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.config.RoutePattern;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,7 +30,7 @@ public final class RoutingTable implements AutoCloseable {
   RoutingTable(List<Route> routes, Deadlines deadlines) {
     this.deadlines = deadlines;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
+    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
@@ -39,17 +40,17 @@ public final class RoutingTable implements AutoCloseable {
         } else {
           wildcards.add(route);
         }
-      } else if (exact.putIfAbsent(route.pattern(), route) != null) {
+      } else if (exact.putIfAbsent(route.pattern().text(), route) != null) {
         warnDuplicate(route);
       }
     }
     // Longest prefix first; the sort is stable, so equal lengths keep file order.
-    wildcards.sort(Comparator.comparingInt((Route r) -> r.base().length()).reversed());
+    wildcards.sort(Comparator.comparingInt((Route r) -> r.pattern().base().length()).reversed());
     this.all = List.copyOf(withHealth);
   }
 
   private static void warnDuplicate(Route route) {
-    if (route.pattern().equals(HealthHandler.ROUTE)) {
+    if (route.pattern().text().equals(HealthHandler.ROUTE)) {
       log.warn(
           "route {} is built in (health check) and takes precedence over the module",
           route.pattern());
