@@ -82,8 +82,8 @@ cleanup() {
   podman rm -f -t 0 "$CTR" >/dev/null 2>&1 || true
   podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
   # The stand-ins and the layer cache (untagged images of earlier builds) stay in $STATE for the
-  # next run; build-cache layers older than a day go.
-  podman image prune -f --filter until=24h >/dev/null 2>&1 || true
+  # next run; build-cache layers older than an hour go.
+  podman image prune -f --filter until=1h >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
