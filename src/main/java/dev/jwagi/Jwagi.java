@@ -90,10 +90,11 @@ public final class Jwagi implements AutoCloseable {
   }
 
   /**
-   * Fetches and compiles (or loads from the cache) each module once. Modules are independent, so
-   * with more than one core they load in parallel (downloads one at a time: the fetcher is not
-   * thread-safe); a failure is reported for the first failing module in file order, as a sequential
-   * start would.
+   * Fetches and compiles (or loads from the cache) each module once. Fetching stays sequential, in
+   * file order, on this thread (as before: the fetcher is not thread-safe, and registries see the
+   * same requests in the same order); compiling, the CPU-bound part, runs in parallel with more
+   * than one core. A failure is reported for the first failing module in file order, as a
+   * sequential start would.
    */
   private static Map<ModuleSource, CompiledModule> compileAll(
       Collection<ModuleConfig> modules, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
@@ -102,7 +103,9 @@ public final class Jwagi implements AutoCloseable {
     int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
     if (threads <= 1) {
       for (ModuleConfig module : modules) {
-        compiled.put(module.source(), compile(module, fetcher, loader, cache));
+        long started = System.nanoTime();
+        compiled.put(
+            module.source(), compile(module, fetch(module, fetcher), loader, cache, started));
       }
       return compiled;
     }
@@ -117,11 +120,23 @@ public final class Jwagi implements AutoCloseable {
             });
     try {
       Map<ModuleConfig, Future<CompiledModule>> pending = new LinkedHashMap<>();
+      ConfigException fetchFailure = null;
       for (ModuleConfig module : modules) {
-        pending.put(module, pool.submit(() -> compile(module, fetcher, loader, cache)));
+        long started = System.nanoTime();
+        Path file;
+        try {
+          file = fetch(module, fetcher);
+        } catch (ConfigException e) {
+          fetchFailure = e; // reported after the failures of modules before it, if any
+          break;
+        }
+        pending.put(module, pool.submit(() -> compile(module, file, loader, cache, started)));
       }
       for (var entry : pending.entrySet()) {
         compiled.put(entry.getKey().source(), await(entry.getValue()));
+      }
+      if (fetchFailure != null) {
+        throw fetchFailure;
       }
       return compiled;
     } finally {
@@ -162,19 +177,19 @@ public final class Jwagi implements AutoCloseable {
     }
   }
 
-  private static CompiledModule compile(
-      ModuleConfig module, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
-      throws ConfigException {
-    long started = System.nanoTime();
-    Path file;
+  private static Path fetch(ModuleConfig module, ModuleFetcher fetcher) throws ConfigException {
     try {
-      synchronized (fetcher) {
-        file = fetcher.fetch(module.source(), module.where());
-      }
+      return fetcher.fetch(module.source(), module.where());
     } catch (FetchException e) {
       throw new ConfigException(
           module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code started}: when this module's fetch began (its log line counts from there). */
+  private static CompiledModule compile(
+      ModuleConfig module, Path file, ModuleLoader loader, DiskCache cache, long started)
+      throws ConfigException {
     try {
       CompiledModule code = CompiledModule.compile(loader.load(file), cache);
       log.info(
