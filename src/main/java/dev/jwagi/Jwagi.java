@@ -45,9 +45,10 @@ public final class Jwagi implements AutoCloseable {
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
-    // Netty's buffer allocators emit JFR events, and the first allocation then initialises JFR's
-    // event machinery: ~200 ms of CPU before the first response (bench/startup.sh, profiled).
-    // jwagi has its own metrics; -Dio.netty.jfr.enabled=true turns the events back on.
+    // Netty's buffer allocators emit JFR events, and the first allocation (in the first request)
+    // then initialises JFR's event machinery: 57 of the 97 ms the first request spent on its event
+    // loop in a profile (bench/profile-startup.sh, EVENT=wall). jwagi has its own metrics;
+    // -Dio.netty.jfr.enabled=true turns the events back on.
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
