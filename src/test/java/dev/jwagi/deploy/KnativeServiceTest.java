@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * knative-model) with every unknown property an error; every key against the fields Knative Serving
  * accepts in a Service by default (its webhook rejects other pod fields unless a feature flag
  * allows them); and against the runtime contract with jwagi, whose args are parsed and loaded by
- * jwagi's own flag parser and config loader. Each rule is also shown to fail on a manifest broken
- * in that one way.
+ * jwagi's own flag parser and config loader. The tests after the first break the manifest in one
+ * way each (a reserved port, a misspelt or disallowed field, autoscaling, concurrency, timeout,
+ * probes, listen address, memory) and show that the check catches it.
  */
 class KnativeServiceTest {
   static final Path MANIFEST = Path.of("deploy/knative/service.yaml");
