@@ -11,7 +11,7 @@
 #   and the machine's Maven for maven:3.9-eclipse-temurin-25. They stay in the store between runs
 #   (rebuilt when their recipe changes); JWAGI_STANDINS=rebuild forces it.
 #
-# Usage: deploy/test-image.sh            (as root; installs podman and runc with apt if missing)
+# Usage: deploy/test-image.sh     (as root; installs podman, runc, slirp4netns with apt if missing)
 # Environment: STATE [/var/tmp/jwagi-podman]  PORT_IN [8123]  KEEP=1 keeps container and image.
 #   BUILD_ONLY=1 IMAGE=NAME: only build the image, as NAME, and keep it (bench/startup.sh).
 set -euo pipefail
@@ -51,11 +51,12 @@ apt_install() {
 }
 
 # --- podman ---------------------------------------------------------------------------------
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
-  apt_install podman runc || loud_skip "podman and runc cannot be installed here (apt-get install podman runc failed)"
+[[ "$(id -u)" == 0 ]] || die "run as root: podman runs rootful here (no subuid setup for rootless podman)"
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v slirp4netns >/dev/null; then
+  apt_install podman runc slirp4netns ||
+    loud_skip "podman cannot be installed here (apt-get install podman runc slirp4netns failed)"
 fi
 command -v curl >/dev/null || apt_install curl || die "cannot install curl"
-[[ "$(id -u)" == 0 ]] || loud_skip "podman needs root here (rootless podman has no subuid setup on these machines)"
 
 mkdir -p "$STATE"
 cat >"$STATE/containers.conf" <<CONF
