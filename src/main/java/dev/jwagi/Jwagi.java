@@ -8,6 +8,12 @@ import dev.jwagi.engine.DiskCache;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.ModuleLoader;
 import dev.jwagi.http.HttpServer;
+import dev.jwagi.observe.AccessLog;
+import dev.jwagi.observe.CompositeEvents;
+import dev.jwagi.observe.Metrics;
+import dev.jwagi.observe.ServerEvents;
+import dev.jwagi.routing.Handler;
+import dev.jwagi.routing.MetricsHandler;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import dev.jwagi.routing.RoutingTableBuilder;
@@ -17,9 +23,11 @@ import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -38,10 +46,12 @@ public final class Jwagi implements AutoCloseable {
 
   private final HttpServer server;
   private final RoutingTable routes;
+  private final Metrics metrics;
 
-  private Jwagi(HttpServer server, RoutingTable routes) {
+  private Jwagi(HttpServer server, RoutingTable routes, Metrics metrics) {
     this.server = server;
     this.routes = routes;
+    this.metrics = metrics;
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
@@ -52,14 +62,42 @@ public final class Jwagi implements AutoCloseable {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
-    RoutingTable routes = prepare(config);
+    // The listeners of what the server does: metrics (and their /metrics route), access log.
+    Metrics metrics = config.observability().metrics() ? new Metrics() : null;
+    List<ServerEvents> listeners = new ArrayList<>();
+    Map<String, Handler> builtIns = new HashMap<>();
+    if (metrics != null) {
+      listeners.add(metrics);
+      builtIns.put(MetricsHandler.ROUTE, new MetricsHandler(metrics::scrape, Metrics.CONTENT_TYPE));
+    }
+    if (config.observability().accessLog()) {
+      listeners.add(new AccessLog());
+    }
+    ServerEvents events = CompositeEvents.of(listeners);
+    RoutingTable routes;
+    try {
+      routes = prepare(config, builtIns, events);
+    } catch (ConfigException | RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     HttpServer server;
     try {
       server =
           HttpServer.start(
-              routes, config.listenHost(), config.listenPort(), config.connections(), config.tls());
+              routes,
+              config.listenHost(),
+              config.listenPort(),
+              config.connections(),
+              config.tls(),
+              events);
     } catch (RuntimeException e) {
       routes.close();
+      if (metrics != null) {
+        metrics.close();
+      }
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
@@ -72,7 +110,7 @@ public final class Jwagi implements AutoCloseable {
         config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
-    return new Jwagi(server, routes);
+    return new Jwagi(server, routes, metrics);
   }
 
   /**
@@ -80,6 +118,15 @@ public final class Jwagi implements AutoCloseable {
    * {@code _routes} and builds the routing table. The caller closes the table.
    */
   public static RoutingTable prepare(AppConfig config) throws ConfigException {
+    return prepare(config, Map.of(), ServerEvents.NONE);
+  }
+
+  /**
+   * {@link #prepare(AppConfig)} with built-in routes besides /healthz (route → handler), reporting
+   * module loads and, later, guest runs to {@code events}.
+   */
+  static RoutingTable prepare(AppConfig config, Map<String, Handler> builtIns, ServerEvents events)
+      throws ConfigException {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
     ModuleFetcher fetcher = new ModuleFetcher(downloadDir(config), config.registryCredentials());
@@ -87,7 +134,8 @@ public final class Jwagi implements AutoCloseable {
     for (ModuleConfig module : config.modules()) {
       firstUse.putIfAbsent(module.source(), module);
     }
-    return RoutingTableBuilder.build(config, compileAll(firstUse.values(), fetcher, loader, cache));
+    return RoutingTableBuilder.build(
+        config, compileAll(firstUse.values(), fetcher, loader, cache, events), builtIns, events);
   }
 
   /**
@@ -98,15 +146,19 @@ public final class Jwagi implements AutoCloseable {
    * sequential start would.
    */
   private static Map<ModuleSource, CompiledModule> compileAll(
-      Collection<ModuleConfig> modules, ModuleFetcher fetcher, ModuleLoader loader, DiskCache cache)
+      Collection<ModuleConfig> modules,
+      ModuleFetcher fetcher,
+      ModuleLoader loader,
+      DiskCache cache,
+      ServerEvents events)
       throws ConfigException {
     Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
     int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
     if (threads <= 1) {
       for (ModuleConfig module : modules) {
         long started = System.nanoTime();
-        compiled.put(
-            module.source(), compile(module, fetch(module, fetcher), loader, cache, started));
+        Path file = fetch(module, fetcher);
+        compiled.put(module.source(), compile(module, file, loader, cache, started, events));
       }
       return compiled;
     }
@@ -131,7 +183,8 @@ public final class Jwagi implements AutoCloseable {
           fetchFailure = e; // reported after the failures of modules before it, if any
           break;
         }
-        pending.put(module, pool.submit(() -> compile(module, file, loader, cache, started)));
+        pending.put(
+            module, pool.submit(() -> compile(module, file, loader, cache, started, events)));
       }
       for (var entry : pending.entrySet()) {
         compiled.put(entry.getKey().source(), await(entry.getValue()));
@@ -187,17 +240,24 @@ public final class Jwagi implements AutoCloseable {
     }
   }
 
-  /** {@code started}: when this module's fetch began (its log line counts from there). */
+  /** {@code started}: when this module's fetch began (its load time counts from there). */
   private static CompiledModule compile(
-      ModuleConfig module, Path file, ModuleLoader loader, DiskCache cache, long started)
+      ModuleConfig module,
+      Path file,
+      ModuleLoader loader,
+      DiskCache cache,
+      long started,
+      ServerEvents events)
       throws ConfigException {
     try {
       CompiledModule code = CompiledModule.compile(loader.load(file), cache);
+      long nanos = System.nanoTime() - started;
+      events.moduleLoaded(module.source().toString(), code.cacheHit(), nanos);
       log.info(
           "module {}: {} in {} ms",
           module.source(),
           code.cacheHit() ? "loaded from cache" : "compiled",
-          (System.nanoTime() - started) / 1_000_000);
+          nanos / 1_000_000);
       return code;
     } catch (IOException e) {
       throw new ConfigException(
@@ -221,5 +281,8 @@ public final class Jwagi implements AutoCloseable {
   public void close() {
     server.close();
     routes.close();
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 }

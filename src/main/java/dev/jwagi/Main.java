@@ -4,6 +4,7 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.observe.Logging;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -63,6 +64,7 @@ public final class Main implements Callable<Integer> {
     flags.processEnv = System.getenv();
     Jwagi jwagi;
     try {
+      Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
         Jwagi.prepare(config).close();

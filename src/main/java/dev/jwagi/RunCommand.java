@@ -68,7 +68,10 @@ final class RunCommand implements Callable<Integer> {
           "--max-concurrency",
           "--queue",
           "--read-timeout",
-          "--idle-timeout");
+          "--idle-timeout",
+          "--metrics",
+          "--access-log",
+          "--log-format");
 
   @Override
   public Integer call() throws IOException {

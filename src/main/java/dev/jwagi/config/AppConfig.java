@@ -15,6 +15,7 @@ import java.util.Map;
  * @param connections the server-wide limits on connections and guests in flight
  * @param tls the certificate and key to serve HTTPS with, or null for plain HTTP
  * @param trustedProxies whose forwarded scheme (X-Forwarded-Proto, Forwarded) is believed
+ * @param observability metrics, access log and log format
  */
 public record AppConfig(
     Path configFile,
@@ -28,4 +29,5 @@ public record AppConfig(
     ConnectionLimits connections,
     List<ModuleConfig> modules,
     TlsIdentity tls,
-    TrustedProxies trustedProxies) {}
+    TrustedProxies trustedProxies,
+    Observability observability) {}

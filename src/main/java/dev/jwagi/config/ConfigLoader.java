@@ -78,6 +78,7 @@ public final class ConfigLoader {
     Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
     Limits limits = serverLimits(flags);
+    Observability observability = observability(flags);
     Map<String, String> env = globalEnv(flags);
 
     JsonNode root = parseToml(configFile);
@@ -118,7 +119,8 @@ public final class ConfigLoader {
         connectionLimits(flags),
         List.copyOf(modules),
         tls,
-        trustedProxies);
+        trustedProxies,
+        observability);
   }
 
   /**
@@ -173,7 +175,9 @@ public final class ConfigLoader {
         connectionLimits(flags),
         List.of(module),
         null,
-        TrustedProxies.NONE);
+        TrustedProxies.NONE,
+        // one request, its response alone on stdout: no access line, no metrics
+        new Observability(false, false, observability(flags).logFormat()));
   }
 
   /** JWAGI_REGISTRY_USER and JWAGI_REGISTRY_PASSWORD from jwagi's own environment, or null. */
@@ -563,6 +567,31 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
     }
+  }
+
+  /**
+   * --metrics, --access-log and --log-format. Public so that start-up can set the log format before
+   * anything else is logged.
+   */
+  public static Observability observability(Flags flags) throws ConfigException {
+    Observability.LogFormat format =
+        switch (flags.logFormat.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "text" -> Observability.LogFormat.TEXT;
+          case "json" -> Observability.LogFormat.JSON;
+          default ->
+              throw new ConfigException(
+                  "--log-format \"" + flags.logFormat + "\": expected text or json");
+        };
+    return new Observability(
+        onOff("--metrics", flags.metrics), onOff("--access-log", flags.accessLog), format);
+  }
+
+  private static boolean onOff(String flag, String value) throws ConfigException {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new ConfigException(flag + " \"" + value + "\": expected on or off");
+    };
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {

@@ -158,6 +158,27 @@ public final class Flags {
           "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: ${DEFAULT-VALUE}.")
   public int queue = 100;
 
+  @Option(
+      names = "--metrics",
+      paramLabel = "on|off",
+      description = "Serve Prometheus metrics at /metrics. Default: ${DEFAULT-VALUE}.")
+  public String metrics = "on";
+
+  @Option(
+      names = "--access-log",
+      paramLabel = "on|off",
+      description =
+          "One line per request on stdout (logger jwagi.access). Default: ${DEFAULT-VALUE}.")
+  public String accessLog = "on";
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      description =
+          "Log lines as text, or each one (access and server) as one JSON object. Default:"
+              + " ${DEFAULT-VALUE}.")
+  public String logFormat = "text";
+
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
 

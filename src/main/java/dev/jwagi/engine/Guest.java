@@ -85,6 +85,7 @@ public final class Guest {
     var wasi =
         WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
+    long prepareNanos = 0;
     Instance instance = null;
     try (wasi;
         var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, outbound, maxOutputBytes))) {
@@ -96,7 +97,9 @@ public final class Guest {
       if (memoryLimits != null) {
         builder.withMemoryLimits(memoryLimits).withMemoryFactory(this::memory);
       }
+      long preparing = System.nanoTime();
       instance = builder.build();
+      prepareNanos = System.nanoTime() - preparing;
       instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
@@ -108,7 +111,7 @@ public final class Guest {
       throw new GuestFailure(
           GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
     }
-    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray());
+    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray(), prepareNanos);
   }
 
   private Memory memory(MemoryLimits limits) {

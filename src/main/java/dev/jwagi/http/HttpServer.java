@@ -2,6 +2,7 @@ package dev.jwagi.http;
 
 import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.config.TlsIdentity;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -61,16 +62,21 @@ public final class HttpServer implements AutoCloseable {
   /**
    * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
    * {@code limits.queue()} more requests wait for one, and beyond that get 503. With {@code tls}
-   * (else null) every connection is HTTPS.
+   * (else null) every connection is HTTPS. Every request is reported to {@code events}.
    */
   public static HttpServer start(
-      RoutingTable routes, String host, int port, ConnectionLimits limits, TlsIdentity tls)
+      RoutingTable routes,
+      String host,
+      int port,
+      ConnectionLimits limits,
+      TlsIdentity tls,
+      ServerEvents events)
       throws InterruptedException {
     SslContext ssl = tls == null ? null : sslContext(tls);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    ExecutorService workers =
+    ThreadPoolExecutor workers =
         new ThreadPoolExecutor(
             limits.maxConcurrency(),
             limits.maxConcurrency(),
@@ -80,6 +86,7 @@ public final class HttpServer implements AutoCloseable {
                 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(limits.queue()),
             namedThreads("jwagi-worker-"));
+    events.guestPool(workers::getActiveCount, () -> workers.getQueue().size());
     try {
       Channel listener =
           new ServerBootstrap()
@@ -92,7 +99,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      RequestHandler requests = new RequestHandler(routes, workers, limits);
+                      RequestHandler requests = new RequestHandler(routes, workers, limits, events);
                       if (ssl != null) {
                         ch.pipeline().addLast(ssl.newHandler(ch.alloc())); // RequestHandler: secure
                       }

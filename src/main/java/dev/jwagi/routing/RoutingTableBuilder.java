@@ -12,6 +12,7 @@ import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.OutboundHttp;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +30,15 @@ public final class RoutingTableBuilder {
 
   private RoutingTableBuilder() {}
 
-  /** compiled: every module file of the config, compiled. */
-  public static RoutingTable build(AppConfig config, Map<ModuleSource, CompiledModule> compiled)
+  /**
+   * compiled: every module file of the config, compiled. builtIns: route → handler of built-in
+   * routes besides /healthz (e.g. /metrics). events: where the module handlers report guest runs.
+   */
+  public static RoutingTable build(
+      AppConfig config,
+      Map<ModuleSource, CompiledModule> compiled,
+      Map<String, Handler> builtIns,
+      ServerEvents events)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -66,7 +74,15 @@ public final class RoutingTableBuilder {
           routes.add(
               new Route(
                   route,
-                  handler(config, module, route, line.entrypoint(), guest, environment, deadlines),
+                  handler(
+                      config,
+                      module,
+                      route,
+                      line.entrypoint(),
+                      guest,
+                      environment,
+                      deadlines,
+                      events),
                   routes.size()));
         }
       }
@@ -80,10 +96,11 @@ public final class RoutingTableBuilder {
                   module.entrypoint(),
                   guest,
                   environment,
-                  deadlines),
+                  deadlines,
+                  events),
               routes.size()));
     }
-    return new RoutingTable(routes, deadlines);
+    return new RoutingTable(routes, builtIns, deadlines);
   }
 
   private static ModuleHandler handler(
@@ -93,7 +110,8 @@ public final class RoutingTableBuilder {
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
-      Deadlines deadlines) {
+      Deadlines deadlines,
+      ServerEvents events) {
     return new ModuleHandler(
         module.source() + " (entrypoint " + entrypoint + ")",
         new MatchedRoute(route.text(), module.argvTemplate(), module.environment()),
@@ -103,7 +121,8 @@ public final class RoutingTableBuilder {
         new StderrLog(config.logDir(), route),
         deadlines,
         module.limits(),
-        module.maxConcurrency());
+        module.maxConcurrency(),
+        events);
   }
 
   private static void requireExport(

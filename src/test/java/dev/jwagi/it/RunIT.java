@@ -146,5 +146,8 @@ class RunIT {
     Result serverFlag = run(new byte[0], example("hello"), "-l", "127.0.0.1:0");
     assertThat(serverFlag.exitCode()).isEqualTo(2);
     assertThat(serverFlag.stdout()).isEmpty();
+    Result observeFlag = run(new byte[0], example("hello"), "--access-log", "off");
+    assertThat(observeFlag.exitCode()).isEqualTo(2);
+    assertThat(observeFlag.stdout()).isEmpty();
   }
 }
