@@ -24,9 +24,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +55,13 @@ public final class Jwagi implements AutoCloseable {
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
+    // Netty's buffer allocators emit JFR events, and the first allocation (in the first request)
+    // then initialises JFR's event machinery: 57 of the 97 ms the first request spent on its event
+    // loop in a profile (bench/profile-startup.sh, EVENT=wall). jwagi has its own metrics;
+    // -Dio.netty.jfr.enabled=true turns the events back on.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     // The listeners of what the server does: metrics (and their /metrics route), access log.
     Metrics metrics = config.observability().metrics() ? new Metrics() : null;
     List<ServerEvents> listeners = new ArrayList<>();
@@ -116,13 +130,93 @@ public final class Jwagi implements AutoCloseable {
     DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
     ModuleLoader loader = new ModuleLoader(cache);
     ModuleFetcher fetcher = new ModuleFetcher(downloadDir(config), config.registryCredentials());
-    Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
+    Map<ModuleSource, ModuleConfig> firstUse = new LinkedHashMap<>();
     for (ModuleConfig module : config.modules()) {
-      if (!compiled.containsKey(module.source())) {
-        compiled.put(module.source(), compile(module, fetcher, loader, cache, events));
-      }
+      firstUse.putIfAbsent(module.source(), module);
     }
-    return RoutingTableBuilder.build(config, compiled, builtIns, events);
+    return RoutingTableBuilder.build(
+        config, compileAll(firstUse.values(), fetcher, loader, cache, events), builtIns, events);
+  }
+
+  /**
+   * Fetches and compiles (or loads from the cache) each module once. Fetching stays sequential, in
+   * file order, on this thread (as before: the fetcher is not thread-safe, and registries see the
+   * same requests in the same order); compiling, the CPU-bound part, runs in parallel with more
+   * than one core. A failure is reported for the first failing module in file order, as a
+   * sequential start would.
+   */
+  private static Map<ModuleSource, CompiledModule> compileAll(
+      Collection<ModuleConfig> modules,
+      ModuleFetcher fetcher,
+      ModuleLoader loader,
+      DiskCache cache,
+      ServerEvents events)
+      throws ConfigException {
+    Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
+    int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
+    if (threads <= 1) {
+      for (ModuleConfig module : modules) {
+        long started = System.nanoTime();
+        Path file = fetch(module, fetcher);
+        compiled.put(module.source(), compile(module, file, loader, cache, started, events));
+      }
+      return compiled;
+    }
+    AtomicInteger count = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            task -> {
+              Thread thread = new Thread(task, "jwagi-prepare-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    try {
+      Map<ModuleConfig, Future<CompiledModule>> pending = new LinkedHashMap<>();
+      ConfigException fetchFailure = null;
+      for (ModuleConfig module : modules) {
+        long started = System.nanoTime();
+        Path file;
+        try {
+          file = fetch(module, fetcher);
+        } catch (ConfigException e) {
+          fetchFailure = e; // reported after the failures of modules before it, if any
+          break;
+        }
+        pending.put(
+            module, pool.submit(() -> compile(module, file, loader, cache, started, events)));
+      }
+      for (var entry : pending.entrySet()) {
+        compiled.put(entry.getKey().source(), await(entry.getValue()));
+      }
+      if (fetchFailure != null) {
+        throw fetchFailure;
+      }
+      return compiled;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static CompiledModule await(Future<CompiledModule> future) throws ConfigException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConfigException("interrupted while loading modules", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ConfigException configError) {
+        throw configError;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(cause);
+    }
   }
 
   /** Downloaded modules live in the module cache (so restarts need no network), else a temp dir. */
@@ -137,21 +231,24 @@ public final class Jwagi implements AutoCloseable {
     }
   }
 
-  private static CompiledModule compile(
-      ModuleConfig module,
-      ModuleFetcher fetcher,
-      ModuleLoader loader,
-      DiskCache cache,
-      ServerEvents events)
-      throws ConfigException {
-    long started = System.nanoTime();
-    Path file;
+  private static Path fetch(ModuleConfig module, ModuleFetcher fetcher) throws ConfigException {
     try {
-      file = fetcher.fetch(module.source(), module.where());
+      return fetcher.fetch(module.source(), module.where());
     } catch (FetchException e) {
       throw new ConfigException(
           module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code started}: when this module's fetch began (its load time counts from there). */
+  private static CompiledModule compile(
+      ModuleConfig module,
+      Path file,
+      ModuleLoader loader,
+      DiskCache cache,
+      long started,
+      ServerEvents events)
+      throws ConfigException {
     try {
       CompiledModule code = CompiledModule.compile(loader.load(file), cache);
       long nanos = System.nanoTime() - started;

@@ -39,4 +39,21 @@ class WatIT {
         .hasMessageContaining("not valid WebAssembly text")
         .hasMessageContaining("type mismatch");
   }
+
+  @Test
+  void withTwoBadModulesTheFirstInFileOrderIsNamed() throws Exception {
+    // Modules load in parallel; the slow one (assembled by wat2wasm) comes first in the file and
+    // must still be the one named, as in a sequential start, though the garbage fails sooner.
+    Path garbage = dir.resolve("garbage.wasm");
+    java.nio.file.Files.write(garbage, new byte[] {1, 2, 3, 4});
+    String toml =
+        TestServer.module("/bad", wat("broken"))
+            + "\n"
+            + TestServer.module("/garbage", TestServer.tomlString(garbage));
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("#1")
+        .hasMessageContaining("broken.wat")
+        .hasMessageNotContaining("garbage.wasm");
+  }
 }
