@@ -1,13 +1,11 @@
 /*
- * loop.wasm (test only): prints headers (buffered, never flushed), then spins forever.
- * The volatile counter keeps the compiler from removing the loop.
+ * loop.wasm (test only): spins forever without writing anything, so the response is still
+ * held back when its timeout stops it (504). The volatile counter keeps the compiler from
+ * removing the loop.
  */
-#include <stdio.h>
-
 static volatile unsigned long long spins;
 
 int main(void) {
-    fputs("Content-Type: text/plain\n\n", stdout);
     for (;;) {
         spins++;
     }

@@ -276,13 +276,22 @@ public final class Jwagi implements AutoCloseable {
     return routes;
   }
 
-  /** Stops listening and lets requests in flight finish. */
-  @Override
-  public void close() {
-    server.close();
+  /**
+   * Drains (see {@link HttpServer#drain}): stops listening, lets requests in flight finish within
+   * the drain timeout, then stops. Returns whether everything finished in time.
+   */
+  public boolean drain() {
+    boolean clean = server.drain();
     routes.close();
     if (metrics != null) {
       metrics.close();
     }
+    return clean;
+  }
+
+  /** Drains. */
+  @Override
+  public void close() {
+    drain();
   }
 }

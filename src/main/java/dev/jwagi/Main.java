@@ -76,16 +76,25 @@ public final class Main implements Callable<Integer> {
       log.error("{}", e.getMessage());
       return 2;
     }
-    // SIGTERM (Knative, docker stop) and Ctrl-C: stop accepting, finish requests in flight, exit
-    // 0. Handling the signals ourselves (rather than in a shutdown hook) gives the exit code 0.
+    // SIGTERM (Knative, docker stop) and Ctrl-C: drain (see HttpServer.drain), exit 0 when every
+    // request finished, 1 when the drain timeout cut some; a second signal exits at once. Handling
+    // the signals ourselves (rather than in a shutdown hook) gives the exit code.
     CountDownLatch stopRequested = new CountDownLatch(1);
     for (String name : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+      Signal.handle(
+          new Signal(name),
+          signal -> {
+            if (stopRequested.getCount() == 0) {
+              log.warn("second SIG{}: exiting at once", signal.getName());
+              Runtime.getRuntime().halt(1);
+            }
+            stopRequested.countDown();
+          });
     }
     stopRequested.await();
-    log.info("stopping: finishing requests in flight");
-    jwagi.close();
-    log.info("stopped");
-    return 0;
+    log.info("stopping: finishing requests in flight (draining)");
+    boolean clean = jwagi.drain();
+    log.info(clean ? "stopped" : "stopped: the drain timeout cut requests short");
+    return clean ? 0 : 1;
   }
 }

@@ -69,6 +69,7 @@ final class RunCommand implements Callable<Integer> {
           "--queue",
           "--read-timeout",
           "--idle-timeout",
+          "--drain-timeout",
           "--metrics",
           "--access-log",
           "--log-format");
@@ -107,7 +108,9 @@ final class RunCommand implements Callable<Integer> {
               run.route);
           return 2;
         }
-        response = route.handler().handle(request);
+        var collected = new dev.jwagi.cgi.CollectedResponse();
+        route.handler().handle(request, collected);
+        response = collected.response();
       } catch (ConfigException e) {
         log.error("{}", e.getMessage());
         return 2;
@@ -155,7 +158,8 @@ final class RunCommand implements Callable<Integer> {
         query,
         "HTTP/1.1",
         headers,
-        body,
+        body.length,
+        new java.io.ByteArrayInputStream(body),
         "127.0.0.1",
         false);
   }

@@ -80,7 +80,11 @@ public final class CgiEnvironment {
 
     Map<String, String> v = new LinkedHashMap<>();
     v.put("AUTH_TYPE", "");
-    v.put("CONTENT_LENGTH", Integer.toString(request.body().length));
+    // The body's length when known (Content-Length, or a chunked body that arrived whole before
+    // the guest started); "" for a longer chunked body, which the guest reads to its end.
+    v.put(
+        "CONTENT_LENGTH",
+        request.contentLength() < 0 ? "" : Long.toString(request.contentLength()));
     v.put("CONTENT_TYPE", contentType == null ? "" : contentType);
     v.put("GATEWAY_INTERFACE", "CGI/1.1");
     v.put("QUERY_STRING", request.rawQuery() == null ? "" : request.rawQuery());

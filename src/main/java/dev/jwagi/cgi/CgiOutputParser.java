@@ -25,7 +25,30 @@ public final class CgiOutputParser {
 
   private CgiOutputParser() {}
 
+  /** A whole output: the response, its body the bytes after the header block. */
   public static CgiResponse parse(byte[] stdout) throws CgiOutputException {
+    Head head = parseHead(stdout, stdout.length);
+    CgiResponse response = head.response();
+    return new CgiResponse(
+        response.status(),
+        response.reason(),
+        response.headers(),
+        Arrays.copyOfRange(stdout, head.bodyStart(), stdout.length));
+  }
+
+  /**
+   * The header block of an output.
+   *
+   * @param response status and headers, with an empty body
+   * @param bodyStart index of the first body byte (just past the empty line)
+   */
+  public record Head(CgiResponse response, int bodyStart) {}
+
+  /**
+   * Parses the header block at the start of {@code stdout[0, length)}; throws if there is none (no
+   * empty line) or it is not a valid CGI header block.
+   */
+  public static Head parseHead(byte[] stdout, int length) throws CgiOutputException {
     List<Header> headers = new ArrayList<>();
     boolean hasType = false;
     String location = null;
@@ -34,15 +57,13 @@ public final class CgiOutputParser {
 
     int lineStart = 0;
     for (int lineNumber = 1; ; lineNumber++) {
-      int lineEnd = indexOf(stdout, (byte) '\n', lineStart);
+      int lineEnd = indexOf(stdout, length, (byte) '\n', lineStart);
       if (lineEnd < 0) {
         throw new CgiOutputException(
             Kind.MALFORMED,
-            stdout.length == 0
+            length == 0
                 ? "module produced no output"
-                : "no blank line between headers and body in "
-                    + stdout.length
-                    + " bytes of output");
+                : "no blank line between headers and body in " + length + " bytes of output");
       }
       String line = headerLine(stdout, lineStart, lineEnd);
       lineStart = lineEnd + 1;
@@ -100,8 +121,7 @@ public final class CgiOutputParser {
       // Location alone redirects; an explicit Status always wins, wherever it appears.
       status = location != null ? 302 : 200;
     }
-    byte[] body = Arrays.copyOfRange(stdout, lineStart, stdout.length);
-    return new CgiResponse(status, reason, headers, body);
+    return new Head(new CgiResponse(status, reason, headers, new byte[0]), lineStart);
   }
 
   /**
@@ -181,8 +201,8 @@ public final class CgiOutputParser {
     return -1;
   }
 
-  private static int indexOf(byte[] bytes, byte b, int from) {
-    for (int i = from; i < bytes.length; i++) {
+  private static int indexOf(byte[] bytes, int length, byte b, int from) {
+    for (int i = from; i < length; i++) {
       if (bytes[i] == b) {
         return i;
       }

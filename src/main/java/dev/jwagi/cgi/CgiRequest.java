@@ -1,5 +1,6 @@
 package dev.jwagi.cgi;
 
+import java.io.InputStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +12,9 @@ import java.util.Objects;
  *
  * @param env environment variables, in order (unmodifiable)
  * @param argv program arguments, argv[0] first (unmodifiable)
- * @param stdin bytes the guest reads from standard input (not copied)
+ * @param stdin what the guest reads from standard input: the request body as it arrives
  */
-public record CgiRequest(Map<String, String> env, List<String> argv, byte[] stdin) {
+public record CgiRequest(Map<String, String> env, List<String> argv, InputStream stdin) {
   public CgiRequest {
     // LinkedHashMap, not Map.copyOf: the guest sees the variables in this order.
     env = Collections.unmodifiableMap(new LinkedHashMap<>(env));

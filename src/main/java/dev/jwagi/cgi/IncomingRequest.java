@@ -1,5 +1,6 @@
 package dev.jwagi.cgi;
 
+import java.io.InputStream;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,7 +12,10 @@ import java.util.Objects;
  * @param rawQuery part after '?', raw, or null if the target had no '?'
  * @param protocol e.g. {@code HTTP/1.1}
  * @param headers in arrival order, names as received
- * @param body the request body (not copied)
+ * @param contentLength the body's length in bytes, or -1 when not known in advance (a chunked body
+ *     larger than what is held before the guest starts)
+ * @param body the request body as it arrives (may block; ends with -1, or an IOException when the
+ *     body breaks off or crosses the route's cap)
  * @param remoteAddress client IP, e.g. {@code 127.0.0.1}
  * @param secure true when the connection is TLS
  */
@@ -21,7 +25,8 @@ public record IncomingRequest(
     String rawQuery,
     String protocol,
     List<Header> headers,
-    byte[] body,
+    long contentLength,
+    InputStream body,
     String remoteAddress,
     boolean secure) {
   public IncomingRequest {

@@ -105,6 +105,8 @@ public final class ConfigLoader {
       }
     }
 
+    ConnectionLimits connections = connectionLimits(flags);
+    warnOverBudget(modules, connections);
     Path logDir = flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir);
     Path cache = flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache);
     return new AppConfig(
@@ -116,7 +118,7 @@ public final class ConfigLoader {
         logDir,
         cache,
         registryCredentials(flags),
-        connectionLimits(flags),
+        connections,
         List.copyOf(modules),
         tls,
         trustedProxies,
@@ -297,16 +299,16 @@ public final class ConfigLoader {
     Limits limits =
         new Limits(
             table.has("timeout")
-                ? parse(where, "timeout", table, Units::parseDuration)
+                ? LimitKey.TIMEOUT.durationKey(where, text(table, "timeout"))
                 : serverLimits.timeout(),
             table.has("max_memory")
-                ? parse(where, "max_memory", table, Units::parseSize)
+                ? LimitKey.MAX_MEMORY.sizeKey(where, text(table, "max_memory"))
                 : serverLimits.maxMemoryBytes(),
             table.has("max_body")
-                ? parse(where, "max_body", table, Units::parseSize)
+                ? LimitKey.MAX_BODY.sizeKey(where, text(table, "max_body"))
                 : serverLimits.maxBodyBytes(),
             table.has("max_output")
-                ? parse(where, "max_output", table, Units::parseSize)
+                ? LimitKey.MAX_OUTPUT.sizeKey(where, text(table, "max_output"))
                 : serverLimits.maxOutputBytes());
     return new ModuleConfig(
         where,
@@ -334,15 +336,10 @@ public final class ConfigLoader {
     return node.asInt();
   }
 
-  private static <T> T parse(
-      String where, String key, JsonNode table, java.util.function.Function<String, T> parser)
-      throws ConfigException {
+  /** A limit key's value as written: a string, or a bare TOML number (a size in bytes). */
+  private static String text(JsonNode table, String key) {
     JsonNode node = table.get(key);
-    try {
-      return parser.apply(node.isTextual() ? node.asText() : node.toString());
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(where + ": key `" + key + "`: " + e.getMessage());
-    }
+    return node.isTextual() ? node.asText() : node.toString();
   }
 
   /**
@@ -558,15 +555,15 @@ public final class ConfigLoader {
     if (flags.queue < 0) {
       throw new ConfigException("--queue must be 0 or more");
     }
-    try {
-      return new ConnectionLimits(
-          Units.parseDuration(flags.readTimeout),
-          Units.parseDuration(flags.idleTimeout),
-          flags.maxConcurrency,
-          flags.queue);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
-    }
+    return new ConnectionLimits(
+        LimitKey.READ_TIMEOUT.durationFlag(flags.readTimeout),
+        LimitKey.IDLE_TIMEOUT.durationFlag(flags.idleTimeout),
+        flags.maxConcurrency,
+        flags.queue,
+        LimitKey.DRAIN_TIMEOUT.durationFlag(flags.drainTimeout),
+        flags.maxBuffered == null
+            ? Flags.defaultMaxBuffered()
+            : LimitKey.MAX_BUFFERED.sizeFlag(flags.maxBuffered));
   }
 
   /**
@@ -595,14 +592,35 @@ public final class ConfigLoader {
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {
-    try {
-      return new Limits(
-          Units.parseDuration(flags.timeout),
-          Units.parseSize(flags.maxMemory),
-          Units.parseSize(flags.maxBody),
-          Units.parseSize(flags.maxOutput));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("limit flags: " + e.getMessage());
+    return new Limits(
+        LimitKey.TIMEOUT.durationFlag(flags.timeout),
+        LimitKey.MAX_MEMORY.sizeFlag(flags.maxMemory),
+        LimitKey.MAX_BODY.sizeFlag(flags.maxBody),
+        LimitKey.MAX_OUTPUT.sizeFlag(flags.maxOutput));
+  }
+
+  /**
+   * Warns when a route's guests, at their concurrency and memory cap, could need more than the
+   * memory budget: they would then see memory.grow fail (or wait for memory) before their cap.
+   */
+  private static void warnOverBudget(List<ModuleConfig> modules, ConnectionLimits connections) {
+    List<String> over = new ArrayList<>();
+    for (ModuleConfig module : modules) {
+      int concurrency =
+          module.maxConcurrency() == null
+              ? connections.maxConcurrency()
+              : Math.min(module.maxConcurrency(), connections.maxConcurrency());
+      if ((double) concurrency * module.limits().maxMemoryBytes()
+          > connections.maxBufferedBytes()) {
+        over.add(module.route().text());
+      }
+    }
+    if (!over.isEmpty()) {
+      log.warn(
+          "routes {}: max_concurrency x max_memory exceeds the memory budget (--max-buffered {}"
+              + " MiB); their guests may find memory.grow refused before their cap",
+          over,
+          connections.maxBufferedBytes() >> 20);
     }
   }
 

@@ -9,6 +9,15 @@ import java.time.Duration;
  * @param idleTimeout a keep-alive connection with no request for this long is closed
  * @param maxConcurrency guests running at once across the server
  * @param queue requests waiting for a guest slot beyond that; more get 503
+ * @param drainTimeout on SIGTERM, requests in flight get this long to finish; then guests still
+ *     running are stopped
+ * @param maxBufferedBytes the memory budget: bytes held for requests in flight (body and output
+ *     buffers, guest linear memories) across the server
  */
 public record ConnectionLimits(
-    Duration readTimeout, Duration idleTimeout, int maxConcurrency, int queue) {}
+    Duration readTimeout,
+    Duration idleTimeout,
+    int maxConcurrency,
+    int queue,
+    Duration drainTimeout,
+    long maxBufferedBytes) {}

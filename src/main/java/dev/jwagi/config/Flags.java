@@ -159,6 +159,28 @@ public final class Flags {
   public int queue = 100;
 
   @Option(
+      names = "--max-buffered",
+      paramLabel = "SIZE",
+      description =
+          "Memory budget for requests in flight: body and output buffers and guest linear"
+              + " memories, server-wide. Beyond it a guest's memory.grow fails, a new guest waits"
+              + " briefly or gets 503. Default: a quarter of the maximum heap.")
+  public String maxBuffered;
+
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      description =
+          "On SIGTERM/SIGINT, requests in flight get this long to finish; guests still running"
+              + " then are stopped and the exit code is 1. Default: ${DEFAULT-VALUE}.")
+  public String drainTimeout = "30s";
+
+  /** --max-buffered without the flag: a quarter of the maximum heap. */
+  public static long defaultMaxBuffered() {
+    return Runtime.getRuntime().maxMemory() / 4;
+  }
+
+  @Option(
       names = "--metrics",
       paramLabel = "on|off",
       description = "Serve Prometheus metrics at /metrics. Default: ${DEFAULT-VALUE}.")

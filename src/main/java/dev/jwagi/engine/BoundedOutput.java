@@ -1,12 +1,13 @@
 package dev.jwagi.engine;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 
 /**
- * Collects a guest's stdout or stderr and stops the guest as soon as it writes past the cap, rather
- * than buffering unbounded output first.
+ * A guest's stdout or stderr on its way to {@code target}: stops the guest as soon as it writes
+ * past the cap, rather than passing on unbounded output first.
  */
-final class BoundedOutput extends ByteArrayOutputStream {
+final class BoundedOutput extends OutputStream {
   /** Thrown through the guest's fd_write; unwinds the guest. */
   static final class LimitExceeded extends RuntimeException {
     LimitExceeded(String message) {
@@ -14,25 +15,29 @@ final class BoundedOutput extends ByteArrayOutputStream {
     }
   }
 
+  private final OutputStream target;
   private final long cap;
   private final String streamName;
+  private long count;
 
-  BoundedOutput(long cap, String streamName) {
-    super(256);
+  BoundedOutput(OutputStream target, long cap, String streamName) {
+    this.target = target;
     this.cap = cap;
     this.streamName = streamName;
   }
 
   @Override
-  public synchronized void write(byte[] b, int off, int len) {
+  public void write(byte[] b, int off, int len) throws IOException {
     checkRoom(len);
-    super.write(b, off, len);
+    count += len;
+    target.write(b, off, len);
   }
 
   @Override
-  public synchronized void write(int b) {
+  public void write(int b) throws IOException {
     checkRoom(1);
-    super.write(b);
+    count++;
+    target.write(b);
   }
 
   private void checkRoom(int len) {

@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.jwagi.memory.MemoryBudget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,6 +99,20 @@ public final class CompiledModule {
       long maxOutputBytes,
       OutboundHttp.Policy outbound)
       throws ModuleLoadException {
+    return prepare(volumes, maxMemoryBytes, maxOutputBytes, outbound, null);
+  }
+
+  /**
+   * Like {@link #prepare(Map, long, long, OutboundHttp.Policy)}, with guest memories charged to
+   * {@code budget} (null: not charged, for start-up tools).
+   */
+  public Guest prepare(
+      Map<String, Path> volumes,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound,
+      MemoryBudget budget)
+      throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
     for (var volume : volumes.entrySet()) {
@@ -119,7 +134,8 @@ public final class CompiledModule {
         Collections.unmodifiableMap(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
         maxOutputBytes,
-        outbound);
+        outbound,
+        budget);
   }
 
   /** The module's declared memory with its maximum lowered to the cap; null if it has none. */

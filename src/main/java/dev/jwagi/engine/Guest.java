@@ -12,7 +12,10 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import java.io.ByteArrayInputStream;
+import dev.jwagi.memory.MemoryBudget;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,8 @@ public final class Guest {
   private final VolumeGuard guard;
   private final long maxOutputBytes;
   private final OutboundHttp.Policy outbound;
+  private final MemoryBudget budget;
+  private volatile Runnable onGrowRefused = () -> {};
 
   /**
    * Linear memories of finished runs, for reuse. Allocating a memory's pages was over half of the
@@ -53,7 +58,8 @@ public final class Guest {
       Map<String, Path> volumes,
       VolumeGuard guard,
       long maxOutputBytes,
-      OutboundHttp.Policy outbound) {
+      OutboundHttp.Policy outbound,
+      MemoryBudget budget) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
@@ -62,21 +68,51 @@ public final class Guest {
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
     this.outbound = outbound;
+    this.budget = budget;
+  }
+
+  /** Called (once per run) when a memory.grow is refused because the memory budget is full. */
+  public void onGrowRefused(Runnable action) {
+    this.onGrowRefused = action;
   }
 
   /**
-   * Runs {@code entrypoint} in a fresh instance on the calling thread. Interrupting the thread
-   * stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   * Runs {@code entrypoint} in a fresh instance on the calling thread: the guest reads {@code
+   * stdin} and writes to {@code stdout} as it runs (both may block; an IOException reaches the
+   * guest as EIO). Interrupting the thread stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   * Errors that are not the guest's fault (the JVM out of memory, a bug of ours) are thrown as they
+   * are.
    */
   public GuestResult run(
-      String entrypoint, List<String> argv, Map<String, String> env, byte[] stdin)
+      String entrypoint,
+      List<String> argv,
+      Map<String, String> env,
+      InputStream stdin,
+      OutputStream stdout)
       throws GuestFailure {
-    var stdout = new BoundedOutput(maxOutputBytes, "stdout");
-    var stderr = new BoundedOutput(maxOutputBytes, "stderr");
+    return run(entrypoint, argv, env, stdin, stdout, null);
+  }
+
+  /**
+   * Like {@link #run(String, List, Map, InputStream, OutputStream)}, with the guest's stderr
+   * written to {@code stderrTarget} as it comes (then the result's and failure's stderr are empty);
+   * null collects it for the result.
+   */
+  public GuestResult run(
+      String entrypoint,
+      List<String> argv,
+      Map<String, String> env,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderrTarget)
+      throws GuestFailure {
+    long started = System.nanoTime();
+    var stderr = new Stderr(stderrTarget, maxOutputBytes);
+    var boundedStdout = new BoundedOutput(stdout, maxOutputBytes, "stdout");
     var options =
         WasiOptions.builder()
-            .withStdin(new ByteArrayInputStream(stdin), false)
-            .withStdout(stdout, false)
+            .withStdin(stdin, false)
+            .withStdout(boundedStdout, false)
             .withStderr(stderr, false)
             .withArguments(argv)
             .withThrowOnExit0(true);
@@ -87,65 +123,116 @@ public final class Guest {
     int exitCode = 0;
     long prepareNanos = 0;
     Instance instance = null;
+    Memory[] created = new Memory[1];
     try (wasi;
-        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, outbound, maxOutputBytes))) {
+        var scope =
+            WasiLink.enter(
+                new WasiLink.GuestWasi(
+                    wasi,
+                    guard,
+                    outbound,
+                    maxOutputBytes,
+                    new Stdio(stdin, boundedStdout, stderr)))) {
       var builder =
           Instance.builder(module)
               .withMachineFactory(machineFactory)
               .withImportValues(imports)
               .withStart(false);
       if (memoryLimits != null) {
-        builder.withMemoryLimits(memoryLimits).withMemoryFactory(this::memory);
+        builder
+            .withMemoryLimits(memoryLimits)
+            .withMemoryFactory(limits -> created[0] = memory(limits));
       }
-      long preparing = System.nanoTime();
       instance = builder.build();
-      prepareNanos = System.nanoTime() - preparing;
+      prepareNanos = System.nanoTime() - started;
       instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
     } finally {
-      recycle(instance);
+      recycle(created[0]);
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.
       throw new GuestFailure(
           GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
     }
-    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray(), prepareNanos);
+    return new GuestResult(exitCode, stderr.toByteArray(), prepareNanos);
   }
 
+  /** A guest's stderr, up to the output cap: passed on, or collected for the result. */
+  private static final class Stderr extends OutputStream {
+    private final ByteArrayOutputStream bytes;
+    private final BoundedOutput bounded;
+
+    Stderr(OutputStream target, long cap) {
+      this.bytes = target == null ? new ByteArrayOutputStream(256) : null;
+      this.bounded = new BoundedOutput(target == null ? bytes : target, cap, "stderr");
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      bounded.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      bounded.write(b, off, len);
+    }
+
+    byte[] toByteArray() {
+      return bytes == null ? new byte[0] : bytes.toByteArray();
+    }
+  }
+
+  /**
+   * A memory for a new instance: a spare one, else a new one charged to the memory budget (which
+   * may wait briefly for room, or throw {@link MemoryBudget.Exhausted}).
+   */
   private Memory memory(MemoryLimits limits) {
     Memory spare = spareMemories.poll();
     if (spare != null) {
       spareCount.decrementAndGet();
+      if (spare instanceof BudgetedMemory budgeted) {
+        budgeted.reuse();
+      }
       return spare;
     }
-    return new ByteArrayMemory(limits);
+    if (budget == null) {
+      return new ByteArrayMemory(limits);
+    }
+    return BudgetedMemory.create(limits, budget, () -> onGrowRefused.run());
   }
 
-  private void recycle(Instance instance) {
-    if (instance == null || memoryLimits == null) {
+  /** A run's memory is done: kept for reuse (still charged) if it did not grow, else released. */
+  private void recycle(Memory memory) {
+    if (memory == null) {
       return;
     }
-    Memory memory = instance.memory();
-    if (memory.pages() != memoryLimits.initialPages()) {
-      return; // grown: it cannot start like a new one
-    }
-    if (spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
+    if (memory.pages() == memoryLimits.initialPages()
+        && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
       spareMemories.offer(memory);
-    } else {
+      return;
+    }
+    if (memory.pages() == memoryLimits.initialPages()) {
       spareCount.decrementAndGet();
+    }
+    if (memory instanceof BudgetedMemory budgeted) {
+      budgeted.release();
     }
   }
 
   /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */
-  private static int exitCodeOrRethrow(Throwable thrown, BoundedOutput stderr) throws GuestFailure {
+  private static int exitCodeOrRethrow(Throwable thrown, Stderr stderr) throws GuestFailure {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       if (t instanceof WasiExitException) {
         return ((WasiExitException) t).exitCode();
       }
       if (t instanceof ExecutionCompletedException) {
         return 0;
+      }
+      if (t instanceof MemoryBudget.Exhausted) {
+        throw new GuestFailure(
+            GuestFailure.Kind.OVER_BUDGET, t.getMessage(), stderr.toByteArray(), t);
       }
       if (t instanceof BoundedOutput.LimitExceeded) {
         throw new GuestFailure(
@@ -157,9 +244,10 @@ public final class Guest {
             GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), t);
       }
     }
-    // Deep guest recursion and huge guest memories surface as these two; other Errors are ours.
-    boolean guestError = thrown instanceof StackOverflowError || thrown instanceof OutOfMemoryError;
-    if (thrown instanceof Error && !guestError) {
+    // Deep guest recursion surfaces as a StackOverflowError: the guest's doing. Every other Error
+    // (OutOfMemoryError included: guest memory is charged to the server's budget before it is
+    // allocated) is the server's failure, never reported as a guest trap.
+    if (thrown instanceof Error && !(thrown instanceof StackOverflowError)) {
       throw (Error) thrown;
     }
     String message = thrown.getMessage() == null ? thrown.toString() : thrown.getMessage();

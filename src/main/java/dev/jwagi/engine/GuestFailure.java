@@ -9,7 +9,9 @@ public final class GuestFailure extends Exception {
   public enum Kind {
     TRAP,
     INTERRUPTED,
-    OUTPUT_LIMIT
+    OUTPUT_LIMIT,
+    /** No room in the server's memory budget for the guest's initial memory: not its fault. */
+    OVER_BUDGET
   }
 
   private final Kind kind;

@@ -1,7 +1,8 @@
 package dev.jwagi.engine;
 
 /**
- * What a guest run produced: its exit code (0 when it returned normally) and its output;
- * prepareNanos is the time the fresh instance took to set up, within the run.
+ * How a guest run ended normally: its exit code (0 when it returned) and its stderr; its stdout
+ * went to the stream the caller gave. {@code prepareNanos}: setting up the fresh instance, within
+ * the run.
  */
-public record GuestResult(int exitCode, byte[] stdout, byte[] stderr, long prepareNanos) {}
+public record GuestResult(int exitCode, byte[] stderr, long prepareNanos) {}

@@ -2,6 +2,7 @@ package dev.jwagi.engine;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,8 @@ public final class ModuleLoader {
                 "_start",
                 List.of("wat2wasm", "/work/in.wat", "-o", "/work/out.wasm"),
                 Map.of(),
-                new byte[0]);
+                InputStream.nullInputStream(),
+                OutputStream.nullOutputStream());
       } catch (GuestFailure e) {
         throw new ModuleLoadException("wat2wasm failed: " + e.getMessage(), e);
       }

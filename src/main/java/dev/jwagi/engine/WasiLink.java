@@ -158,6 +158,43 @@ final class WasiLink {
   private static HostFunction forwarding(int index) {
     HostFunction signature = SIGNATURES[index];
     String name = signature.name();
+    if (name.equals("fd_read") || name.equals("fd_write")) {
+      boolean write = name.equals("fd_write");
+      DirectCall chicory = DIRECT.get(name);
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          signature.functionType(),
+          (instance, args) -> {
+            GuestWasi guest = current();
+            int fd = (int) args[0];
+            if (guest.stdio == null || !guest.stdio.handles(fd, write)) {
+              return new long[] {chicory.call(guest.wasi, instance.memory(), args)};
+            }
+            Memory memory = instance.memory();
+            return new long[] {
+              write
+                  ? guest.stdio.write(memory, fd, (int) args[1], (int) args[2], (int) args[3])
+                  : guest.stdio.read(memory, (int) args[1], (int) args[2], (int) args[3])
+            };
+          });
+    }
+    if (name.equals("fd_close") || name.equals("fd_renumber")) {
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          signature.functionType(),
+          (instance, args) -> {
+            GuestWasi guest = current();
+            if (guest.stdio != null) {
+              guest.stdio.descriptorChanged((int) args[0]);
+              if (name.equals("fd_renumber")) {
+                guest.stdio.descriptorChanged((int) args[1]);
+              }
+            }
+            return guest.function(index).handle().apply(instance, args);
+          });
+    }
     DirectCall direct = DIRECT.get(name);
     if (direct != null) {
       return new HostFunction(
@@ -224,17 +261,23 @@ final class WasiLink {
     private final OutboundHttp.Policy outboundPolicy;
     private final long outboundCap;
     private OutboundHttp.Session outbound;
+
+    /** The guest's standard streams, or null: Chicory handles them. */
+    final Stdio stdio;
+
     private HostFunction[] functions;
 
     GuestWasi(
         WasiPreview1 wasi,
         VolumeGuard guard,
         OutboundHttp.Policy outboundPolicy,
-        long outboundCap) {
+        long outboundCap,
+        Stdio stdio) {
       this.wasi = wasi;
       this.guard = guard;
       this.outboundPolicy = outboundPolicy;
       this.outboundCap = outboundCap;
+      this.stdio = stdio;
     }
 
     OutboundHttp.Session outbound() {

@@ -5,11 +5,10 @@ import dev.jwagi.config.TlsIdentity;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -24,12 +23,9 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,27 +38,34 @@ public final class HttpServer implements AutoCloseable {
 
   private final EventLoopGroup acceptor;
   private final EventLoopGroup eventLoops;
-  private final ExecutorService workers;
+  private final Workers workers;
   private final Channel listener;
   private final ChannelGroup connections;
+  private final RoutingTable routes;
+  private final ConnectionLimits limits;
+  private boolean stopped;
 
   private HttpServer(
       EventLoopGroup acceptor,
       EventLoopGroup eventLoops,
-      ExecutorService workers,
+      Workers workers,
       Channel listener,
-      ChannelGroup connections) {
+      ChannelGroup connections,
+      RoutingTable routes,
+      ConnectionLimits limits) {
     this.acceptor = acceptor;
     this.eventLoops = eventLoops;
     this.workers = workers;
     this.listener = listener;
     this.connections = connections;
+    this.routes = routes;
+    this.limits = limits;
   }
 
   /**
    * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
    * {@code limits.queue()} more requests wait for one, and beyond that get 503. With {@code tls}
-   * (else null) every connection is HTTPS. Every request is reported to {@code events}.
+   * (else null) every connection is HTTPS.
    */
   public static HttpServer start(
       RoutingTable routes,
@@ -76,17 +79,7 @@ public final class HttpServer implements AutoCloseable {
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    ThreadPoolExecutor workers =
-        new ThreadPoolExecutor(
-            limits.maxConcurrency(),
-            limits.maxConcurrency(),
-            0,
-            TimeUnit.SECONDS,
-            limits.queue() == 0
-                ? new SynchronousQueue<>()
-                : new ArrayBlockingQueue<>(limits.queue()),
-            namedThreads("jwagi-worker-"));
-    events.guestPool(workers::getActiveCount, () -> workers.getQueue().size());
+    Workers workers = new Workers(limits.maxConcurrency(), limits.queue());
     try {
       Channel listener =
           new ServerBootstrap()
@@ -99,26 +92,42 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      RequestHandler requests = new RequestHandler(routes, workers, limits, events);
-                      if (ssl != null) {
-                        ch.pipeline().addLast(ssl.newHandler(ch.alloc())); // RequestHandler: secure
-                      }
-                      ch.pipeline()
-                          .addLast(new FirstBytesWatcher(requests))
-                          .addLast(new HttpServerCodec())
-                          .addLast(requests);
+                      assemble(ch, ssl, routes, workers, limits, events);
                     }
                   })
               .bind(new InetSocketAddress(host, port))
               .sync()
               .channel();
-      return new HttpServer(acceptor, eventLoops, workers, listener, connections);
+      events.guestPool(workers::running, workers::queued);
+      return new HttpServer(acceptor, eventLoops, workers, listener, connections, routes, limits);
     } catch (RuntimeException | InterruptedException e) {
       acceptor.shutdownGracefully();
       eventLoops.shutdownGracefully();
-      workers.shutdownNow();
+      workers.stopNow();
       throw e;
     }
+  }
+
+  /**
+   * A connection's pipeline, front to back: TLS (when configured; RequestHandler then reports the
+   * request as secure), the read-timeout watcher, the HTTP/1.1 codec, the request handler.
+   */
+  static void assemble(
+      SocketChannel ch,
+      SslContext ssl,
+      RoutingTable routes,
+      Workers workers,
+      ConnectionLimits limits,
+      ServerEvents events) {
+    RequestHandler requests = new RequestHandler(routes, workers, limits, events);
+    ChannelPipeline pipeline = ch.pipeline();
+    if (ssl != null) {
+      pipeline.addLast(ssl.newHandler(ch.alloc()));
+    }
+    pipeline
+        .addLast(new FirstBytesWatcher(requests))
+        .addLast(new HttpServerCodec())
+        .addLast(requests);
   }
 
   /** The JDK's TLS (no native library to ship), HTTP/1.1 only, as WAGI. */
@@ -137,43 +146,54 @@ public final class HttpServer implements AutoCloseable {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** Stops accepting, lets requests in flight finish (up to 30 s), then stops. */
-  @Override
-  public void close() {
+  /**
+   * A lossless drain: /readyz turns 503, the listener stops accepting, every request still arriving
+   * on an open connection is answered with Connection: close and the connection closed after it (an
+   * idle one after a short quiet period). Waits for that up to the drain timeout; then stops the
+   * guests still running (logged by route) and closes what is left. Returns whether everything
+   * finished in time.
+   */
+  public synchronized boolean drain() {
+    if (stopped) {
+      return true;
+    }
+    stopped = true;
+    routes.readiness().drainStarted();
     listener.close().syncUninterruptibly();
-    workers.shutdown();
-    try {
-      if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-        log.warn("requests still running after 30 s; stopping them");
-        workers.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      workers.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-    // The last guests' responses are queued on the event loops. Behind them (tasks run in order),
-    // an empty write closes each connection once everything before it is on the wire; shutting
-    // the loops down first would close connections with responses still unwritten.
     for (Channel connection : connections) {
-      connection
-          .eventLoop()
-          .execute(
-              () ->
-                  connection
-                      .writeAndFlush(Unpooled.EMPTY_BUFFER)
-                      .addListener(ChannelFutureListener.CLOSE));
+      RequestHandler handler = connection.pipeline().get(RequestHandler.class);
+      if (handler != null) {
+        connection.eventLoop().execute(handler::drain);
+      }
     }
-    connections.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    Duration timeout = limits.drainTimeout();
+    boolean clean =
+        connections
+            .newCloseFuture()
+            .awaitUninterruptibly(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!clean) {
+      List<String> interrupted = workers.stopNow();
+      for (String route : interrupted) {
+        log.warn(
+            "route {}: drain timeout ({} ms): the guest still running is stopped",
+            route,
+            timeout.toMillis());
+      }
+      log.warn(
+          "drain timeout ({} ms): closing {} connection(s) still open",
+          timeout.toMillis(),
+          connections.size());
+      connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    workers.shutdown();
     eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     acceptor.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    return clean;
   }
 
-  static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+  /** Drains (see {@link #drain}). */
+  @Override
+  public void close() {
+    drain();
   }
 }

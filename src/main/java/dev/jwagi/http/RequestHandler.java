@@ -1,23 +1,16 @@
 package dev.jwagi.http;
 
 import dev.jwagi.cgi.CgiResponse;
-import dev.jwagi.cgi.Header;
-import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.config.ConnectionLimits;
-import dev.jwagi.observe.RequestRecord;
 import dev.jwagi.observe.ServerEvents;
-import dev.jwagi.routing.Route;
+import dev.jwagi.routing.Handler;
+import dev.jwagi.routing.Readiness;
 import dev.jwagi.routing.RoutingTable;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -25,100 +18,105 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One connection: reads each request (enforcing the route's body cap and the read timeout), hands
- * guest work to the workers, and writes responses in request order (pipelined requests wait their
- * turn). All fields are touched only on the connection's event loop.
+ * One connection: reads each request (the route's body cap, the read timeout), streams its body to
+ * the guest on a worker, streams the response back ({@link StreamingResponse}), and answers
+ * pipelined requests in order: one request at a time, input that arrives early is held (reading
+ * pauses) until the request before is answered. All fields are touched only on the event loop.
  */
-final class RequestHandler extends ChannelInboundHandlerAdapter {
-  /** Read no further ahead than this many complete requests. */
-  private static final int MAX_WAITING = 8;
+final class RequestHandler extends ChannelInboundHandlerAdapter implements StreamingResponse.Done {
+  private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+
+  /**
+   * Memory a request running a guest may hold, charged to the budget while it is in flight: its
+   * body buffer, its output buffer, and a socket read or write beyond each.
+   */
+  static final long BUFFERS_PER_REQUEST =
+      RequestBody.CAPACITY + StreamingResponse.CAPACITY + 2 * 64 * 1024;
+
+  /** While draining, an idle connection is closed after this long without a request. */
+  static final long DRAIN_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final RoutingTable routes;
-  private final ExecutorService workers;
+  private final Workers workers;
   private final ConnectionLimits limits;
   private final ServerEvents events;
+  private final Readiness readiness;
 
-  /** A request read completely (or rejected while reading), waiting for its turn. */
-  private record Pending(
-      IncomingRequest request,
-      Route route,
-      boolean keepAlive,
-      boolean head,
-      CgiResponse early,
-      Exchange exchange) {}
-
-  /** What the access log and metrics learn of a request while it is read. */
-  private static final class Exchange {
-    final Instant start = Instant.now();
-    final long startNanos = System.nanoTime();
-    String client = "-";
-    String method = "-";
-    String target = "-";
-    String protocol = "-";
-    String route;
-    long bytesIn;
-  }
-
-  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-  private boolean answering;
-  private Future<?> running;
-
-  // The request being read, if any.
-  private HttpRequest reading;
-  private Route readingRoute;
-  private ByteArrayOutputStream body;
-  private boolean discarding;
-  private ScheduledFuture<?> readTimer;
   private ChannelHandlerContext ctx;
+
+  /** The request being read or answered, or null. */
+  private Exchange current;
+
+  /** Pipelined input that arrived while {@link #current} was being answered, in order. */
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
+
+  /** The connection closes once the current response is out; nothing more is read. */
+  private boolean closing;
+
+  private boolean draining;
+  private ReadTimer readTimer;
   private ScheduledFuture<?> idleTimer;
-  private Exchange exchange;
+  private String clientAddress;
 
   RequestHandler(
-      RoutingTable routes, ExecutorService workers, ConnectionLimits limits, ServerEvents events) {
+      RoutingTable routes, Workers workers, ConnectionLimits limits, ServerEvents events) {
     this.routes = routes;
     this.workers = workers;
     this.limits = limits;
     this.events = events;
+    this.readiness = routes.readiness();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.readTimer = new ReadTimer(ctx, limits.readTimeout().toNanos(), this::readTimedOut);
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    armIdleTimer(ctx);
+    if (readiness.draining()) {
+      drain();
+    } else {
+      armIdleTimer();
+    }
     ctx.fireChannelActive();
   }
 
+  // --- reading requests, in order ---
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (!held.isEmpty() || (current != null && current.bodyDone)) {
+      held.add(msg); // a pipelined request: its turn comes when the current one is answered
+      updateReading();
+      return;
+    }
+    process(msg);
+    updateReading();
+  }
+
+  private void process(Object msg) {
     try {
-      if (msg instanceof HttpRequest) {
-        startRequest(ctx, (HttpRequest) msg);
+      if (msg instanceof HttpRequest request) {
+        startRequest(request);
       }
-      if (msg instanceof HttpContent) {
-        addContent(ctx, (HttpContent) msg);
+      if (msg instanceof HttpContent content && current != null) {
+        addContent(current, content);
       }
     } finally {
       ReferenceCountUtil.release(msg);
@@ -131,118 +129,204 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
    * head and body.
    */
   void bytesArrived() {
-    ChannelHandlerContext ctx = this.ctx;
-    if (readTimer == null && ctx != null) {
-      exchange = new Exchange();
-      if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
-        exchange.client = remote.getAddress().getHostAddress();
-      }
-      cancel(idleTimer);
-      readTimer =
-          ctx.executor()
-              .schedule(
-                  () -> readTimedOut(ctx), limits.readTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    if (readTimer != null
+        && !readTimer.running()
+        && current == null
+        && held.isEmpty()
+        && !closing) {
+      startReadTimer();
     }
   }
 
-  private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
-    bytesArrived();
-    reading = request;
-    body = new ByteArrayOutputStream();
-    discarding = false;
-    exchange.method = request.method().name();
-    exchange.target = wireText(request.uri());
-    exchange.protocol = request.protocolVersion().text();
+  private void startReadTimer() {
+    cancel(idleTimer);
+    readTimer.start();
+  }
+
+  private void startRequest(HttpRequest request) {
+    if (!readTimer.running()) {
+      startReadTimer(); // a pipelined request, held until now
+    }
+    Exchange x = new Exchange(request, readTimer.startedAt(), readTimer.startNanos());
+    current = x;
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !draining;
+    boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
     if (!request.decoderResult().isSuccess()) {
-      reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
+      x.response = new StreamingResponse(ctx, null, false, http11, false, this);
+      settle(x, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"), "malformed");
       return;
     }
+    x.target = RequestTarget.parse(request.uri());
     if (request.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
-      reject(ctx, CgiResponse.text(400, "Bad Request: more than one Host header\n"));
+      x.response = new StreamingResponse(ctx, null, x.headRequest(), http11, false, this);
+      settle(x, CgiResponse.text(400, "Bad Request: more than one Host header\n"), "two Hosts");
       return;
     }
-    readingRoute = routes.match(pathOf(wireText(request.uri())));
-    exchange.route = readingRoute == null ? null : readingRoute.pattern().text();
-    if (readingRoute == null) {
-      discarding = true; // a 404 needs no body
+    x.route = routes.match(x.target.path());
+    x.response =
+        new StreamingResponse(
+            ctx,
+            x.route == null ? null : x.route.pattern().text(),
+            x.headRequest(),
+            http11,
+            keepAlive,
+            this);
+    if (x.route == null) {
+      x.response.respond(CgiResponse.text(404, "Not Found\n")); // its body is read and dropped
       return;
     }
-    long maxBody = readingRoute.handler().maxBodyBytes();
-    if (HttpUtil.getContentLength(request, -1L) > maxBody) {
-      reject(ctx, tooLarge(maxBody));
+    Handler handler = x.route.handler();
+    x.maxBody = handler.maxBodyBytes();
+    long contentLength = HttpUtil.getContentLength(request, -1L);
+    if (contentLength > x.maxBody) {
+      settle(x, tooLarge(x.maxBody), "request body over its cap");
       return;
     }
     if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
-  }
-
-  private void addContent(ChannelHandlerContext ctx, HttpContent content) {
-    if (reading == null) {
-      return; // the rest of a request already answered
-    }
-    if (!content.decoderResult().isSuccess()) {
-      reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
+    if (!handler.runsGuest()) {
+      try {
+        handler.handle(
+            x.incoming(0, java.io.InputStream.nullInputStream(), clientAddress(), secure()),
+            x.response);
+      } catch (RuntimeException e) {
+        serverError(x, e);
+      }
       return;
     }
-    if (!discarding) {
-      long maxBody = readingRoute.handler().maxBodyBytes();
-      int size = content.content().readableBytes();
-      if (body.size() + (long) size > maxBody) {
-        reject(ctx, tooLarge(maxBody));
-        return;
-      }
-      exchange.bytesIn += size;
-      try {
-        content.content().readBytes(body, size);
-      } catch (IOException e) {
-        throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
-      }
+    x.body = new RequestBody(() -> ctx.executor().execute(this::bodyDrained));
+    if (!HttpUtil.isTransferEncodingChunked(request)) {
+      dispatch(x, Math.max(contentLength, 0));
     }
+    // A chunked body is held until it ends or fills the buffer, so a small one has a length.
+  }
+
+  private void addContent(Exchange x, HttpContent content) {
+    if (x.bodyDone) {
+      return;
+    }
+    if (!content.decoderResult().isSuccess()) {
+      settle(x, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"), "malformed body");
+      return;
+    }
+    int n = content.content().readableBytes();
+    x.received += n;
+    if (x.route != null && x.received > x.maxBody) {
+      settle(x, tooLarge(x.maxBody), "request body over its cap of " + x.maxBody + " bytes");
+      return;
+    }
+    boolean room = x.body == null || x.body.add(content.content());
     if (content instanceof LastHttpContent) {
-      stopReadTimer();
-      HttpRequest request = reading;
-      boolean head = request.method().equals(HttpMethod.HEAD);
-      waiting.add(
-          readingRoute == null
-              ? new Pending(
-                  null,
-                  null,
-                  HttpUtil.isKeepAlive(request),
-                  head,
-                  CgiResponse.text(404, "Not Found\n"),
-                  exchange)
-              : new Pending(
-                  incoming(ctx, request, body.toByteArray()),
-                  readingRoute,
-                  HttpUtil.isKeepAlive(request),
-                  head,
-                  null,
-                  exchange));
-      reading = null;
-      body = null;
-      if (waiting.size() >= MAX_WAITING) {
-        ctx.channel().config().setAutoRead(false);
+      x.bodyDone = true;
+      readTimer.stop();
+      if (x.body != null) {
+        x.body.end();
+        if (!x.dispatched) {
+          dispatch(x, x.received);
+        }
       }
-      answerNext(ctx);
+      if (x.response.finished()) {
+        exchangeDone(x);
+      }
+    } else if (!room && !x.dispatched) {
+      dispatch(x, -1); // a chunked body too long to hold: the guest reads it as it comes
     }
   }
 
-  /** Answers the request being read with an error at its turn, then closes the connection. */
-  private void reject(ChannelHandlerContext ctx, CgiResponse response) {
-    stopReadTimer();
-    boolean head = reading != null && reading.method().equals(HttpMethod.HEAD);
-    reading = null;
-    body = null;
-    ctx.channel().config().setAutoRead(false); // nothing more is read from this connection
-    waiting.add(new Pending(null, null, false, head, response, exchange));
-    answerNext(ctx);
+  private void bodyDrained() {
+    if (ctx.channel().isActive()) {
+      replayHeld();
+      updateReading();
+    }
   }
 
-  private void readTimedOut(ChannelHandlerContext ctx) {
-    readTimer = null;
-    reject(ctx, CgiResponse.text(408, "Request Timeout\n"));
+  /** Goes on with held input as far as the current request can take it. */
+  private void replayHeld() {
+    while (!held.isEmpty()
+        && !closing
+        && (current == null
+            || (!current.bodyDone && !(current.body != null && current.body.isFull())))) {
+      process(held.poll());
+    }
+  }
+
+  /**
+   * Reads from the socket only while there is room: no held input, a body buffer not full. While
+   * the server pauses a body (its guest has not taken what came), the read timeout pauses too: the
+   * client is not the slow one.
+   */
+  private void updateReading() {
+    boolean backpressure = current != null && current.body != null && current.body.isFull();
+    if (backpressure) {
+      readTimer.pause();
+    } else {
+      readTimer.resume();
+    }
+    ctx.channel().config().setAutoRead(!closing && held.isEmpty() && !backpressure);
+  }
+
+  // --- running the handler ---
+
+  private void dispatch(Exchange x, long contentLength) {
+    x.dispatched = true;
+    if (!routes.budget().tryReserve(BUFFERS_PER_REQUEST)) {
+      x.body.close();
+      events.backpressure(x.route.pattern().text());
+      x.response.respond(
+          CgiResponse.retryLater(
+              "Service Unavailable: the server is at its memory budget; retry shortly\n"));
+      return;
+    }
+    x.reserved = BUFFERS_PER_REQUEST;
+    String route = x.route.pattern().text();
+    try {
+      x.task =
+          workers.submit(
+              route,
+              new HandlerTask(
+                  x, x.incoming(contentLength, x.body, clientAddress(), secure()), events));
+      x.response.start();
+    } catch (RejectedExecutionException e) {
+      x.body.close();
+      if (workers.isShutdown()) {
+        x.response.closeAfter();
+        x.response.respond(
+            CgiResponse.retryLater("Service Unavailable: the server is shutting down; retry\n"));
+      } else {
+        events.backpressure(route);
+        x.response.respond(
+            CgiResponse.retryLater(
+                "Service Unavailable: too many requests in progress; retry shortly\n"));
+      }
+    }
+  }
+
+  /** A built-in handler (run on the event loop) threw. */
+  private void serverError(Exchange x, Throwable t) {
+    String route = x.route == null ? null : x.route.pattern().text();
+    log.error("route {}: server error: {}", route, t.toString(), t);
+    x.response.fail(
+        CgiResponse.text(500, "Internal Server Error: the server failed\n"), "server error: " + t);
+  }
+
+  /**
+   * Ends the exchange with {@code response} (or cuts what was sent), closes the connection after it
+   * and stops the guest: the request cannot be read on (malformed, too large, too slow).
+   */
+  private void settle(Exchange x, CgiResponse response, String cause) {
+    closing = true;
+    readTimer.stop();
+    if (x.body != null) {
+      x.body.fail(cause);
+    }
+    x.cancelGuest();
+    if (x.response.finished()) {
+      ctx.close(); // answered already; the rest of its body will not come: nothing more to say
+    } else {
+      x.response.replace(response, cause);
+    }
   }
 
   private static CgiResponse tooLarge(long maxBody) {
@@ -250,139 +334,148 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         413, "Payload Too Large: this route accepts at most " + maxBody + " bytes\n");
   }
 
-  private void answerNext(ChannelHandlerContext ctx) {
-    if (answering) {
+  private void readTimedOut() {
+    if (current == null) {
+      // The head never completed: answer 408 on its own.
+      closing = true;
+      Exchange x =
+          new Exchange(
+              new io.netty.handler.codec.http.DefaultHttpRequest(
+                  HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/"),
+              readTimer.startedAt(),
+              readTimer.startNanos());
+      current = x;
+      x.response = new StreamingResponse(ctx, null, false, true, false, this);
+      x.response.replace(CgiResponse.text(408, "Request Timeout\n"), "read timeout");
+    } else if (!current.bodyDone) {
+      settle(current, CgiResponse.text(408, "Request Timeout\n"), "request body too slow");
+    }
+  }
+
+  // --- responses done: the next request's turn ---
+
+  @Override
+  public void responseFinishing(StreamingResponse response) {
+    if (current != null && current.response == response) {
+      report(current, true);
+    }
+  }
+
+  @Override
+  public void responseDone(StreamingResponse response) {
+    Exchange x = current;
+    if (x == null || x.response != response) {
       return;
     }
-    Pending next = waiting.poll();
-    if (next == null) {
-      ctx.channel().config().setAutoRead(true);
-      if (reading == null) {
-        armIdleTimer(ctx);
+    if (!response.keepAlive()) {
+      closing = true;
+    }
+    if (x.body != null && !x.bodyDone) {
+      x.body.close(); // the rest of the body is read and dropped
+    }
+    if (x.bodyDone || closing) {
+      exchangeDone(x);
+    }
+  }
+
+  private void exchangeDone(Exchange x) {
+    report(x, x.response.complete());
+    releaseBuffers(x);
+    current = null;
+    readTimer.stop();
+    if (closing) {
+      return;
+    }
+    replayHeld();
+    if (current == null) {
+      if (draining) {
+        armQuietClose();
+      } else {
+        armIdleTimer();
       }
-      return;
     }
-    answering = true;
-    if (next.early() != null) {
-      respond(ctx, next, next.early());
-    } else if (!next.route().handler().runsGuest()) {
-      respond(ctx, next, next.route().handler().handle(next.request()));
-    } else {
-      try {
-        running =
-            workers.submit(
-                () -> {
-                  long started = System.nanoTime();
-                  CgiResponse response = next.route().handler().handle(next.request());
-                  long guestNanos = System.nanoTime() - started;
-                  ctx.executor().execute(() -> respond(ctx, next, response, guestNanos));
-                });
-      } catch (RejectedExecutionException e) {
-        boolean stopping = workers.isShutdown();
-        if (!stopping) {
-          events.backpressure(next.route().pattern().text());
-        }
-        respond(
-            ctx,
-            stopping ? new Pending(null, null, false, next.head(), null, next.exchange()) : next,
-            CgiResponse.retryLater(
-                stopping
-                    ? "Service Unavailable: the server is shutting down; retry\n"
-                    : "Service Unavailable: too many requests in progress; retry shortly\n"));
-      }
+    updateReading();
+  }
+
+  private void releaseBuffers(Exchange x) {
+    if (x.reserved > 0) {
+      routes.budget().release(x.reserved);
+      x.reserved = 0;
     }
   }
 
-  private void respond(ChannelHandlerContext ctx, Pending pending, CgiResponse response) {
-    respond(ctx, pending, response, 0);
-  }
-
-  private void respond(
-      ChannelHandlerContext ctx, Pending pending, CgiResponse response, long guestNanos) {
-    answering = false;
-    running = null;
-    boolean active = ctx.channel().isActive();
-    // Reported before the write, so whoever gets the response sees it counted.
-    report(pending, response, guestNanos, active);
-    if (!active) {
-      return;
-    }
-    FullHttpResponse http = toHttp(response, pending.head());
-    if (pending.keepAlive()) {
-      // HTTP/1.0 clients (ab -k) keep the connection only when told so.
-      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      ctx.writeAndFlush(http);
-      answerNext(ctx);
-    } else {
-      http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      waiting.clear();
-      ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+  private void report(Exchange x, boolean complete) {
+    if (!x.reported) {
+      x.reported = true;
+      events.requestDone(x.record(clientAddress(), complete));
     }
   }
 
-  private void report(Pending pending, CgiResponse response, long guestNanos, boolean sent) {
-    Exchange seen = pending.exchange();
-    if (seen == null) {
-      return;
-    }
-    events.requestDone(
-        new RequestRecord(
-            seen.start,
-            seen.client,
-            seen.method,
-            seen.target,
-            seen.protocol,
-            seen.route,
-            response.status(),
-            seen.bytesIn,
-            sent && !pending.head() ? response.body().length : 0,
-            System.nanoTime() - seen.startNanos,
-            guestNanos,
-            sent));
-  }
+  // --- timers, drain, the end of the connection ---
 
-  private static FullHttpResponse toHttp(CgiResponse response, boolean head) {
-    HttpResponseStatus status =
-        response.reason() == null
-            ? HttpResponseStatus.valueOf(response.status())
-            : new HttpResponseStatus(response.status(), response.reason());
-    FullHttpResponse http =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            status,
-            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body()));
-    for (Header header : response.headers()) {
-      http.headers().add(header.name(), header.value());
-    }
-    http.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
-    return http;
-  }
-
-  private void armIdleTimer(ChannelHandlerContext ctx) {
+  private void armIdleTimer() {
     cancel(idleTimer);
     idleTimer =
         ctx.executor()
-            .schedule(
-                () -> {
-                  if (reading == null && !answering && waiting.isEmpty()) {
-                    ctx.close();
-                  }
-                },
-                limits.idleTimeout().toNanos(),
-                TimeUnit.NANOSECONDS);
+            .schedule(this::closeIfIdle, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** The client went away: stop its guest and drop what it had queued. */
+  private void armQuietClose() {
+    cancel(idleTimer);
+    idleTimer = ctx.executor().schedule(this::closeIfIdle, DRAIN_QUIET_NANOS, TimeUnit.NANOSECONDS);
+  }
+
+  private void closeIfIdle() {
+    if (current == null && held.isEmpty() && !readTimer.running()) {
+      ctx.close();
+    }
+  }
+
+  /**
+   * The server drains (on the event loop): every response from now on says Connection: close and
+   * closes the connection; an idle connection closes after a short quiet period.
+   */
+  void drain() {
+    draining = true;
+    if (current != null) {
+      current.response.closeAfter();
+    } else if (held.isEmpty() && !readTimer.running()) {
+      armQuietClose();
+    }
+  }
+
+  /** The client went away: stop its guest and drop what it had sent. */
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (running != null) {
-      running.cancel(true);
-      running = null;
+    Exchange x = current;
+    if (x != null) {
+      if (x.body != null) {
+        x.body.fail("the connection closed");
+      }
+      if (x.response != null) {
+        x.response.clientGone();
+      }
+      x.cancelGuest();
+      report(x, false);
+      releaseBuffers(x);
+      current = null;
     }
-    stopReadTimer();
+    closing = true;
+    readTimer.stop();
     cancel(idleTimer);
-    waiting.clear();
+    for (Object msg : held) {
+      ReferenceCountUtil.release(msg);
+    }
+    held.clear();
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null && current.response != null) {
+      current.response.writabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override
@@ -396,93 +489,19 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void stopReadTimer() {
-    cancel(readTimer);
-    readTimer = null;
+  /** Whether this connection is TLS (HttpServer puts an SslHandler first). */
+  private boolean secure() {
+    return ctx.pipeline().get(SslHandler.class) != null;
   }
 
-  /** The path of a request target, still percent-encoded. */
-  private static String pathOf(String target) {
-    // An absolute-form target (proxies send them) carries scheme and authority first.
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-      int slash = target.indexOf('/', target.indexOf("//") + 2);
-      target = slash < 0 ? "/" : target.substring(slash);
+  private String clientAddress() {
+    if (clientAddress == null) {
+      SocketAddress remote = ctx.channel().remoteAddress();
+      clientAddress =
+          remote instanceof InetSocketAddress inet
+              ? inet.getAddress().getHostAddress()
+              : String.valueOf(remote);
     }
-    int end = target.length();
-    for (char stop : new char[] {'?', '#'}) {
-      int at = target.indexOf(stop);
-      if (at >= 0 && at < end) {
-        end = at;
-      }
-    }
-    return target.substring(0, end);
-  }
-
-  private static IncomingRequest incoming(
-      ChannelHandlerContext ctx, HttpRequest request, byte[] body) {
-    String target = wireText(request.uri());
-    String path = pathOf(target);
-    int question = target.indexOf('?');
-    String query = null;
-    if (question >= 0) {
-      int fragment = target.indexOf('#', question);
-      query = target.substring(question + 1, fragment < 0 ? target.length() : fragment);
-    }
-    String authority = absoluteFormAuthority(target);
-    List<Header> headers = new ArrayList<>(request.headers().size());
-    for (Map.Entry<String, String> header : request.headers()) {
-      if (authority != null && header.getKey().equalsIgnoreCase("Host")) {
-        // RFC 9112 3.2.2: an absolute-form target's authority replaces the Host header.
-        headers.add(new Header(header.getKey(), authority));
-      } else {
-        headers.add(new Header(header.getKey(), wireText(header.getValue())));
-      }
-    }
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    return new IncomingRequest(
-        request.method().name(),
-        path,
-        query,
-        request.protocolVersion().text(),
-        headers,
-        body,
-        remote.getAddress().getHostAddress(),
-        ctx.pipeline().get(SslHandler.class) != null);
-  }
-
-  /** For "http://host:port/path": "host:port"; null for an origin-form target. */
-  private static String absoluteFormAuthority(String target) {
-    if (!target.startsWith("http://") && !target.startsWith("https://")) {
-      return null;
-    }
-    int start = target.indexOf("//") + 2;
-    int end = start;
-    while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
-      end++;
-    }
-    return target.substring(start, end);
-  }
-
-  /**
-   * Netty reads header and request-line bytes as ISO-8859-1, one char per byte; guests get text as
-   * UTF-8. Bytes that form valid UTF-8 (what clients send) are decoded as such, so they reach the
-   * guest unchanged; anything else keeps Netty's one-char-per-byte reading.
-   */
-  static String wireText(String latin1) {
-    for (int i = 0; i < latin1.length(); i++) {
-      if (latin1.charAt(i) >= 0x80) {
-        try {
-          return StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1)))
-              .toString();
-        } catch (CharacterCodingException e) {
-          return latin1;
-        }
-      }
-    }
-    return latin1;
+    return clientAddress;
   }
 }

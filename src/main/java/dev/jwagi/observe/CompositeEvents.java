@@ -42,6 +42,13 @@ public final class CompositeEvents implements ServerEvents {
   }
 
   @Override
+  public void growRefused(String route) {
+    for (ServerEvents listener : listeners) {
+      listener.growRefused(route);
+    }
+  }
+
+  @Override
   public void backpressure(String route) {
     for (ServerEvents listener : listeners) {
       listener.backpressure(route);

@@ -23,6 +23,9 @@ public interface ServerEvents {
   /** A guest run ended; {@code prepareNanos} is the fresh instance's set-up, within the run. */
   default void guestRun(String route, GuestOutcome outcome, long prepareNanos, long runNanos) {}
 
+  /** A guest's memory.grow was refused because the server's memory budget was full. */
+  default void growRefused(String route) {}
+
   /** A request was refused with 503 + Retry-After because a concurrency bound was reached. */
   default void backpressure(String route) {}
 

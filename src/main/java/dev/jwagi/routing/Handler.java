@@ -1,7 +1,7 @@
 package dev.jwagi.routing;
 
-import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.cgi.ResponseSink;
 
 /** Answers the requests of one route. */
 public interface Handler {
@@ -11,6 +11,10 @@ public interface Handler {
   /** The largest request body this route accepts; a larger one gets 413 before anything runs. */
   long maxBodyBytes();
 
-  /** Never throws: every failure becomes a response with the right status. */
-  CgiResponse handle(IncomingRequest request);
+  /**
+   * Answers {@code request} into {@code sink} (ending it with end, fail or respond), reading the
+   * request body as it arrives. Guest failures become responses with the right status; anything
+   * else thrown is the server's failure, which the caller answers.
+   */
+  void handle(IncomingRequest request, ResponseSink sink);
 }

@@ -2,6 +2,7 @@ package dev.jwagi.routing;
 
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.cgi.ResponseSink;
 
 /** The built-in /healthz: 200 "OK", as in WAGI. */
 final class HealthHandler implements Handler {
@@ -23,7 +24,7 @@ final class HealthHandler implements Handler {
   }
 
   @Override
-  public CgiResponse handle(IncomingRequest request) {
-    return CgiResponse.text(200, "OK");
+  public void handle(IncomingRequest request, ResponseSink sink) {
+    sink.respond(CgiResponse.text(200, "OK"));
   }
 }

@@ -42,18 +42,20 @@ public final class MetricsHandler implements Handler {
   }
 
   @Override
-  public CgiResponse handle(dev.jwagi.cgi.IncomingRequest request) {
+  public void handle(dev.jwagi.cgi.IncomingRequest request, dev.jwagi.cgi.ResponseSink sink) {
     String text;
     try {
       text = scrape.get();
     } catch (RuntimeException e) {
       log.error("metrics: the scrape failed", e);
-      return CgiResponse.text(500, "Internal Server Error: metrics are not available\n");
+      sink.respond(CgiResponse.text(500, "Internal Server Error: metrics are not available\n"));
+      return;
     }
-    return new CgiResponse(
-        200,
-        null,
-        List.of(new Header("Content-Type", contentType)),
-        text.getBytes(StandardCharsets.UTF_8));
+    sink.respond(
+        new CgiResponse(
+            200,
+            null,
+            List.of(new Header("Content-Type", contentType)),
+            text.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -2,12 +2,14 @@ package dev.jwagi.routing;
 
 import dev.jwagi.cgi.CgiEnvironment;
 import dev.jwagi.cgi.CgiOutputException;
-import dev.jwagi.cgi.CgiOutputParser;
+import dev.jwagi.cgi.CgiOutputStream;
 import dev.jwagi.cgi.CgiRequest;
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.cgi.MatchedRoute;
+import dev.jwagi.cgi.ResponseSink;
 import dev.jwagi.config.Limits;
+import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers a route with its wasm module: request → CGI inputs → fresh guest → CGI output → response.
- * The one place that decides which guest outcome gives which status.
+ * The guest's stdout streams into the response as it is written; this is the one place that decides
+ * which guest outcome gives which status.
  */
 final class ModuleHandler implements Handler {
   private static final Logger log = LoggerFactory.getLogger(ModuleHandler.class);
@@ -76,74 +79,90 @@ final class ModuleHandler implements Handler {
   }
 
   @Override
-  public CgiResponse handle(IncomingRequest request) {
+  public void handle(IncomingRequest request, ResponseSink sink) {
     if (slots == null) {
-      return run(request);
+      run(request, sink);
+      return;
     }
     if (!slots.tryAcquire()) {
       log.warn("route {}: at its max_concurrency; answered 503", route);
       events.backpressure(route);
-      return CgiResponse.retryLater(
-          "Service Unavailable: this route is at its concurrency limit; retry shortly\n");
+      sink.respond(
+          CgiResponse.retryLater(
+              "Service Unavailable: this route is at its concurrency limit; retry shortly\n"));
+      return;
     }
     try {
-      return run(request);
+      run(request, sink);
     } finally {
       slots.release();
     }
   }
 
-  private CgiResponse run(IncomingRequest request) {
+  private void run(IncomingRequest request, ResponseSink sink) {
     CgiRequest cgi = environment.build(request, cgiRoute);
-    GuestResult result;
+    var stdout = new CgiOutputStream(sink);
     long started = System.nanoTime();
-    try (var deadline = deadlines.start(limits.timeout())) {
+    GuestResult result;
+    // The deadline closes first (it clears its interrupt), then stderr is appended.
+    try (var stderr = stderrLog.open();
+        var deadline = deadlines.start(limits.timeout())) {
       try {
-        result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin());
+        result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin(), stdout, stderr);
       } catch (GuestFailure failure) {
-        long ran = System.nanoTime() - started;
-        stderrLog.append(failure.stderr());
-        boolean timedOut = deadline.fired();
-        events.guestRun(route, outcomeOf(failure, timedOut), 0, ran);
-        return failed(failure, timedOut);
+        stderr.close();
+        failed(failure, deadline.fired(), sink, System.nanoTime() - started);
+        return;
+      } catch (RuntimeException | Error e) {
+        serverFailed(e, sink, System.nanoTime() - started);
+        return;
       }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // not thrown: the stderr stream appends safely
     }
-    long ran = System.nanoTime() - started;
-    stderrLog.append(result.stderr());
+    long runNanos = System.nanoTime() - started;
     if (result.exitCode() != 0) {
-      events.guestRun(route, GuestOutcome.EXIT_ERROR, result.prepareNanos(), ran);
       log.warn(
           "route {}: module exited with code {} (stderr: {})",
           route,
           result.exitCode(),
           stderrLog.file());
-      return CgiResponse.text(500, "Internal Server Error: the module exited with an error\n");
+      events.guestRun(route, GuestOutcome.EXIT_ERROR, result.prepareNanos(), runNanos);
+      sink.fail(
+          CgiResponse.text(500, "Internal Server Error: the module exited with an error\n"),
+          "module exited with code " + result.exitCode());
+      return;
     }
     try {
-      CgiResponse response = CgiOutputParser.parse(result.stdout());
-      events.guestRun(route, GuestOutcome.OK, result.prepareNanos(), ran);
-      return response;
+      stdout.finish();
     } catch (CgiOutputException e) {
-      events.guestRun(route, GuestOutcome.BAD_OUTPUT, result.prepareNanos(), ran);
       log.warn(
           "route {}: bad module output: {} (stderr: {})", route, e.getMessage(), stderrLog.file());
-      return e.kind() == CgiOutputException.Kind.NO_RESPONSE_HEADER
-          ? CgiResponse.text(
-              500,
-              "Internal Server Error: the module's response has no Content-Type, Location or Status\n")
-          : CgiResponse.text(502, "Bad Gateway: the module's output is not a valid CGI response\n");
+      events.guestRun(route, GuestOutcome.BAD_OUTPUT, result.prepareNanos(), runNanos);
+      sink.fail(
+          e.kind() == CgiOutputException.Kind.NO_RESPONSE_HEADER
+              ? CgiResponse.text(
+                  500,
+                  "Internal Server Error: the module's response has no Content-Type, Location or"
+                      + " Status\n")
+              : CgiResponse.text(
+                  502, "Bad Gateway: the module's output is not a valid CGI response\n"),
+          "bad module output");
+      return;
     }
+    events.guestRun(route, GuestOutcome.OK, result.prepareNanos(), runNanos);
+    sink.end();
   }
 
-  private static GuestOutcome outcomeOf(GuestFailure failure, boolean timedOut) {
-    return switch (failure.kind()) {
-      case INTERRUPTED -> timedOut ? GuestOutcome.TIMEOUT : GuestOutcome.CANCELLED;
-      case OUTPUT_LIMIT -> GuestOutcome.OUTPUT_LIMIT;
-      case TRAP -> GuestOutcome.TRAP;
-    };
+  /** Not the guest's fault (e.g. the JVM out of memory): the server failed this request. */
+  private void serverFailed(Throwable e, ResponseSink sink, long runNanos) {
+    log.error("route {}: server error while running the module: {}", route, e.toString(), e);
+    events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, runNanos);
+    sink.fail(
+        CgiResponse.text(500, "Internal Server Error: the server failed\n"), "server error: " + e);
   }
 
-  private CgiResponse failed(GuestFailure failure, boolean timedOut) {
+  private void failed(GuestFailure failure, boolean timedOut, ResponseSink sink, long runNanos) {
     switch (failure.kind()) {
       case INTERRUPTED:
         if (timedOut) {
@@ -151,24 +170,50 @@ final class ModuleHandler implements Handler {
               "route {}: module still running after {} ms: stopped",
               route,
               limits.timeout().toMillis());
-          return CgiResponse.text(504, "Gateway Timeout: the module ran too long\n");
+          events.guestRun(route, GuestOutcome.TIMEOUT, 0, runNanos);
+          sink.fail(
+              CgiResponse.text(504, "Gateway Timeout: the module ran too long\n"),
+              "module ran past its timeout");
+          return;
         }
         log.info("route {}: module stopped: the request was cancelled", route);
-        return CgiResponse.text(503, "Service Unavailable: request cancelled\n");
+        events.guestRun(route, GuestOutcome.CANCELLED, 0, runNanos);
+        sink.fail(
+            CgiResponse.text(503, "Service Unavailable: request cancelled\n"), "request cancelled");
+        return;
+      case OVER_BUDGET:
+        log.warn(
+            "route {}: no room for the guest's memory in the memory budget: answered 503 ({})",
+            route,
+            failure.getMessage());
+        events.backpressure(route);
+        events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, runNanos);
+        sink.fail(
+            CgiResponse.retryLater(
+                "Service Unavailable: the server is at its memory budget; retry shortly\n"),
+            "memory budget full");
+        return;
       case OUTPUT_LIMIT:
         log.warn(
             "route {}: module stopped: {} (stderr: {})",
             route,
             failure.getMessage(),
             stderrLog.file());
-        return CgiResponse.text(502, "Bad Gateway: the module's output is too large\n");
+        events.guestRun(route, GuestOutcome.OUTPUT_LIMIT, 0, runNanos);
+        sink.fail(
+            CgiResponse.text(502, "Bad Gateway: the module's output is too large\n"),
+            failure.getMessage());
+        return;
       default:
         log.warn(
             "route {}: module trapped: {} (stderr: {})",
             route,
             failure.getMessage(),
             stderrLog.file());
-        return CgiResponse.text(500, "Internal Server Error: the module failed\n");
+        events.guestRun(route, GuestOutcome.TRAP, 0, runNanos);
+        sink.fail(
+            CgiResponse.text(500, "Internal Server Error: the module failed\n"),
+            "module trapped: " + failure.getMessage());
     }
   }
 }

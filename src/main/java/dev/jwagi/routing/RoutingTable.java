@@ -1,6 +1,8 @@
 package dev.jwagi.routing;
 
 import dev.jwagi.config.RoutePattern;
+import dev.jwagi.engine.Deadlines;
+import dev.jwagi.memory.MemoryBudget;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
- * file order (warned at start-up). The built-in /healthz (and /metrics) beat everything, as
- * /healthz does in WAGI.
+ * file order (warned at start-up). The built-ins /healthz (as in WAGI), /readyz (and /metrics) beat
+ * everything.
  */
 public final class RoutingTable implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
@@ -23,16 +25,23 @@ public final class RoutingTable implements AutoCloseable {
   private final List<Route> all;
 
   private final Deadlines deadlines;
+  private final Readiness readiness = new Readiness();
+  private final MemoryBudget budget;
 
   /**
-   * routes: in file order (their {@code order}); the built-in /healthz is added here, and the other
-   * built-ins given (route → handler; they too win over a module routed there). deadlines: the
-   * timer the routes' handlers use, stopped by {@link #close}.
+   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz are added here,
+   * and the other built-ins given (route → handler; they too win over a module routed there).
+   * deadlines: the timer the routes' handlers use, stopped by {@link #close}. budget: the memory
+   * budget the routes' guests are charged to, which the HTTP layer shares.
    */
-  RoutingTable(List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines) {
+  RoutingTable(
+      List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines, MemoryBudget budget) {
     this.deadlines = deadlines;
+    this.budget = budget;
     List<Route> withHealth = new ArrayList<>();
     withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
+    withHealth.add(
+        new Route(new RoutePattern(ReadyHandler.ROUTE), new ReadyHandler(readiness), -2));
     builtIns.forEach(
         (route, handler) ->
             withHealth.add(new Route(new RoutePattern(route), handler, -1 - withHealth.size())));
@@ -67,6 +76,21 @@ public final class RoutingTable implements AutoCloseable {
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }
+  }
+
+  /** A table of these routes (plus the built-ins), e.g. for tests with handlers of their own. */
+  public static RoutingTable of(List<Route> routes, MemoryBudget budget) {
+    return new RoutingTable(routes, Map.of(), new Deadlines(), budget);
+  }
+
+  /** The server-wide memory budget (--max-buffered). */
+  public MemoryBudget budget() {
+    return budget;
+  }
+
+  /** Ready or draining: what /readyz answers. */
+  public Readiness readiness() {
+    return readiness;
   }
 
   /** The route for a request path (still percent-encoded), or null: 404. */

@@ -7,14 +7,18 @@ import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
+import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.OutboundHttp;
+import dev.jwagi.memory.MemoryBudget;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.source.ModuleSource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -26,6 +30,9 @@ import java.util.Map;
  * from its {@code _routes} export (run once, here), placed just before their parent route.
  */
 public final class RoutingTableBuilder {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(RoutingTableBuilder.class);
+
   static final String ROUTES_EXPORT = "_routes";
 
   private RoutingTableBuilder() {}
@@ -48,6 +55,7 @@ public final class RoutingTableBuilder {
     var environment =
         new CgiEnvironment(config.globalEnv(), config.defaultHost(), config.trustedProxies());
     var deadlines = new Deadlines();
+    var budget = new MemoryBudget(config.connections().maxBufferedBytes());
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
       CompiledModule code = compiled.get(module.source());
@@ -61,11 +69,21 @@ public final class RoutingTableBuilder {
                 new OutboundHttp.Policy(
                     module.allowedHosts(),
                     module.httpMaxConcurrency() == null ? 0 : module.httpMaxConcurrency(),
-                    module.limits().timeout()));
+                    module.limits().timeout()),
+                budget);
       } catch (ModuleLoadException e) {
         throw new ConfigException(
             module.where() + ": module " + module.source() + ": " + e.getMessage(), e);
       }
+      String label = module.route().text();
+      guest.onGrowRefused(
+          () -> {
+            log.warn(
+                "route {}: memory.grow refused: the memory budget (--max-buffered {} MiB) is full",
+                label,
+                budget.limit() >> 20);
+            events.growRefused(label);
+          });
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
         for (DynamicRoute line : dynamicRoutes(module, guest)) {
@@ -100,7 +118,7 @@ public final class RoutingTableBuilder {
                   events),
               routes.size()));
     }
-    return new RoutingTable(routes, builtIns, deadlines);
+    return new RoutingTable(routes, builtIns, deadlines, budget);
   }
 
   private static ModuleHandler handler(
@@ -151,8 +169,15 @@ public final class RoutingTableBuilder {
       throws ConfigException {
     String where = module.where() + ": module " + module.source() + ": _routes";
     GuestResult result;
+    var stdout = new ByteArrayOutputStream();
     try {
-      result = guest.run(ROUTES_EXPORT, List.of(module.route().text()), Map.of(), new byte[0]);
+      result =
+          guest.run(
+              ROUTES_EXPORT,
+              List.of(module.route().text()),
+              Map.of(),
+              InputStream.nullInputStream(),
+              stdout);
     } catch (GuestFailure e) {
       throw new ConfigException(where + " failed: " + e.getMessage(), e);
     }
@@ -160,7 +185,7 @@ public final class RoutingTableBuilder {
       throw new ConfigException(where + " exited with code " + result.exitCode());
     }
     List<DynamicRoute> lines = new ArrayList<>();
-    String[] output = new String(result.stdout(), StandardCharsets.UTF_8).split("\n");
+    String[] output = stdout.toString(StandardCharsets.UTF_8).split("\n");
     for (int i = 0; i < output.length; i++) {
       String line = output[i].trim();
       if (line.isEmpty()) {

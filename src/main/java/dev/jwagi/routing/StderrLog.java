@@ -2,6 +2,7 @@ package dev.jwagi.routing;
 
 import dev.jwagi.config.RoutePattern;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +29,43 @@ final class StderrLog {
   Path file() {
     return file;
   }
+
+  /**
+   * A stream for one guest run's stderr: held until the run ends ({@link OutputStream#close}) and
+   * then appended whole, so concurrent runs do not interleave; beyond {@link #HELD} bytes it is
+   * appended piece by piece, so a run's stderr never sits in memory whole.
+   */
+  OutputStream open() {
+    return new OutputStream() {
+      private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream(256);
+
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        held.write(b, off, len);
+        if (held.size() >= HELD) {
+          flushHeld();
+        }
+      }
+
+      @Override
+      public void close() {
+        flushHeld();
+      }
+
+      private void flushHeld() {
+        append(held.toByteArray());
+        held.reset();
+      }
+    };
+  }
+
+  /** Stderr bytes a run holds before it appends them to the file. */
+  static final int HELD = 64 * 1024;
 
   /** Appends whole, so concurrent requests of one route never interleave within an entry. */
   synchronized void append(byte[] stderr) {

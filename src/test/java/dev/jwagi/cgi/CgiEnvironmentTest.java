@@ -3,6 +3,8 @@ package dev.jwagi.cgi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +29,15 @@ class CgiEnvironmentTest {
       list.add(new Header(headers[i], headers[i + 1]));
     }
     return new IncomingRequest(
-        "GET", rawPath, rawQuery, "HTTP/1.1", list, body, "127.0.0.1", secure);
+        "GET",
+        rawPath,
+        rawQuery,
+        "HTTP/1.1",
+        list,
+        body.length,
+        new ByteArrayInputStream(body),
+        "127.0.0.1",
+        secure);
   }
 
   private static Map<String, String> env(IncomingRequest request, MatchedRoute route) {
@@ -144,6 +154,22 @@ class CgiEnvironmentTest {
     assertThat(env(get("/env", "a=%20b+c"), EXACT)).containsEntry("QUERY_STRING", "a=%20b+c");
     assertThat(env(get("/env", null), EXACT)).containsEntry("QUERY_STRING", "");
     assertThat(env(get("/env", ""), EXACT)).containsEntry("QUERY_STRING", "");
+  }
+
+  @Test
+  void anUnknownBodyLengthIsAnEmptyContentLength() {
+    IncomingRequest chunked =
+        new IncomingRequest(
+            "POST",
+            "/env",
+            null,
+            "HTTP/1.1",
+            List.of(),
+            -1,
+            InputStream.nullInputStream(),
+            "127.0.0.1",
+            false);
+    assertThat(env(chunked, EXACT)).containsEntry("CONTENT_LENGTH", "");
   }
 
   @Test
@@ -427,7 +453,7 @@ class CgiEnvironmentTest {
   void stdinIsTheBody() {
     byte[] body = {0, 1, (byte) 0xFF};
     IncomingRequest req = request("/env", null, false, body);
-    assertThat(PLAIN.build(req, EXACT).stdin()).isSameAs(body);
+    assertThat(PLAIN.build(req, EXACT).stdin()).isSameAs(req.body());
   }
 
   @Test

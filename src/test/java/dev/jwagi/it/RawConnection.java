@@ -28,6 +28,7 @@ final class RawConnection implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private boolean answerStarted;
 
   RawConnection(int port) throws IOException {
     socket = new Socket("127.0.0.1", port);
@@ -42,7 +43,19 @@ final class RawConnection implements AutoCloseable {
     return send(request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /** Waits up to this long for each read (default 10 s). */
+  RawConnection readTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    return this;
+  }
+
+  /** Whether no byte of a response has arrived since the last send. */
+  boolean neverAnswered() {
+    return !answerStarted;
+  }
+
   RawConnection send(byte[] request) throws IOException {
+    answerStarted = false;
     out.write(request);
     out.flush();
     return this;
@@ -96,6 +109,8 @@ final class RawConnection implements AutoCloseable {
     int status = Integer.parseInt(parts[1]);
     if (toHead || status / 100 == 1 || status == 204 || status == 304) {
       body = new byte[0];
+    } else if (headers.containsKey("transfer-encoding")) {
+      body = chunked();
     } else if (length != null) {
       body = in.readNBytes(Integer.parseInt(length.get(0)));
       if (body.length != Integer.parseInt(length.get(0))) {
@@ -105,6 +120,31 @@ final class RawConnection implements AutoCloseable {
       body = in.readAllBytes();
     }
     return new Response(statusLine, status, headers, body);
+  }
+
+  /** A chunked body, decoded; EOFException when the connection closes before its last chunk. */
+  private byte[] chunked() throws IOException {
+    var body = new java.io.ByteArrayOutputStream();
+    for (; ; ) {
+      String size;
+      try {
+        size = line();
+      } catch (EOFException e) {
+        throw new EOFException(
+            "connection closed inside a chunked body after " + body.size() + " bytes");
+      }
+      int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+      if (n == 0) {
+        while (!line().isEmpty()) {} // trailers
+        return body.toByteArray();
+      }
+      byte[] chunk = in.readNBytes(n);
+      body.write(chunk);
+      if (chunk.length != n || !line().isEmpty()) {
+        throw new EOFException(
+            "connection closed inside a chunked body after " + body.size() + " bytes");
+      }
+    }
   }
 
   /**
@@ -125,6 +165,7 @@ final class RawConnection implements AutoCloseable {
   private String line() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     for (int b = in.read(); b != '\n'; b = in.read()) {
+      answerStarted |= b >= 0;
       if (b < 0) {
         throw new EOFException("connection closed; read so far: \"" + line + "\"");
       }

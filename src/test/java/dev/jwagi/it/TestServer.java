@@ -135,6 +135,12 @@ final class TestServer implements AutoCloseable {
     return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** The response as soon as its head is there; its body streams. */
+  java.util.concurrent.CompletableFuture<HttpResponse<java.io.InputStream>> sendAsync(
+      HttpRequest.Builder request, boolean streaming) {
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+  }
+
   java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> sendAsync(
       HttpRequest.Builder request) {
     return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -13,8 +13,11 @@ import com.dylibso.chicory.wasm.WasmModule;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestResult;
+import dev.jwagi.engine.OutboundHttp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,12 +94,12 @@ public class GuestRunBenchmark {
     public void setup() throws Exception {
       byte[] bytes = Files.readAllBytes(resolve(wasm));
       CompiledModule code = CompiledModule.compile(bytes, null);
-      guest = code.prepare(Map.of(), 128L << 20, 64L << 20);
+      guest = code.prepare(Map.of(), 128L << 20, 64L << 20, NO_OUTBOUND);
       module = Parser.parse(bytes);
       factory = MachineFactoryCompiler.compile(module);
 
       // Both paths must do the same work: same output.
-      GuestResult ours = runJwagi(guest);
+      Run ours = runJwagi(guest);
       byte[] theirs = runNaive(module, factory);
       String a = new String(ours.stdout(), StandardCharsets.UTF_8);
       String b = new String(theirs, StandardCharsets.UTF_8);
@@ -114,8 +117,10 @@ public class GuestRunBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-      guest = CompiledModule.compile(EMPTY_WASM, null).prepare(Map.of(), 128L << 20, 64L << 20);
-      GuestResult nothing = runJwagi(guest);
+      guest =
+          CompiledModule.compile(EMPTY_WASM, null)
+              .prepare(Map.of(), 128L << 20, 64L << 20, NO_OUTBOUND);
+      Run nothing = runJwagi(guest);
       if (nothing.exitCode() != 0 || nothing.stdout().length != 0) {
         throw new IllegalStateException("empty module: exit " + nothing.exitCode());
       }
@@ -123,12 +128,12 @@ public class GuestRunBenchmark {
   }
 
   @Benchmark
-  public GuestResult jwagi(Module m) throws Exception {
+  public Run jwagi(Module m) throws Exception {
     return runJwagi(m.guest);
   }
 
   @Benchmark
-  public GuestResult jwagiEmpty(Empty e) throws Exception {
+  public Run jwagiEmpty(Empty e) throws Exception {
     return runJwagi(e.guest);
   }
 
@@ -143,9 +148,18 @@ public class GuestRunBenchmark {
     return runNaive(m.module, m.factory);
   }
 
+  /** No outbound HTTP (the modules here make none). */
+  static final OutboundHttp.Policy NO_OUTBOUND =
+      new OutboundHttp.Policy(host -> false, 0, Duration.ofSeconds(30));
+
+  /** A run's exit code and stdout (collected here: the server streams it to the client). */
+  public record Run(int exitCode, byte[] stdout) {}
+
   /** jwagi's per-request path: a fresh instance of the prepared guest, _start, its output. */
-  static GuestResult runJwagi(Guest guest) throws Exception {
-    return guest.run("_start", ARGV, ENV, NO_BODY);
+  static Run runJwagi(Guest guest) throws Exception {
+    var stdout = new ByteArrayOutputStream();
+    GuestResult result = guest.run("_start", ARGV, ENV, InputStream.nullInputStream(), stdout);
+    return new Run(result.exitCode(), stdout.toByteArray());
   }
 
   /** A plain embedding's per-request path; only the compiled machine factory is shared. */

@@ -1,4 +1,4 @@
-package dev.jwagi.routing;
+package dev.jwagi.engine;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * Interrupts a guest that runs past its timeout. Chicory's compiled code checks the thread's
  * interrupt flag, so the guest stops and its worker thread is free at once.
  */
-final class Deadlines implements AutoCloseable {
+public final class Deadlines implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer = newTimer();
 
   private static ScheduledThreadPoolExecutor newTimer() {
@@ -34,11 +34,11 @@ final class Deadlines implements AutoCloseable {
   }
 
   /** A deadline for the calling thread; close it when the guest is done, before anything else. */
-  Deadline start(Duration timeout) {
+  public Deadline start(Duration timeout) {
     return new Deadline(Thread.currentThread(), timeout);
   }
 
-  final class Deadline implements AutoCloseable {
+  public final class Deadline implements AutoCloseable {
     private final Thread thread;
     private final ScheduledFuture<?> task;
     private boolean running = true;
@@ -56,7 +56,7 @@ final class Deadlines implements AutoCloseable {
       }
     }
 
-    synchronized boolean fired() {
+    public synchronized boolean fired() {
       return fired;
     }
 
