@@ -32,6 +32,9 @@ public final class CompiledModule {
   private final Set<String> exportedFunctions;
   private final boolean cacheHit;
 
+  /** The initial memory every instance starts from, shared by all routes of the module. */
+  private final CowMemory.Image memoryImage;
+
   private CompiledModule(
       WasmModule module,
       Function<Instance, Machine> machineFactory,
@@ -43,6 +46,23 @@ public final class CompiledModule {
     this.imports = imports;
     this.exportedFunctions = exportedFunctions;
     this.cacheHit = cacheHit;
+    this.memoryImage = copyOnWrite(module) ? new CowMemory.Image(initialPages(module)) : null;
+  }
+
+  /**
+   * Whether instances get a {@link CowMemory}: exactly one memory, defined by the module (not
+   * imported) and not shared; other modules get Chicory's own memory.
+   */
+  private static boolean copyOnWrite(WasmModule module) {
+    var memories = module.memorySection();
+    return memories.isPresent()
+        && memories.get().memoryCount() == 1
+        && !memories.get().getMemory(0).limits().shared()
+        && module.importSection().count(ExternalType.MEMORY) == 0;
+  }
+
+  private static int initialPages(WasmModule module) {
+    return module.memorySection().get().getMemory(0).limits().initialPages();
   }
 
   /**
@@ -117,7 +137,8 @@ public final class CompiledModule {
         memoryLimits(maxMemoryBytes),
         Map.copyOf(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
-        maxOutputBytes);
+        maxOutputBytes,
+        memoryImage);
   }
 
   /** The module's declared memory with its maximum lowered to the cap; null if it has none. */

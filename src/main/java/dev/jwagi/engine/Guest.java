@@ -12,8 +12,10 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.jwagi.cgi.StringBlock;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -33,16 +35,23 @@ public final class Guest {
   private final VolumeGuard guard;
   private final long maxOutputBytes;
 
+  /** The module's initial memory, for copy-on-write memories; null: Chicory's own memory. */
+  private final CowMemory.Image memoryImage;
+
   /**
-   * Linear memories of finished runs, for reuse. Allocating a memory's pages was over half of the
-   * per-request cost. Chicory zeroes a memory and re-applies the data segments whenever an instance
-   * initialises it, so a reused memory starts exactly as a new one; only memories that did not grow
-   * come back (a memory cannot shrink to its initial size).
+   * Linear memories of finished runs, for reuse: a {@link CowMemory} keeps the buffers of the
+   * chunks it copied, so a later run copies into them instead of allocating. Chicory resets a
+   * memory ({@code zero}, then {@code initialize}) whenever an instance takes it, so a reused
+   * memory starts exactly as a new one. Chicory's own memories (modules that are not copy-on-write)
+   * come back only if they did not grow: they cannot shrink to their initial size.
    */
   private final ConcurrentLinkedQueue<Memory> spareMemories = new ConcurrentLinkedQueue<>();
 
   private final AtomicInteger spareCount = new AtomicInteger();
   private static final int MAX_SPARE_MEMORIES = 64;
+
+  /** Asked before each growth of a copy-on-write memory: the memory-budget hook. */
+  private volatile GrowthListener growthListener = GrowthListener.UNLIMITED;
 
   Guest(
       WasmModule module,
@@ -51,7 +60,8 @@ public final class Guest {
       MemoryLimits memoryLimits,
       Map<String, Path> volumes,
       VolumeGuard guard,
-      long maxOutputBytes) {
+      long maxOutputBytes,
+      CowMemory.Image memoryImage) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
@@ -59,14 +69,34 @@ public final class Guest {
     this.volumes = volumes;
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
+    this.memoryImage = memoryLimits == null ? null : memoryImage;
+  }
+
+  /**
+   * Sets what is asked before a guest's memory grows (past its initial size); refusing makes {@code
+   * memory.grow} return -1 in the guest. Applies to runs that start afterwards.
+   */
+  public void growthListener(GrowthListener listener) {
+    this.growthListener = listener;
+  }
+
+  /** {@link #run(String, StringBlock, StringBlock, byte[])} with argv and env given as strings. */
+  public GuestResult run(
+      String entrypoint, List<String> argv, Map<String, String> env, byte[] stdin)
+      throws GuestFailure {
+    List<String> variables = new ArrayList<>(env.size());
+    env.forEach((name, value) -> variables.add(name + "=" + value));
+    return run(entrypoint, StringBlock.of(argv), StringBlock.of(variables), stdin);
   }
 
   /**
    * Runs {@code entrypoint} in a fresh instance on the calling thread. Interrupting the thread
    * stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   *
+   * @param argv the guest's arguments, as its {@code args_get} returns them
+   * @param env the guest's environment ({@code NAME=value}), as its {@code environ_get} returns it
    */
-  public GuestResult run(
-      String entrypoint, List<String> argv, Map<String, String> env, byte[] stdin)
+  public GuestResult run(String entrypoint, StringBlock argv, StringBlock env, byte[] stdin)
       throws GuestFailure {
     var stdout = new BoundedOutput(maxOutputBytes, "stdout");
     var stderr = new BoundedOutput(maxOutputBytes, "stderr");
@@ -75,16 +105,14 @@ public final class Guest {
             .withStdin(new ByteArrayInputStream(stdin), false)
             .withStdout(stdout, false)
             .withStderr(stderr, false)
-            .withArguments(argv)
             .withThrowOnExit0(true);
-    env.forEach(options::withEnvironment);
     volumes.forEach(options::withDirectory);
     var wasi =
         WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
     Instance instance = null;
     try (wasi;
-        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard))) {
+        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, argv, env))) {
       var builder =
           Instance.builder(module)
               .withMachineFactory(machineFactory)
@@ -112,9 +140,14 @@ public final class Guest {
     Memory spare = spareMemories.poll();
     if (spare != null) {
       spareCount.decrementAndGet();
-      return spare;
+    } else {
+      spare =
+          memoryImage != null ? new CowMemory(memoryImage, limits) : new ByteArrayMemory(limits);
     }
-    return new ByteArrayMemory(limits);
+    if (spare instanceof CowMemory) {
+      ((CowMemory) spare).growthListener(growthListener);
+    }
+    return spare;
   }
 
   private void recycle(Instance instance) {
@@ -122,7 +155,7 @@ public final class Guest {
       return;
     }
     Memory memory = instance.memory();
-    if (memory.pages() != memoryLimits.initialPages()) {
+    if (!(memory instanceof CowMemory) && memory.pages() != memoryLimits.initialPages()) {
       return; // grown: it cannot start like a new one
     }
     if (spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {

@@ -31,7 +31,7 @@ class CgiEnvironmentTest {
   }
 
   private static Map<String, String> env(IncomingRequest request, MatchedRoute route) {
-    return PLAIN.build(request, route).env();
+    return PLAIN.build(request, route).envMap();
   }
 
   // --- fixed variables ---
@@ -200,7 +200,7 @@ class CgiEnvironmentTest {
         .containsEntry("X_FULL_URL", "http://localhost:3000/env?q")
         .doesNotContainKey("HTTP_HOST");
     CgiEnvironment portless = new CgiEnvironment(Map.of(), "example.org");
-    assertThat(portless.build(request("/env", null, true, new byte[0]), EXACT).env())
+    assertThat(portless.build(request("/env", null, true, new byte[0]), EXACT).envMap())
         .containsEntry("SERVER_NAME", "example.org")
         .containsEntry("SERVER_PORT", "443");
   }
@@ -295,7 +295,7 @@ class CgiEnvironmentTest {
     global.put("HTTP_ACCEPT", "global");
     global.put("PATH_INFO", "global");
     CgiEnvironment cgi = new CgiEnvironment(global, "localhost:3000");
-    Map<String, String> env = cgi.build(get("/env/x", null, "Accept", "*/*"), WILDCARD).env();
+    Map<String, String> env = cgi.build(get("/env/x", null, "Accept", "*/*"), WILDCARD).envMap();
 
     assertThat(env)
         .containsEntry("ZED", "z")
@@ -312,7 +312,7 @@ class CgiEnvironmentTest {
   @Test
   void globalEnvNotOverriddenKeepsItsValue() {
     CgiEnvironment cgi = new CgiEnvironment(Map.of("HTTP_ACCEPT", "global"), "localhost:3000");
-    assertThat(cgi.build(get("/env", null), EXACT).env()).containsEntry("HTTP_ACCEPT", "global");
+    assertThat(cgi.build(get("/env", null), EXACT).envMap()).containsEntry("HTTP_ACCEPT", "global");
   }
 
   @Test
@@ -325,25 +325,26 @@ class CgiEnvironmentTest {
 
   @Test
   void argvWithoutTemplateIsPathThenRawQueryPieces() {
-    assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argv())
+    assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argvList())
         .containsExactly("/env/a%20b", "x=1", "y=%20", "", "z");
-    assertThat(PLAIN.build(get("/env", null), EXACT).argv()).containsExactly("/env");
-    assertThat(PLAIN.build(get("/env", ""), EXACT).argv()).containsExactly("/env");
-    assertThat(PLAIN.build(get("/env", "a"), EXACT).argv()).containsExactly("/env", "a");
+    assertThat(PLAIN.build(get("/env", null), EXACT).argvList()).containsExactly("/env");
+    assertThat(PLAIN.build(get("/env", ""), EXACT).argvList()).containsExactly("/env");
+    assertThat(PLAIN.build(get("/env", "a"), EXACT).argvList()).containsExactly("/env", "a");
   }
 
   @Test
   void argvTemplateExpandsScriptNameAndArgsThenSplits() {
     MatchedRoute route = new MatchedRoute("/env/...", "  prog --path=${SCRIPT_NAME}\t${ARGS}  ");
-    assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argv())
+    assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argvList())
         .containsExactly("prog", "--path=/env/x%20y", "a=1", "b=2", "c");
-    assertThat(PLAIN.build(get("/env", null), route).argv()).containsExactly("prog", "--path=/env");
+    assertThat(PLAIN.build(get("/env", null), route).argvList())
+        .containsExactly("prog", "--path=/env");
   }
 
   @Test
   void argvTemplateExpandsInOnePass() {
     MatchedRoute route = new MatchedRoute("/...", "${SCRIPT_NAME} ${ARGS}");
-    assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argv())
+    assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argvList())
         .containsExactly("/$%7B", "${SCRIPT_NAME}", "$1");
   }
 

@@ -153,4 +153,38 @@ class GuestIT {
       assertThat(response.body()).isEqualTo("counter=1 buf=x\n");
     }
   }
+
+  /**
+   * Copy-on-write memory (issue 9): a run that grew its memory and wrote all over it leaves nothing
+   * behind. The next run starts at the initial size again and its new pages read as zero.
+   */
+  @Test
+  void freshMemoryAfterAnEarlierRunGrewAndScribbledOverIt() throws Exception {
+    String first = TestServer.text(server.get("/counter?grow"));
+    assertThat(first).matches("counter=1 buf=x pages=\\d+ dirty=0\n");
+    for (int i = 0; i < 5; i++) {
+      assertThat(TestServer.text(server.get("/counter?grow"))).as("run %d", i).isEqualTo(first);
+      // and a run that does not grow sees only its own state too
+      assertThat(TestServer.text(server.get("/counter"))).isEqualTo("counter=1 buf=x\n");
+    }
+  }
+
+  @Test
+  void freshMemoryForEveryConcurrentRequestThatGrows() throws Exception {
+    String expected = TestServer.text(server.get("/counter?grow"));
+    assertThat(expected).matches("counter=1 buf=x pages=\\d+ dirty=0\n");
+    List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      responses.add(
+          server.sendAsync(
+              HttpRequest.newBuilder(server.uri(i % 2 == 0 ? "/counter?grow" : "/counter"))));
+    }
+    for (int i = 0; i < responses.size(); i++) {
+      var response = responses.get(i).get();
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(TestServer.text(response))
+          .as("request %d", i)
+          .isEqualTo(i % 2 == 0 ? expected : "counter=1 buf=x\n");
+    }
+  }
 }
