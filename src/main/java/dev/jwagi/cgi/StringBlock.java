@@ -101,12 +101,18 @@ public final class StringBlock {
   public static final class Builder {
     private byte[] bytes;
     private int length;
-    private int[] starts = new int[32];
+    private int[] starts;
     private int count;
     private boolean open;
 
     public Builder(int expectedBytes) {
+      this(expectedBytes, 8);
+    }
+
+    /** A builder sized for about this many bytes and strings (it grows if they are more). */
+    public Builder(int expectedBytes, int expectedStrings) {
       bytes = new byte[Math.max(expectedBytes, 16)];
+      starts = new int[Math.max(expectedStrings, 4)];
     }
 
     /** Appends {@code s}, UTF-8 encoded, to the current string. */

@@ -130,6 +130,16 @@ public final class CompiledModule {
             "volume \"" + volume.getKey() + "\": cannot resolve " + host + ": " + e, e);
       }
     }
+    try {
+      return newGuest(realVolumes, roots, maxMemoryBytes, maxOutputBytes);
+    } catch (ChicoryException e) {
+      throw new ModuleLoadException("it cannot be instantiated: " + e.getMessage(), e);
+    }
+  }
+
+  private Guest newGuest(
+      Map<String, Path> realVolumes, List<Path> roots, long maxMemoryBytes, long maxOutputBytes)
+      throws ModuleLoadException {
     return new Guest(
         module,
         machineFactory,

@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.JwagiInstanceTemplate;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
@@ -50,6 +51,11 @@ public final class Guest {
   private final AtomicInteger spareCount = new AtomicInteger();
   private static final int MAX_SPARE_MEMORIES = 64;
 
+  /** Builds instances without re-deriving per run what depends on the module only. */
+  private final JwagiInstanceTemplate template;
+
+  private final Function<MemoryLimits, Memory> memoryFactory = this::memory;
+
   /** Asked before each growth of a copy-on-write memory: the memory-budget hook. */
   private volatile GrowthListener growthListener = GrowthListener.UNLIMITED;
 
@@ -70,6 +76,7 @@ public final class Guest {
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
     this.memoryImage = memoryLimits == null ? null : memoryImage;
+    this.template = JwagiInstanceTemplate.of(module, imports, machineFactory, memoryLimits);
   }
 
   /**
@@ -113,15 +120,19 @@ public final class Guest {
     Instance instance = null;
     try (wasi;
         var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, argv, env))) {
-      var builder =
-          Instance.builder(module)
-              .withMachineFactory(machineFactory)
-              .withImportValues(imports)
-              .withStart(false);
-      if (memoryLimits != null) {
-        builder.withMemoryLimits(memoryLimits).withMemoryFactory(this::memory);
+      if (template != null) {
+        instance = template.newInstance(memoryFactory);
+      } else {
+        var builder =
+            Instance.builder(module)
+                .withMachineFactory(machineFactory)
+                .withImportValues(imports)
+                .withStart(false);
+        if (memoryLimits != null) {
+          builder.withMemoryLimits(memoryLimits).withMemoryFactory(memoryFactory);
+        }
+        instance = builder.build();
       }
-      instance = builder.build();
       instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
