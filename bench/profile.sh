@@ -10,7 +10,7 @@
 #                      running server after the warm-up with jcmd JVMTI.agent_load;
 #                      jfr: a JFR recording (settings=profile) started and dumped with jcmd
 #   EVENT [cpu]        async-profiler event: cpu, alloc, wall, lock, ...
-#   INTERVAL           async-profiler sampling interval (its default if unset)
+#   INTERVAL [1ms]     async-profiler sampling interval (ns, or with a unit: 1ms, 100us)
 #   WARMUP [100000]    requests before profiling (ab -k -c C), so the JIT has settled
 #   N [200000]         requests while profiling         C [100]   ab concurrency
 #   TOP [30]           how many frames the summary prints
@@ -79,9 +79,10 @@ COMMANDS+=("ab -k -n $WARMUP -c $C $URL   # warm-up, not profiled")
 
 case "$PROFILER" in
   async)
-    START="start,event=$EVENT${INTERVAL:+,interval=$INTERVAL}"
-    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "$START" >"$BENCH_TMP/jcmd.txt" 2>&1
-    COMMANDS+=("jcmd $JPID JVMTI.agent_load $AP_LIB $START")
+    START="start,event=$EVENT,interval=${INTERVAL:-1ms}"
+    # The option goes quoted: jcmd would otherwise split it at '='.
+    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "\"$START\"" >"$BENCH_TMP/jcmd.txt" 2>&1
+    COMMANDS+=("jcmd $JPID JVMTI.agent_load $AP_LIB '\"$START\"'")
     ;;
   jfr)
     jcmd "$JPID" JFR.start name=bench settings=profile >"$BENCH_TMP/jcmd.txt" 2>&1
@@ -100,11 +101,12 @@ COMMANDS+=("ab -k -n $N -c $C $URL   # profiled")
 
 case "$PROFILER" in
   async)
-    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "stop,file=$OUT_DIR/profile.collapsed,collapsed" \
+    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "\"dump,file=$OUT_DIR/profile.collapsed,collapsed\"" \
       >>"$BENCH_TMP/jcmd.txt" 2>&1
-    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "stop,file=$OUT_DIR/profile.html" \
+    jcmd "$JPID" JVMTI.agent_load "$AP_LIB" "\"stop,file=$OUT_DIR/profile.html\"" \
       >>"$BENCH_TMP/jcmd.txt" 2>&1 || true
-    COMMANDS+=("jcmd $JPID JVMTI.agent_load $AP_LIB stop,file=$OUT_DIR/profile.collapsed,collapsed")
+    COMMANDS+=("jcmd $JPID JVMTI.agent_load $AP_LIB '\"dump,file=$OUT_DIR/profile.collapsed,collapsed\"'")
+    COMMANDS+=("jcmd $JPID JVMTI.agent_load $AP_LIB '\"stop,file=$OUT_DIR/profile.html\"'")
     [[ -s "$OUT_DIR/profile.collapsed" ]] || {
       cat "$BENCH_TMP/jcmd.txt" >&2
       bench_die "async-profiler wrote no profile"
