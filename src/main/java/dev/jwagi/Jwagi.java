@@ -34,15 +34,7 @@ public final class Jwagi implements AutoCloseable {
   }
 
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
-    DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
-    ModuleLoader loader = new ModuleLoader(cache);
-    Map<Path, CompiledModule> compiled = new HashMap<>();
-    for (ModuleConfig module : config.modules()) {
-      if (!compiled.containsKey(module.modulePath())) {
-        compiled.put(module.modulePath(), compile(module, loader, cache));
-      }
-    }
-    RoutingTable routes = RoutingTableBuilder.build(config, compiled);
+    RoutingTable routes = prepare(config);
     HttpServer server;
     try {
       server =
@@ -61,6 +53,22 @@ public final class Jwagi implements AutoCloseable {
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
     return new Jwagi(server, routes);
+  }
+
+  /**
+   * All start-up work but listening: compiles every module (into the module cache, if any), runs
+   * {@code _routes} and builds the routing table. The caller closes the table.
+   */
+  public static RoutingTable prepare(AppConfig config) throws ConfigException {
+    DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
+    ModuleLoader loader = new ModuleLoader(cache);
+    Map<Path, CompiledModule> compiled = new HashMap<>();
+    for (ModuleConfig module : config.modules()) {
+      if (!compiled.containsKey(module.modulePath())) {
+        compiled.put(module.modulePath(), compile(module, loader, cache));
+      }
+    }
+    return RoutingTableBuilder.build(config, compiled);
   }
 
   private static CompiledModule compile(ModuleConfig module, ModuleLoader loader, DiskCache cache)

@@ -9,6 +9,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +41,6 @@ public final class ConfigLoader {
           "max_body",
           "max_output");
 
-  static final String DEFAULT_LISTEN = "127.0.0.1:3000";
-  static final String DEFAULT_HOST = "localhost:3000";
-
   private final Path workingDir;
 
   public ConfigLoader(Path workingDir) {
@@ -50,22 +48,22 @@ public final class ConfigLoader {
   }
 
   public AppConfig load(Flags flags) throws ConfigException {
-    if (flags.tlsCert() != null || flags.tlsKey() != null) {
+    if (flags.tlsCert != null || flags.tlsKey != null) {
       throw new ConfigException(
           "--tls-cert/--tls-key: TLS is not supported yet by jwagi; terminate TLS in front of it"
               + " (Knative's ingress does)");
     }
-    if (flags.configFile() == null) {
+    if (flags.configFile == null) {
       throw new ConfigException("no modules.toml given: use -c/--config FILE");
     }
-    Path configFile = workingDir.resolve(flags.configFile()).normalize();
+    Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
     Limits limits = serverLimits(flags);
     Map<String, String> env = new LinkedHashMap<>();
-    for (Path envFile : flags.envFiles()) {
+    for (Path envFile : flags.envFiles) {
       env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
     }
-    for (String pair : flags.env()) {
+    for (String pair : flags.env) {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
         throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
@@ -75,13 +73,13 @@ public final class ConfigLoader {
 
     JsonNode root = parseToml(configFile);
     warnUnknownKeys(root, TOP_LEVEL_KEYS, configFile + ":");
-    String defaultHost = flags.defaultHost();
+    String defaultHost = flags.defaultHost;
     if (defaultHost == null) {
       JsonNode node = root.get("default_host");
       if (node != null && !node.isTextual()) {
         throw new ConfigException(configFile + ": key `default_host` must be a string");
       }
-      defaultHost = node == null ? DEFAULT_HOST : node.asText();
+      defaultHost = node == null ? Flags.DEFAULT_HOST : node.asText();
     }
 
     List<ModuleConfig> modules = new ArrayList<>();
@@ -97,19 +95,14 @@ public final class ConfigLoader {
       }
     }
 
-    Path logDir = flags.logDir() == null ? defaultLogDir() : workingDir.resolve(flags.logDir());
-    Path cache =
-        flags.noModuleCache()
-            ? null
-            : flags.moduleCache() == null
-                ? defaultModuleCache()
-                : workingDir.resolve(flags.moduleCache());
+    Path logDir = flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir);
+    Path cache = flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache);
     return new AppConfig(
         configFile,
         listen[0],
         Integer.parseInt(listen[1]),
         defaultHost,
-        Map.copyOf(env),
+        Collections.unmodifiableMap(env),
         logDir,
         cache,
         connectionLimits(flags),
@@ -191,7 +184,7 @@ public final class ConfigLoader {
         modulePath,
         entrypoint == null ? "_start" : entrypoint,
         argv,
-        Map.copyOf(volumes),
+        Collections.unmodifiableMap(volumes),
         List.copyOf(allowedHosts),
         httpMaxConcurrency,
         maxConcurrency,
@@ -339,12 +332,12 @@ public final class ConfigLoader {
 
   /** host and port to listen on: -l, else PORT (Knative) on all interfaces, else the default. */
   private static String[] listenAddress(Flags flags) throws ConfigException {
-    String listen = flags.listen();
-    if (listen == null && flags.portVariable() != null) {
-      listen = "0.0.0.0:" + flags.portVariable().trim();
+    String listen = flags.listen;
+    if (listen == null && flags.portVariable != null) {
+      listen = "0.0.0.0:" + flags.portVariable.trim();
     }
     if (listen == null) {
-      listen = DEFAULT_LISTEN;
+      listen = Flags.DEFAULT_LISTEN;
     }
     int colon = listen.lastIndexOf(':');
     String host = colon < 0 ? "" : listen.substring(0, colon);
@@ -355,39 +348,37 @@ public final class ConfigLoader {
     boolean validPort = port.matches("\\d{1,5}") && Integer.parseInt(port) <= 65535;
     if (host.isEmpty() || !validPort) {
       throw new ConfigException(
-          (flags.listen() == null ? "PORT=" + flags.portVariable() : "-l/--listen " + listen)
+          (flags.listen == null ? "PORT=" + flags.portVariable : "-l/--listen " + listen)
               + ": expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:3000");
     }
     return new String[] {host, port};
   }
 
   private static ConnectionLimits connectionLimits(Flags flags) throws ConfigException {
-    ConnectionLimits d = ConnectionLimits.defaults();
-    if (flags.maxConcurrency() != null && flags.maxConcurrency() < 1) {
+    if (flags.maxConcurrency < 1) {
       throw new ConfigException("--max-concurrency must be at least 1");
     }
-    if (flags.queue() != null && flags.queue() < 0) {
+    if (flags.queue < 0) {
       throw new ConfigException("--queue must be 0 or more");
     }
     try {
       return new ConnectionLimits(
-          flags.readTimeout() == null ? d.readTimeout() : Units.parseDuration(flags.readTimeout()),
-          flags.idleTimeout() == null ? d.idleTimeout() : Units.parseDuration(flags.idleTimeout()),
-          flags.maxConcurrency() == null ? d.maxConcurrency() : flags.maxConcurrency(),
-          flags.queue() == null ? d.queue() : flags.queue());
+          Units.parseDuration(flags.readTimeout),
+          Units.parseDuration(flags.idleTimeout),
+          flags.maxConcurrency,
+          flags.queue);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
     }
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {
-    Limits d = Limits.DEFAULTS;
     try {
       return new Limits(
-          flags.timeout() == null ? d.timeout() : Units.parseDuration(flags.timeout()),
-          flags.maxMemory() == null ? d.maxMemoryBytes() : Units.parseSize(flags.maxMemory()),
-          flags.maxBody() == null ? d.maxBodyBytes() : Units.parseSize(flags.maxBody()),
-          flags.maxOutput() == null ? d.maxOutputBytes() : Units.parseSize(flags.maxOutput()));
+          Units.parseDuration(flags.timeout),
+          Units.parseSize(flags.maxMemory),
+          Units.parseSize(flags.maxBody),
+          Units.parseSize(flags.maxOutput));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("limit flags: " + e.getMessage());
     }
@@ -399,10 +390,5 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("cannot create a log directory (use --log-dir): " + e, e);
     }
-  }
-
-  private static Path defaultModuleCache() {
-    String home = System.getProperty("user.home");
-    return Path.of(home, ".cache", "jwagi", "modules");
   }
 }

@@ -11,12 +11,4 @@ import java.time.Duration;
  * @param queue requests waiting for a guest slot beyond that; more get 503
  */
 public record ConnectionLimits(
-    Duration readTimeout, Duration idleTimeout, int maxConcurrency, int queue) {
-  public static ConnectionLimits defaults() {
-    return new ConnectionLimits(
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60),
-        4 * Runtime.getRuntime().availableProcessors(),
-        100);
-  }
-}
+    Duration readTimeout, Duration idleTimeout, int maxConcurrency, int queue) {}

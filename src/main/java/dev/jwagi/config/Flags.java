@@ -1,30 +1,146 @@
 package dev.jwagi.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Option;
 
 /**
- * The raw values of jwagi's flags (WAGI's names), before validation. Null means "not given".
- *
- * @param portVariable the process's PORT environment variable (Knative sets it), or null
+ * jwagi's command-line flags (WAGI 0.8.1's names, plus jwagi's own), as given, before validation:
+ * the one place where each flag and its default are written. {@link ConfigLoader} validates them.
+ * Where a default depends on something else (the PORT variable, modules.toml), the field is null
+ * and the constant below names the fallback.
  */
-public record Flags(
-    Path configFile,
-    String listen,
-    String defaultHost,
-    List<String> env,
-    List<Path> envFiles,
-    Path logDir,
-    Path moduleCache,
-    boolean noModuleCache,
-    Path tlsCert,
-    Path tlsKey,
-    String timeout,
-    String maxMemory,
-    String maxBody,
-    String maxOutput,
-    String readTimeout,
-    String idleTimeout,
-    Integer maxConcurrency,
-    Integer queue,
-    String portVariable) {}
+public final class Flags {
+  /** Where to listen without -l and without PORT. */
+  public static final String DEFAULT_LISTEN = "127.0.0.1:3000";
+
+  /** SERVER_NAME/SERVER_PORT without a Host header, --hostname or default_host. */
+  public static final String DEFAULT_HOST = "localhost:3000";
+
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      required = true,
+      description = "The modules.toml that maps routes to modules.")
+  public Path configFile;
+
+  @Option(
+      names = {"-l", "--listen"},
+      paramLabel = "HOST:PORT",
+      description =
+          "Address to listen on. Default: "
+              + DEFAULT_LISTEN
+              + ", or 0.0.0.0:$PORT when PORT is set (Knative).")
+  public String listen;
+
+  @Option(
+      names = {"--hostname", "--default-host"},
+      paramLabel = "HOST:PORT",
+      description =
+          "SERVER_NAME/SERVER_PORT for requests without a Host header. Default: default_host in"
+              + " modules.toml, else "
+              + DEFAULT_HOST
+              + ".")
+  public String defaultHost;
+
+  @Option(
+      names = {"-e", "--env"},
+      paramLabel = "NAME=VALUE",
+      description = "An environment variable for every module (repeatable; wins over --env-file).")
+  public List<String> env = new ArrayList<>();
+
+  @Option(
+      names = "--env-file",
+      paramLabel = "FILE",
+      description = "A file of NAME=VALUE lines for every module (repeatable).")
+  public List<Path> envFiles = new ArrayList<>();
+
+  @Option(
+      names = "--log-dir",
+      paramLabel = "DIR",
+      description = "Where each route's guest stderr is appended. Default: a new temporary folder.")
+  public Path logDir;
+
+  @Option(
+      names = "--module-cache",
+      paramLabel = "DIR",
+      description =
+          "Compiled-module cache, so restarts skip compilation. Default: ${DEFAULT-VALUE}.")
+  public Path moduleCache = Path.of(System.getProperty("user.home"), ".cache", "jwagi", "modules");
+
+  @Option(names = "--no-module-cache", description = "Compile every module at every start.")
+  public boolean noModuleCache;
+
+  @Option(
+      names = "--prepare-only",
+      description =
+          "Do all start-up work (load the config, compile every module into the module cache, run"
+              + " _routes), then exit 0 without listening: fills the cache for a container image.")
+  public boolean prepareOnly;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "TLS certificate (PEM): not supported yet.")
+  public Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "TLS private key (PEM): not supported yet.")
+  public Path tlsKey;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "A guest still running after this is stopped: 504. Default: ${DEFAULT-VALUE}.")
+  public String timeout = "30s";
+
+  @Option(
+      names = "--max-memory",
+      paramLabel = "SIZE",
+      description = "Cap on a guest's linear memory. Default: ${DEFAULT-VALUE}.")
+  public String maxMemory = "128MiB";
+
+  @Option(
+      names = "--max-body",
+      paramLabel = "SIZE",
+      description = "Largest request body: 413 beyond. Default: ${DEFAULT-VALUE}.")
+  public String maxBody = "10MiB";
+
+  @Option(
+      names = "--max-output",
+      paramLabel = "SIZE",
+      description = "Largest module output: 502 beyond. Default: ${DEFAULT-VALUE}.")
+  public String maxOutput = "64MiB";
+
+  @Option(
+      names = "--read-timeout",
+      paramLabel = "DURATION",
+      description =
+          "A request's headers and body must arrive within this: 408. Default: ${DEFAULT-VALUE}.")
+  public String readTimeout = "30s";
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      description = "Idle keep-alive connections are closed after this. Default: ${DEFAULT-VALUE}.")
+  public String idleTimeout = "60s";
+
+  @Option(
+      names = "--max-concurrency",
+      paramLabel = "N",
+      description = "Guests running at once, server-wide. Default: 4 x cores (${DEFAULT-VALUE}).")
+  public int maxConcurrency = 4 * Runtime.getRuntime().availableProcessors();
+
+  @Option(
+      names = "--queue",
+      paramLabel = "N",
+      description =
+          "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: ${DEFAULT-VALUE}.")
+  public int queue = 100;
+
+  /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
+  public String portVariable;
+}

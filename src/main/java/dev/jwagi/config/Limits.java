@@ -7,7 +7,4 @@ import java.time.Duration;
  * modules.toml under the same name in snake_case.
  */
 public record Limits(
-    Duration timeout, long maxMemoryBytes, long maxBodyBytes, long maxOutputBytes) {
-  public static final Limits DEFAULTS =
-      new Limits(Duration.ofSeconds(30), 128L << 20, 10L << 20, 64L << 20);
-}
+    Duration timeout, long maxMemoryBytes, long maxBodyBytes, long maxOutputBytes) {}

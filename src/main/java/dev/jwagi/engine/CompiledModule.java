@@ -10,9 +10,9 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,19 +108,15 @@ public final class CompiledModule {
   }
 
   /**
-   * Prepares this module for one route: its volumes (guest path → host directory) and limits. Fails
-   * if a volume is not a directory or the module's initial memory is already over the cap.
+   * Prepares this module for one route: its volumes (guest path → existing host directory, in
+   * order) and limits. Fails if the module's initial memory is already over the cap.
    */
   public Guest prepare(Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes)
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
     for (var volume : volumes.entrySet()) {
-      Path host = volume.getValue();
-      if (!Files.isDirectory(host)) {
-        throw new ModuleLoadException(
-            "volume \"" + volume.getKey() + "\": " + host + " is not a directory");
-      }
+      Path host = volume.getValue(); // checked to be a directory by the config loader
       try {
         Path real = host.toRealPath();
         realVolumes.put(volume.getKey(), real);
@@ -145,7 +141,7 @@ public final class CompiledModule {
         machineFactory,
         imports,
         memoryLimits(maxMemoryBytes),
-        Map.copyOf(realVolumes),
+        Collections.unmodifiableMap(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
         maxOutputBytes,
         memoryImage);

@@ -1,0 +1,31 @@
+package dev.jwagi.observe;
+
+import java.util.function.IntSupplier;
+
+/**
+ * What the serving path reports for operators: the access log and the metrics both listen here, so
+ * the http, routing and engine code report each event once and know nothing of either. Every method
+ * has an empty default; {@link #NONE} ignores everything. Implementations must be cheap and
+ * thread-safe: they are called on event loops and worker threads.
+ */
+public interface ServerEvents {
+  ServerEvents NONE = new ServerEvents() {};
+
+  /** At start-up: a module was compiled, or its compiled classes came from the module cache. */
+  default void moduleLoaded(String module, boolean cacheHit, long nanos) {}
+
+  /**
+   * Once, when the server starts: live counts of guests running and of requests waiting for a guest
+   * slot, read whenever metrics are scraped.
+   */
+  default void guestPool(IntSupplier running, IntSupplier queued) {}
+
+  /** A guest run ended; {@code prepareNanos} is the fresh instance's set-up, within the run. */
+  default void guestRun(String route, GuestOutcome outcome, long prepareNanos, long runNanos) {}
+
+  /** A request was refused with 503 + Retry-After because a concurrency bound was reached. */
+  default void backpressure(String route) {}
+
+  /** A request is finished: answered, or given up (client gone, response cut). */
+  default void requestDone(RequestRecord request) {}
+}
