@@ -17,8 +17,7 @@ class StringBlockTest {
   void stringsBackToBackEachEndingInNulAsArgsGetLaysThemOut() {
     var block = StringBlock.of(List.of("/hello", "", "a=é"));
     assertThat(block.count()).isEqualTo(3);
-    assertThat(bytes(block))
-        .isEqualTo("/hello\0\0a=é\0".getBytes(StandardCharsets.UTF_8));
+    assertThat(bytes(block)).isEqualTo("/hello\0\0a=é\0".getBytes(StandardCharsets.UTF_8));
     assertThat(block.start(0)).isZero();
     assertThat(block.start(1)).isEqualTo(7);
     assertThat(block.start(2)).isEqualTo(8);
@@ -32,7 +31,10 @@ class StringBlockTest {
         new StringBlock.Builder(4, 1) // too small on purpose: it grows
             .add(StringBlock.utf8("A="), "1")
             .addEncoded(once)
-            .append("B=").append("x€y", 1, 3).append(42).end()
+            .append("B=")
+            .append("x€y", 1, 3)
+            .append(42)
+            .end()
             .build();
     assertThat(block.toList()).containsExactly("A=1", "SERVER_SOFTWARE=WAGI/1", "X=☃", "B=€y42");
     assertThat(block.toMap()).containsEntry("X", "☃").containsEntry("B", "€y42");
@@ -48,7 +50,9 @@ class StringBlockTest {
   void anUnendedStringIsAMistake() {
     assertThatThrownBy(() -> new StringBlock.Builder(8).append("x").build())
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> new StringBlock.Builder(8).append("x").addEncoded(StringBlock.encode(List.of("y"))))
+    assertThatThrownBy(
+            () ->
+                new StringBlock.Builder(8).append("x").addEncoded(StringBlock.encode(List.of("y"))))
         .isInstanceOf(IllegalStateException.class);
     assertThat(StringBlock.EMPTY.count()).isZero();
     assertThat(StringBlock.EMPTY.byteLength()).isZero();
