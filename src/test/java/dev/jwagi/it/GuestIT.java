@@ -2,6 +2,7 @@ package dev.jwagi.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jwagi.config.Flags;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class GuestIT {
   @Test
   void exhaustingTheCallStackIsATrapAndEveryWorkerKeepsServing() throws Exception {
     // More stack overflows than there are worker threads, so each worker has had one.
-    int runs = 2 * 4 * Runtime.getRuntime().availableProcessors();
+    int runs = 2 * Flags.DEFAULT_WORKERS_PER_CORE * Runtime.getRuntime().availableProcessors();
     List<CompletableFuture<HttpResponse<byte[]>>> overflows = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       overflows.add(server.sendAsync(HttpRequest.newBuilder(server.uri("/recurse"))));
