@@ -147,6 +147,11 @@ final class CowMemory implements Memory {
     return ownedCount;
   }
 
+  /** How many spare buffers it keeps for later copies (bounded by its initial size, 1 MiB). */
+  int spareChunks() {
+    return spareCount;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Life cycle: reset, initialise, grow
 

@@ -166,7 +166,11 @@ public final class Guest {
       return;
     }
     Memory memory = instance.memory();
-    if (!(memory instanceof CowMemory) && memory.pages() != memoryLimits.initialPages()) {
+    if (memory instanceof CowMemory) {
+      // Reset now, not when it is next used: a memory waiting in the pool keeps only its
+      // bounded spare buffers, never what the run wrote (which may be up to max_memory).
+      memory.zero();
+    } else if (memory.pages() != memoryLimits.initialPages()) {
       return; // grown: it cannot start like a new one
     }
     if (spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {

@@ -101,6 +101,18 @@ class CowMemoryTest {
   }
 
   @Test
+  void aResetMemoryKeepsNoMoreThanItsInitialSizeInSpareBuffers() {
+    var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 100)));
+    memory.grow(60);
+    memory.fill((byte) 1, 0, 62 * PAGE); // 992 chunks written
+    assertThat(memory.ownedChunks()).isEqualTo(62 * 16);
+    memory.zero();
+    assertThat(memory.ownedChunks()).isZero();
+    assertThat(memory.spareChunks()).isEqualTo(2 * 16);
+    assertThat(memory.pages()).isEqualTo(2);
+  }
+
+  @Test
   void growthStopsAtTheMaximumAndAsksTheListener() {
     var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 4)));
     List<Long> asked = new ArrayList<>();
