@@ -3,6 +3,9 @@
 # jwagi (Guest.run on hello.wasm), naive (a plain Chicory embedding, per request) and
 # jwagiEmpty (Guest.run on a module whose _start does nothing: preparation alone).
 #
+# BENCHMARK=ObserveBenchmark bench/jmh.sh: instead, what metrics and one access line (text, json)
+# add to a request, in ns (class ObserveBenchmark).
+#
 # Usage: bench/jmh.sh [JMH options...]      e.g. bench/jmh.sh -wi 1 -i 3 -prof gc
 #   Without options it runs the annotations' defaults: 1 fork, 3 x 2 s warm-up (10 x 2 s for
 #   naive, which warms up slowly), 5 x 2 s measured, average time in µs per call. JMH's own table is printed at the end.
@@ -54,15 +57,17 @@ echo "  (cd bench/jmh && mvn -B -q -Dstyle.color=never package)"
 JAR="$BENCH_ROOT/bench/jmh/target/benchmarks.jar"
 [[ -f "$JAR" ]] || bench_die "no $JAR"
 
+BENCHMARK="${BENCHMARK:-GuestRunBenchmark}"
 bench_wait_quiet
-echo "  (cd $BENCH_ROOT && ${JMH_JAVA:-java} -jar bench/jmh/target/benchmarks.jar GuestRunBenchmark -rf text -rff $BENCH_TMP/jmh.txt $*)"
+echo "  (cd $BENCH_ROOT && ${JMH_JAVA:-java} -jar bench/jmh/target/benchmarks.jar $BENCHMARK -rf text -rff $BENCH_TMP/jmh.txt $*)"
 echo
-(cd "$BENCH_ROOT" && "${JMH_JAVA:-java}" -jar "$JAR" GuestRunBenchmark -rf text -rff "$BENCH_TMP/jmh.txt" "$@") \
+(cd "$BENCH_ROOT" && "${JMH_JAVA:-java}" -jar "$JAR" "$BENCHMARK" -rf text -rff "$BENCH_TMP/jmh.txt" "$@") \
   | tee "$BENCH_TMP/jmh.log" || bench_die "JMH failed"
 echo
 echo "== JMH result ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $("${JMH_JAVA:-java}" -version 2>&1 | head -1)) =="
 echo "before the run: $LOAD_BEFORE"
 cat "$BENCH_TMP/jmh.txt"
 echo
+[[ "$BENCHMARK" == GuestRunBenchmark ]] || exit 0
 echo "jwagiEmpty = per-request preparation alone (fresh instance, WASI state, entry lookup; target <= 10 us)."
 echo "jwagi - jwagiEmpty ~ the cost of hello's _start itself; naive/jwagi = speed-up over a plain embedding."

@@ -4,6 +4,9 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.observe.Logging;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,12 +23,28 @@ import sun.misc.Signal;
     mixinStandardHelpOptions = true,
     version = "jwagi 0.1.0",
     sortOptions = false,
+    subcommands = RunCommand.class,
     description =
         "Serves WAGI modules: each request runs a fresh WebAssembly (WASI) instance, CGI-style.")
 public final class Main implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   @Mixin Flags flags = new Flags();
+
+  /** Where {@code jwagi run} reads a {@code --body -} and writes the response. */
+  final InputStream in;
+
+  final PrintStream out;
+
+  public Main() {
+    this(System.in, System.out);
+  }
+
+  /** A command line with its own standard input and output (for tests and embedding). */
+  public Main(InputStream in, PrintStream out) {
+    this.in = in;
+    this.out = out;
+  }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -42,8 +61,10 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     flags.portVariable = System.getenv("PORT");
+    flags.processEnv = System.getenv();
     Jwagi jwagi;
     try {
+      Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
         Jwagi.prepare(config).close();

@@ -3,12 +3,15 @@ package dev.jwagi.cgi;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,6 +50,8 @@ public final class CgiEnvironment {
           "X_FULL_URL");
 
   private static final String HEADER_PREFIX = "HTTP_";
+  private static final String HTTPS = "HTTPS";
+  private static final StringBlock.Encoded HTTPS_ON = fixed("HTTPS=on");
 
   private static final StringBlock.Encoded AUTH_TYPE = fixed("AUTH_TYPE=");
   private static final byte[] CONTENT_LENGTH = StringBlock.utf8("CONTENT_LENGTH=");
@@ -65,56 +70,77 @@ public final class CgiEnvironment {
   private static final byte[] SERVER_PROTOCOL = StringBlock.utf8("SERVER_PROTOCOL=");
   private static final byte[] X_FULL_URL = StringBlock.utf8("X_FULL_URL=");
 
+  private final Map<String, String> globalEnv;
   private final String defaultHost;
+  private final Predicate<String> trustedProxy;
 
-  /** The global variables no request variable overrides, encoded once; null if any is HTTP_*. */
-  private final StringBlock.Encoded globalEncoded;
-
-  /** With an HTTP_* global variable (a header may override it): each one, name and encoding. */
-  private final List<Map.Entry<String, StringBlock.Encoded>> globalEntries;
-
-  private final int globalCount;
-  private final int globalBytes;
-
-  /** Each route's own variables, encoded on first use (routes are fixed at start-up). */
+  /** Each route's configured variables, encoded on first use (routes are fixed at start-up). */
   private final Map<MatchedRoute, RouteVariables> routes = new ConcurrentHashMap<>();
+
+  /** Trusting no proxy: only jwagi's own TLS makes a request https. */
+  public CgiEnvironment(Map<String, String> globalEnv, String defaultHost) {
+    this(globalEnv, defaultHost, ip -> false);
+  }
 
   /**
    * @param globalEnv the {@code -e} / {@code --env-file} values, in order
    * @param defaultHost "host:port" from {@code --hostname} / {@code default_host}, used when a
    *     request has no Host header, e.g. {@code localhost:3000}
+   * @param trustedProxy whether a client IP is a proxy whose forwarded scheme is believed
    */
-  public CgiEnvironment(Map<String, String> globalEnv, String defaultHost) {
+  public CgiEnvironment(
+      Map<String, String> globalEnv, String defaultHost, Predicate<String> trustedProxy) {
+    this.globalEnv = Collections.unmodifiableMap(new LinkedHashMap<>(globalEnv));
     this.defaultHost = Objects.requireNonNull(defaultHost, "defaultHost");
-    List<Map.Entry<String, StringBlock.Encoded>> entries = new ArrayList<>();
-    List<String> all = new ArrayList<>();
-    boolean headerNamed = false;
-    for (var e : globalEnv.entrySet()) {
-      if (REQUEST_VARIABLES.contains(e.getKey())) {
-        continue; // a request variable always takes its place
-      }
-      String variable = e.getKey() + "=" + e.getValue();
-      entries.add(Map.entry(e.getKey(), StringBlock.encode(List.of(variable))));
-      all.add(variable);
-      headerNamed |= e.getKey().startsWith(HEADER_PREFIX);
-    }
-    this.globalEncoded = headerNamed ? null : StringBlock.encode(all);
-    this.globalEntries = List.copyOf(entries);
-    this.globalCount = all.size();
-    this.globalBytes = StringBlock.of(all).byteLength();
+    this.trustedProxy = Objects.requireNonNull(trustedProxy, "trustedProxy");
   }
 
   private static StringBlock.Encoded fixed(String variable) {
     return StringBlock.encode(List.of(variable));
   }
 
-  /** A route's variables that are the same for every request. */
+  /** Whether a configured variable of this name gives way to one the request may define. */
+  private static boolean requestMayDefine(String name) {
+    return name.startsWith(HEADER_PREFIX) || name.equals(HTTPS);
+  }
+
+  /** A route's variables that are the same for every request, encoded once. */
   private static final class RouteVariables {
+    /** The configured variables no request variable overrides; null if one may be (HTTP_*). */
+    final StringBlock.Encoded configured;
+
+    /** Otherwise each configured variable, name and encoding. */
+    final List<Map.Entry<String, StringBlock.Encoded>> entries;
+
+    final int configuredCount;
+    final int configuredBytes;
     final StringBlock.Encoded scriptName;
     final StringBlock.Encoded softwareAndRoute;
 
-    RouteVariables(MatchedRoute route) {
-      scriptName = StringBlock.encode(List.of("SCRIPT_NAME=" + route.scriptName()));
+    RouteVariables(Map<String, String> globalEnv, MatchedRoute route) {
+      // Global env first, then the module's own (it wins, in the global one's place).
+      Map<String, String> merged = globalEnv;
+      if (!route.env().isEmpty()) {
+        merged = new LinkedHashMap<>(globalEnv);
+        merged.putAll(route.env());
+      }
+      List<Map.Entry<String, StringBlock.Encoded>> list = new ArrayList<>();
+      List<String> all = new ArrayList<>();
+      boolean conditional = false;
+      for (var e : merged.entrySet()) {
+        if (REQUEST_VARIABLES.contains(e.getKey())) {
+          continue; // a request variable always takes its place
+        }
+        String variable = e.getKey() + "=" + e.getValue();
+        list.add(Map.entry(e.getKey(), fixed(variable)));
+        all.add(variable);
+        conditional |= requestMayDefine(e.getKey());
+      }
+      configured = conditional ? null : StringBlock.encode(all);
+      entries = List.copyOf(list);
+      configuredCount = all.size();
+      configuredBytes = StringBlock.of(all).byteLength();
+      scriptName = fixed("SCRIPT_NAME=" + route.scriptName());
       softwareAndRoute =
           StringBlock.encode(List.of("SERVER_SOFTWARE=WAGI/1", "X_MATCHED_ROUTE=" + route.route()));
     }
@@ -123,7 +149,7 @@ public final class CgiEnvironment {
   public CgiRequest build(IncomingRequest request, MatchedRoute route) {
     RouteVariables fixed = routes.get(route);
     if (fixed == null) {
-      fixed = routes.computeIfAbsent(route, RouteVariables::new);
+      fixed = routes.computeIfAbsent(route, r -> new RouteVariables(globalEnv, r));
     }
     List<Header> headers = request.headers();
     // Sized for the request, so the block is allocated once: the fixed variables, the path in
@@ -134,26 +160,29 @@ public final class CgiEnvironment {
     }
     String rawQuery = request.rawQuery();
     int expected =
-        globalBytes
+        fixed.configuredBytes
             + 360
             + 4 * request.rawPath().length()
             + 2 * (rawQuery == null ? 0 : rawQuery.length())
             + headerBytes;
-    var env = new StringBlock.Builder(expected, globalCount + 19 + headers.size());
+    var env = new StringBlock.Builder(expected, fixed.configuredCount + 20 + headers.size());
 
-    // Global env first; a name the request defines as well takes the request's value (and place).
-    if (globalEncoded != null) {
-      env.addEncoded(globalEncoded);
+    boolean https = https(request);
+    // The configured env (global, then the module's) first; a name the request defines as well
+    // takes the request's value (and place).
+    if (fixed.configured != null) {
+      env.addEncoded(fixed.configured);
     } else {
-      for (var global : globalEntries) {
-        if (!global.getKey().startsWith(HEADER_PREFIX)
-            || headerIndex(headers, global.getKey()) < 0) {
-          env.addEncoded(global.getValue());
+      for (var variable : fixed.entries) {
+        String name = variable.getKey();
+        boolean defined =
+            name.equals(HTTPS) ? https : requestMayDefine(name) && headerIndex(headers, name) >= 0;
+        if (!defined) {
+          env.addEncoded(variable.getValue());
         }
       }
     }
 
-    boolean https = request.secure() || forwardedHttps(headers);
     String hostHeader = firstHeader(headers, "Host");
     // An empty Host (allowed by HTTP/1.1) names no host: treat it like a missing one.
     String host = hostHeader == null || hostHeader.isBlank() ? defaultHost : hostHeader.strip();
@@ -205,6 +234,9 @@ public final class CgiEnvironment {
       env.append('?').append(query);
     }
     env.end();
+    if (https) {
+      env.addEncoded(HTTPS_ON); // as Apache and RFC 3875 servers do; absent over plain http
+    }
 
     // Request headers last. RFC 3875 §4.1.18: a repeated header is one variable, values joined
     // with ", " at the place of the first; Authorization and Connection are not passed.
@@ -308,17 +340,17 @@ public final class CgiEnvironment {
   }
 
   /**
-   * Without a template: the request path, then each '&'-separated piece of the raw query. With one:
-   * placeholders expanded in a single pass (so a path containing "${ARGS}" stays literal), then
-   * split on whitespace.
+   * Without a template: the request path, then each '&'-separated piece of the raw query (none
+   * without a query; a present but empty one is one empty piece). With one: placeholders expanded
+   * in a single pass (so a path containing "${ARGS}" stays literal), then split on whitespace.
    */
   private static StringBlock argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
       var argv = new StringBlock.Builder(request.rawPath().length() + query.length() + 8);
       argv.add(request.rawPath());
-      if (!query.isEmpty()) {
-        // Each '&'-separated piece, empty ones too, as WAGI does.
+      if (request.rawQuery() != null) {
+        // Each '&'-separated piece, empty ones too, as WAGI does ("/x?" gives one empty piece).
         int from = 0;
         for (int amp = query.indexOf('&'); amp >= 0; amp = query.indexOf('&', from)) {
           argv.append(query, from, amp).end();
@@ -339,14 +371,53 @@ public final class CgiEnvironment {
     return StringBlock.of(WHITESPACE.splitAsStream(expanded).filter(s -> !s.isEmpty()).toList());
   }
 
-  private static boolean forwardedHttps(List<Header> headers) {
-    for (Header h : headers) {
-      if (h.name().equalsIgnoreCase("X-Forwarded-Proto")
-          && h.value().strip().equalsIgnoreCase("https")) {
-        return true;
+  /**
+   * Whether the client reached us over https: jwagi's own TLS, or, only for a connection from a
+   * trusted proxy ({@code --trust-proxy}), the scheme that proxy forwards: {@code Forwarded:
+   * proto=} (RFC 7239) if given, else {@code X-Forwarded-Proto}; of a list (several proxies), the
+   * first entry, the one the client reached. The one place that decides; anyone else's header is
+   * only passed on as HTTP_*.
+   */
+  boolean https(IncomingRequest request) {
+    if (request.secure()) {
+      return true;
+    }
+    String forwarded = firstHeader(request.headers(), "Forwarded");
+    String proto = forwarded == null ? null : forwardedProto(forwarded);
+    if (proto == null) {
+      String xfp = firstHeader(request.headers(), "X-Forwarded-Proto");
+      proto = xfp == null ? null : xfp.split(",", 2)[0].strip();
+    }
+    return proto != null
+        && proto.equalsIgnoreCase("https")
+        && trustedProxy.test(request.remoteAddress());
+  }
+
+  /** The proto= of a Forwarded header's first element (quotes removed), or null. */
+  static String forwardedProto(String header) {
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i <= header.length(); i++) {
+      char c = i < header.length() ? header.charAt(i) : ',';
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (!quoted && (c == ';' || c == ',')) {
+        String pair = header.substring(start, i).strip();
+        int eq = pair.indexOf('=');
+        if (eq > 0 && pair.substring(0, eq).strip().equalsIgnoreCase("proto")) {
+          String value = pair.substring(eq + 1).strip();
+          if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+            value = value.substring(1, value.length() - 1);
+          }
+          return value;
+        }
+        if (c == ',') {
+          return null; // only the first element: the proxy nearest the client
+        }
+        start = i + 1;
       }
     }
-    return false;
+    return null;
   }
 
   private static String firstHeader(List<Header> headers, String name) {

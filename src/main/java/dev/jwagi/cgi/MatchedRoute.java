@@ -1,5 +1,9 @@
 package dev.jwagi.cgi;
 
+import dev.jwagi.config.RoutePattern;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -7,18 +11,21 @@ import java.util.Objects;
  *
  * @param route as written in modules.toml, e.g. {@code /env/...}
  * @param argvTemplate the route's {@code argv} template, or null for none
+ * @param env the module's own {@code environment} variables, in order: after the global env, before
+ *     the CGI variables
  */
-public record MatchedRoute(String route, String argvTemplate) {
-  private static final String WILDCARD = "/...";
-
+public record MatchedRoute(String route, String argvTemplate, Map<String, String> env) {
   public MatchedRoute {
     Objects.requireNonNull(route, "route");
+    env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
   }
 
-  /** The route without a trailing {@code /...}; {@code /...} alone gives "". */
+  public MatchedRoute(String route, String argvTemplate) {
+    this(route, argvTemplate, Map.of());
+  }
+
+  /** SCRIPT_NAME: the route without a trailing {@code /...}; {@code /...} alone gives "". */
   public String scriptName() {
-    return route.endsWith(WILDCARD)
-        ? route.substring(0, route.length() - WILDCARD.length())
-        : route;
+    return new RoutePattern(route).base();
   }
 }

@@ -3,6 +3,10 @@ package dev.jwagi.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.jwagi.source.Digest;
+import dev.jwagi.source.ModuleSource;
+import dev.jwagi.source.OciReference;
+import dev.jwagi.source.RegistryCredentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,9 +34,11 @@ public final class ConfigLoader {
       Set.of(
           "route",
           "module",
+          "digest",
           "entrypoint",
           "argv",
           "volumes",
+          "environment",
           "allowed_hosts",
           "http_max_concurrency",
           "max_concurrency",
@@ -48,28 +54,32 @@ public final class ConfigLoader {
   }
 
   public AppConfig load(Flags flags) throws ConfigException {
-    if (flags.tlsCert != null || flags.tlsKey != null) {
-      throw new ConfigException(
-          "--tls-cert/--tls-key: TLS is not supported yet by jwagi; terminate TLS in front of it"
-              + " (Knative's ingress does)");
-    }
     if (flags.configFile == null) {
       throw new ConfigException("no modules.toml given: use -c/--config FILE");
+    }
+    TlsIdentity tls =
+        flags.tlsCert == null && flags.tlsKey == null
+            ? null
+            : TlsIdentity.load(
+                flags.tlsCert == null ? null : workingDir.resolve(flags.tlsCert),
+                flags.tlsKey == null ? null : workingDir.resolve(flags.tlsKey));
+    TrustedProxies trustedProxies;
+    try {
+      trustedProxies =
+          flags.trustProxy == null
+              ? TrustedProxies.NONE
+              : TrustedProxies.loopbackAnd(flags.trustProxy);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "--trust-proxy: "
+              + e.getMessage()
+              + "; give IP addresses or CIDR ranges, e.g. 10.0.0.0/8");
     }
     Path configFile = workingDir.resolve(flags.configFile).normalize();
     String[] listen = listenAddress(flags);
     Limits limits = serverLimits(flags);
-    Map<String, String> env = new LinkedHashMap<>();
-    for (Path envFile : flags.envFiles) {
-      env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
-    }
-    for (String pair : flags.env) {
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
-      }
-      env.put(pair.substring(0, eq), pair.substring(eq + 1));
-    }
+    Observability observability = observability(flags);
+    Map<String, String> env = globalEnv(flags);
 
     JsonNode root = parseToml(configFile);
     warnUnknownKeys(root, TOP_LEVEL_KEYS, configFile + ":");
@@ -105,8 +115,94 @@ public final class ConfigLoader {
         Collections.unmodifiableMap(env),
         logDir,
         cache,
+        registryCredentials(flags),
         connectionLimits(flags),
-        List.copyOf(modules));
+        List.copyOf(modules),
+        tls,
+        trustedProxies,
+        observability);
+  }
+
+  /**
+   * The config of {@code jwagi run}: its one module at {@code --route}, with the env, limits and
+   * cache flags of the server.
+   */
+  public AppConfig loadRun(Flags flags, Flags.Run run) throws ConfigException {
+    if (flags.configFile != null) {
+      throw new ConfigException("jwagi run takes a MODULE, not -c/--config");
+    }
+    String where = "jwagi run " + run.module;
+    RoutePattern route;
+    try {
+      route = RoutePattern.parse(run.route);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": --route " + e.getMessage(), e);
+    }
+    ModuleSource source = moduleSource(run.module, run.digest, null, where, SourceNames.RUN);
+    Map<String, Path> volumes = new LinkedHashMap<>();
+    for (String volume : run.volumes) {
+      int eq = volume.indexOf('=');
+      if (eq <= 0 || eq == volume.length() - 1) {
+        throw new ConfigException(
+            where + ": --volume \"" + volume + "\": expected GUEST=HOST, e.g. /data=./data");
+      }
+      String guest = volume.substring(0, eq);
+      volumes.put(
+          guest, resolveExisting(volume.substring(eq + 1), null, where, "--volume " + guest, true));
+    }
+    ModuleConfig module =
+        new ModuleConfig(
+            where,
+            route,
+            source,
+            run.entrypoint,
+            run.argv,
+            Collections.unmodifiableMap(volumes),
+            Map.of(),
+            AllowedHosts.NONE,
+            null,
+            null,
+            serverLimits(flags));
+    return new AppConfig(
+        null,
+        "127.0.0.1",
+        0,
+        flags.defaultHost == null ? Flags.DEFAULT_HOST : flags.defaultHost,
+        Collections.unmodifiableMap(globalEnv(flags)),
+        flags.logDir == null ? defaultLogDir() : workingDir.resolve(flags.logDir),
+        flags.noModuleCache ? null : workingDir.resolve(flags.moduleCache),
+        registryCredentials(flags),
+        connectionLimits(flags),
+        List.of(module),
+        null,
+        TrustedProxies.NONE,
+        // one request, its response alone on stdout: no access line, no metrics
+        new Observability(false, false, observability(flags).logFormat()));
+  }
+
+  /** JWAGI_REGISTRY_USER and JWAGI_REGISTRY_PASSWORD from jwagi's own environment, or null. */
+  private static RegistryCredentials registryCredentials(Flags flags) throws ConfigException {
+    try {
+      return RegistryCredentials.from(flags.processEnv);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("registry credentials: " + e.getMessage(), e);
+    }
+  }
+
+  /** --env-file files in order, then -e (it wins); one pair of quotes around a value goes. */
+  private Map<String, String> globalEnv(Flags flags) throws ConfigException {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Path envFile : flags.envFiles) {
+      env.putAll(EnvFiles.read(workingDir.resolve(envFile)));
+    }
+    for (String pair : flags.env) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("-e/--env \"" + pair + "\": expected NAME=VALUE");
+      }
+      env.put(pair.substring(0, eq), EnvFiles.unquote(pair.substring(eq + 1)));
+    }
+    return env;
   }
 
   private ModuleConfig moduleConfig(Path file, int number, JsonNode table, Limits serverLimits)
@@ -115,17 +211,22 @@ public final class ConfigLoader {
     if (!table.isObject()) {
       throw new ConfigException(where + ": expected a table");
     }
-    String route = requiredString(table, "route", where);
-    where = where + " (route \"" + route + "\")";
-    if (!route.startsWith("/")) {
-      throw new ConfigException(where + ": key `route` must start with \"/\"");
-    }
-    if (route.contains("...") && !route.endsWith("/...")) {
-      throw new ConfigException(
-          where + ": key `route`: \"...\" is only allowed as the last segment, as in \"/foo/...\"");
+    String routeText = requiredString(table, "route", where);
+    where = where + " (route \"" + routeText + "\")";
+    RoutePattern route;
+    try {
+      route = RoutePattern.parse(routeText);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `route`: " + e.getMessage(), e);
     }
     warnUnknownKeys(table, MODULE_KEYS, where + ":");
-    Path modulePath = resolveModule(requiredString(table, "module", where), file, where);
+    ModuleSource source =
+        moduleSource(
+            requiredString(table, "module", where),
+            optionalString(table, "digest", where),
+            file,
+            where,
+            SourceNames.TOML);
     String entrypoint = optionalString(table, "entrypoint", where);
     String argv = optionalString(table, "argv", where);
 
@@ -144,7 +245,30 @@ public final class ConfigLoader {
           throw new ConfigException(where + ": key `" + key + "` must be a string (a host path)");
         }
         volumes.put(
-            volume.getKey(), resolveExisting(volume.getValue().asText(), file, where, key, true));
+            volume.getKey(),
+            resolveExisting(volume.getValue().asText(), file, where, "key `" + key + "`", true));
+      }
+    }
+
+    Map<String, String> environment = new LinkedHashMap<>();
+    JsonNode envTable = table.get("environment");
+    if (envTable != null) {
+      if (!envTable.isObject()) {
+        throw new ConfigException(
+            where + ": key `environment` must be a table of NAME = \"value\", e.g. { A = \"1\" }");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = envTable.fields();
+      while (it.hasNext()) {
+        var variable = it.next();
+        if (!variable.getValue().isTextual()) {
+          throw new ConfigException(
+              where + ": key `environment." + variable.getKey() + "` must be a string");
+        }
+        if (variable.getKey().isEmpty() || variable.getKey().contains("=")) {
+          throw new ConfigException(
+              where + ": key `environment`: \"" + variable.getKey() + "\" is not a variable name");
+        }
+        environment.put(variable.getKey(), variable.getValue().asText());
       }
     }
 
@@ -160,6 +284,12 @@ public final class ConfigLoader {
         }
         allowedHosts.add(host.asText());
       }
+    }
+    AllowedHosts outbound;
+    try {
+      outbound = AllowedHosts.parse(allowedHosts);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `allowed_hosts`: " + e.getMessage());
     }
     Integer httpMaxConcurrency = positiveInt(table, "http_max_concurrency", where);
     Integer maxConcurrency = positiveInt(table, "max_concurrency", where);
@@ -181,11 +311,12 @@ public final class ConfigLoader {
     return new ModuleConfig(
         where,
         route,
-        modulePath,
+        source,
         entrypoint == null ? "_start" : entrypoint,
         argv,
         Collections.unmodifiableMap(volumes),
-        List.copyOf(allowedHosts),
+        Collections.unmodifiableMap(environment),
+        outbound,
         httpMaxConcurrency,
         maxConcurrency,
         limits);
@@ -214,44 +345,110 @@ public final class ConfigLoader {
     }
   }
 
-  /** A `module` reference: a path or file:// URL (WAGI); other schemes are not supported yet. */
-  private Path resolveModule(String reference, Path file, String where) throws ConfigException {
-    String pathText = reference;
-    if (reference.startsWith("file:")) {
-      try {
-        pathText = Path.of(new URI(reference)).toString();
-      } catch (URISyntaxException | IllegalArgumentException e) {
+  /**
+   * A `module` reference: a path or file:// URL (as in WAGI), {@code oci:REF}, or an https:// URL
+   * with its `digest`.
+   */
+  /** How messages name the module reference and its digest: TOML keys, or run's arguments. */
+  private record SourceNames(String module, String digest) {
+    static final SourceNames TOML = new SourceNames("key `module`", "key `digest`");
+    static final SourceNames RUN = new SourceNames("MODULE", "--digest");
+  }
+
+  private ModuleSource moduleSource(
+      String reference, String digestText, Path file, String where, SourceNames names)
+      throws ConfigException {
+    String scheme =
+        reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")
+            ? reference.substring(0, reference.indexOf(':')).toLowerCase(java.util.Locale.ROOT)
+            : "";
+    Digest digest = null;
+    if (digestText != null) {
+      if (!scheme.equals("https") && !scheme.equals("http")) {
         throw new ConfigException(
-            where + ": key `module`: \"" + reference + "\" is not a valid file:// URL");
+            where
+                + ": "
+                + names.digest()
+                + " is for https:// modules only"
+                + (scheme.equals("oci") ? " (pin an oci: module with REF@sha256:...)" : ""));
       }
-    } else if (reference.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) { // a URL scheme (oci:, https:)
-      String scheme = reference.substring(0, reference.indexOf(':'));
-      throw new ConfigException(
-          where
-              + ": key `module`: \""
-              + reference
-              + "\": "
-              + scheme
-              + ": module references are not supported yet; give a file path or file:// URL");
+      try {
+        digest = Digest.parse(digestText);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": " + names.digest() + ": " + e.getMessage(), e);
+      }
     }
-    Path path = resolveExisting(pathText, file, where, "module", false);
-    return path;
+    try {
+      switch (scheme) {
+        case "" -> {
+          return new ModuleSource.LocalFile(
+              resolveExisting(reference, file, where, names.module(), false));
+        }
+        case "file" -> {
+          String path;
+          try {
+            path = Path.of(new URI(reference)).toString();
+          } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new ConfigException(
+                where
+                    + ": "
+                    + names.module()
+                    + ": \""
+                    + reference
+                    + "\" is not a valid file:// URL");
+          }
+          return new ModuleSource.LocalFile(
+              resolveExisting(path, file, where, names.module(), false));
+        }
+        case "oci" -> {
+          return new ModuleSource.Oci(OciReference.parse(reference.substring("oci:".length())));
+        }
+        case "https", "http" -> {
+          if (digest == null) {
+            throw new ConfigException(
+                where
+                    + ": "
+                    + names.digest()
+                    + " is required with an "
+                    + scheme
+                    + ":// module: sha256:... (`sha256sum` of the .wasm), so what is downloaded is"
+                    + " what you meant");
+          }
+          return ModuleSource.Url.of(reference, digest);
+        }
+        default ->
+            throw new ConfigException(
+                where
+                    + ": "
+                    + names.module()
+                    + ": \""
+                    + reference
+                    + "\": "
+                    + scheme
+                    + ": is not a supported module reference; give a file path, a file:// or https://"
+                    + " URL, or oci:REGISTRY/REPOSITORY:TAG");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": " + names.module() + ": " + e.getMessage(), e);
+    }
   }
 
   /**
    * A relative path resolves against the working directory first, as in WAGI, then against the
-   * folder of modules.toml. The error lists every place tried.
+   * folder of modules.toml (if there is one). The error lists every place tried.
    */
   private Path resolveExisting(
-      String text, Path configFile, String where, String key, boolean directory)
+      String text, Path configFile, String where, String what, boolean directory)
       throws ConfigException {
     Path given = Path.of(text);
     List<Path> candidates =
         given.isAbsolute()
             ? List.of(given)
-            : List.of(
-                workingDir.resolve(given).normalize(),
-                configFile.getParent().resolve(given).normalize());
+            : configFile == null
+                ? List.of(workingDir.resolve(given).normalize())
+                : List.of(
+                    workingDir.resolve(given).normalize(),
+                    configFile.getParent().resolve(given).normalize());
     for (Path candidate : candidates) {
       if (directory ? Files.isDirectory(candidate) : Files.isRegularFile(candidate)) {
         return candidate;
@@ -263,9 +460,9 @@ public final class ConfigLoader {
     }
     throw new ConfigException(
         where
-            + ": key `"
-            + key
-            + "`: no "
+            + ": "
+            + what
+            + ": no "
             + (directory ? "directory" : "file")
             + " \""
             + text
@@ -370,6 +567,31 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--read-timeout/--idle-timeout: " + e.getMessage());
     }
+  }
+
+  /**
+   * --metrics, --access-log and --log-format. Public so that start-up can set the log format before
+   * anything else is logged.
+   */
+  public static Observability observability(Flags flags) throws ConfigException {
+    Observability.LogFormat format =
+        switch (flags.logFormat.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "text" -> Observability.LogFormat.TEXT;
+          case "json" -> Observability.LogFormat.JSON;
+          default ->
+              throw new ConfigException(
+                  "--log-format \"" + flags.logFormat + "\": expected text or json");
+        };
+    return new Observability(
+        onOff("--metrics", flags.metrics), onOff("--access-log", flags.accessLog), format);
+  }
+
+  private static boolean onOff(String flag, String value) throws ConfigException {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new ConfigException(flag + " \"" + value + "\": expected on or off");
+    };
   }
 
   private static Limits serverLimits(Flags flags) throws ConfigException {

@@ -40,7 +40,8 @@ final class EnvFiles {
     return env;
   }
 
-  private static String unquote(String value) {
+  /** One pair of matching double or single quotes around a value is removed, as in WAGI. */
+  static String unquote(String value) {
     if (value.length() >= 2) {
       char first = value.charAt(0);
       if ((first == '"' || first == '\'') && value.charAt(value.length() - 1) == first) {

@@ -3,7 +3,9 @@ package dev.jwagi.config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * jwagi's command-line flags (WAGI 0.8.1's names, plus jwagi's own), as given, before validation:
@@ -30,8 +32,7 @@ public final class Flags {
   @Option(
       names = {"-c", "--config"},
       paramLabel = "FILE",
-      required = true,
-      description = "The modules.toml that maps routes to modules.")
+      description = "The modules.toml that maps routes to modules (required to serve).")
   public Path configFile;
 
   @Option(
@@ -91,14 +92,30 @@ public final class Flags {
   @Option(
       names = "--tls-cert",
       paramLabel = "FILE",
-      description = "TLS certificate (PEM): not supported yet.")
+      description =
+          "TLS certificate chain (PEM), server certificate first: serve HTTPS on the listen"
+              + " address. Needs --tls-key.")
   public Path tlsCert;
 
   @Option(
       names = "--tls-key",
       paramLabel = "FILE",
-      description = "TLS private key (PEM): not supported yet.")
+      description =
+          "TLS private key (PEM: PKCS#8 \"PRIVATE KEY\", or PKCS#1 \"RSA PRIVATE KEY\"), unencrypted."
+              + " Needs --tls-cert.")
   public Path tlsKey;
+
+  @Option(
+      names = "--trust-proxy",
+      paramLabel = "ADDR",
+      arity = "0..1",
+      split = ",",
+      fallbackValue = "",
+      description =
+          "Believe Forwarded: proto= and X-Forwarded-Proto (https in X_FULL_URL and HTTPS=on) from"
+              + " loopback (Knative's queue-proxy) and these IP addresses or CIDR ranges"
+              + " (repeatable). Default: from nobody.")
+  public List<String> trustProxy;
 
   @Option(
       names = "--timeout",
@@ -150,6 +167,102 @@ public final class Flags {
           "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: ${DEFAULT-VALUE}.")
   public int queue = 100;
 
+  @Option(
+      names = "--metrics",
+      paramLabel = "on|off",
+      description = "Serve Prometheus metrics at /metrics. Default: ${DEFAULT-VALUE}.")
+  public String metrics = "on";
+
+  @Option(
+      names = "--access-log",
+      paramLabel = "on|off",
+      description =
+          "One line per request on stdout (logger jwagi.access). Default: ${DEFAULT-VALUE}.")
+  public String accessLog = "on";
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      description =
+          "Log lines as text, or each one (access and server) as one JSON object. Default:"
+              + " ${DEFAULT-VALUE}.")
+  public String logFormat = "text";
+
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
+
+  /**
+   * The process's environment, for the variables jwagi itself reads (registry credentials); not
+   * flags, and never passed to modules.
+   */
+  public Map<String, String> processEnv = Map.of();
+
+  /**
+   * The options of {@code jwagi run MODULE}: one request through a module, without a server. The
+   * server's flags above (env, limits, module cache) apply as well.
+   */
+  public static final class Run {
+    @Parameters(
+        index = "0",
+        paramLabel = "MODULE",
+        description = "A .wasm/.wat file, file:// or https:// URL (with --digest), or oci:REF.")
+    public String module;
+
+    @Option(
+        names = "--method",
+        paramLabel = "M",
+        description = "Request method. Default: ${DEFAULT-VALUE}.")
+    public String method = "GET";
+
+    @Option(
+        names = "--path",
+        paramLabel = "/PATH?QUERY",
+        description =
+            "Request path and query, as sent (percent-encoded). Default: ${DEFAULT-VALUE}.")
+    public String path = "/";
+
+    @Option(
+        names = "--header",
+        paramLabel = "'NAME: VALUE'",
+        description = "A request header (repeatable).")
+    public List<String> headers = new ArrayList<>();
+
+    @Option(
+        names = "--body",
+        paramLabel = "FILE|-",
+        description = "The request body: a file, or - for standard input. Default: none.")
+    public String body;
+
+    @Option(
+        names = "--volume",
+        paramLabel = "GUEST=HOST",
+        description = "A host directory the module sees at a guest path (repeatable).")
+    public List<String> volumes = new ArrayList<>();
+
+    @Option(
+        names = "--route",
+        paramLabel = "ROUTE",
+        description =
+            "The route the module is mounted at, as in modules.toml (sets SCRIPT_NAME and"
+                + " PATH_INFO). Default: ${DEFAULT-VALUE}.")
+    public String route = "/...";
+
+    @Option(
+        names = "--entrypoint",
+        paramLabel = "NAME",
+        description = "Exported function to call. Default: ${DEFAULT-VALUE}.")
+    public String entrypoint = "_start";
+
+    @Option(
+        names = "--argv",
+        paramLabel = "TEMPLATE",
+        description = "argv template, as the argv key in modules.toml. Default: WAGI's argv.")
+    public String argv;
+
+    @Option(
+        names = "--digest",
+        paramLabel = "sha256:HEX",
+        description = "The digest an https:// MODULE must have.")
+    public String digest;
+  }
 }

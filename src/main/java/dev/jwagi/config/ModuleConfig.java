@@ -1,7 +1,7 @@
 package dev.jwagi.config;
 
+import dev.jwagi.source.ModuleSource;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,19 +9,24 @@ import java.util.Map;
  *
  * @param where how to name this entry in messages, e.g. {@code modules.toml: [[module]] #2 (route
  *     "/foo")}
+ * @param source where the module's bytes come from (a file, an https:// URL, an OCI reference)
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
- * @param httpMaxConcurrency WAGI's limit on a guest's outbound HTTP requests; null when not set
+ * @param environment the module's own variables ({@code environment}): after the global env, before
+ *     the CGI variables
+ * @param allowedHosts where the module's outbound HTTP requests may go (none: nowhere)
+ * @param httpMaxConcurrency WAGI's limit on a guest's open outbound HTTP responses; null: none
  * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
  */
 public record ModuleConfig(
     String where,
-    String route,
-    Path modulePath,
+    RoutePattern route,
+    ModuleSource source,
     String entrypoint,
     String argvTemplate,
     Map<String, Path> volumes,
-    List<String> allowedHosts,
+    Map<String, String> environment,
+    AllowedHosts allowedHosts,
     Integer httpMaxConcurrency,
     Integer maxConcurrency,
     Limits limits) {}

@@ -109,9 +109,14 @@ public final class CompiledModule {
 
   /**
    * Prepares this module for one route: its volumes (guest path → existing host directory, in
-   * order) and limits. Fails if the module's initial memory is already over the cap.
+   * order), limits and what its outbound HTTP may do. Fails if the module's initial memory is
+   * already over the cap.
    */
-  public Guest prepare(Map<String, Path> volumes, long maxMemoryBytes, long maxOutputBytes)
+  public Guest prepare(
+      Map<String, Path> volumes,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound)
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
@@ -127,14 +132,18 @@ public final class CompiledModule {
       }
     }
     try {
-      return newGuest(realVolumes, roots, maxMemoryBytes, maxOutputBytes);
+      return newGuest(realVolumes, roots, maxMemoryBytes, maxOutputBytes, outbound);
     } catch (ChicoryException e) {
       throw new ModuleLoadException("it cannot be instantiated: " + e.getMessage(), e);
     }
   }
 
   private Guest newGuest(
-      Map<String, Path> realVolumes, List<Path> roots, long maxMemoryBytes, long maxOutputBytes)
+      Map<String, Path> realVolumes,
+      List<Path> roots,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound)
       throws ModuleLoadException {
     return new Guest(
         module,
@@ -144,6 +153,7 @@ public final class CompiledModule {
         Collections.unmodifiableMap(realVolumes),
         new VolumeGuard(List.copyOf(roots)),
         maxOutputBytes,
+        outbound,
         memoryImage);
   }
 

@@ -35,6 +35,7 @@ public final class Guest {
   private final Map<String, Path> volumes;
   private final VolumeGuard guard;
   private final long maxOutputBytes;
+  private final OutboundHttp.Policy outbound;
 
   /** The module's initial memory, for copy-on-write memories; null: Chicory's own memory. */
   private final CowMemory.Image memoryImage;
@@ -67,6 +68,7 @@ public final class Guest {
       Map<String, Path> volumes,
       VolumeGuard guard,
       long maxOutputBytes,
+      OutboundHttp.Policy outbound,
       CowMemory.Image memoryImage) {
     this.module = module;
     this.machineFactory = machineFactory;
@@ -75,6 +77,7 @@ public final class Guest {
     this.volumes = volumes;
     this.guard = guard;
     this.maxOutputBytes = maxOutputBytes;
+    this.outbound = outbound;
     this.memoryImage = memoryLimits == null ? null : memoryImage;
     this.template = JwagiInstanceTemplate.of(module, imports, machineFactory, memoryLimits);
   }
@@ -117,9 +120,13 @@ public final class Guest {
     var wasi =
         WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
+    long prepareNanos = 0;
     Instance instance = null;
     try (wasi;
-        var scope = WasiLink.enter(new WasiLink.GuestWasi(wasi, guard, argv, env))) {
+        var scope =
+            WasiLink.enter(
+                new WasiLink.GuestWasi(wasi, guard, argv, env, outbound, maxOutputBytes))) {
+      long preparing = System.nanoTime();
       if (template != null) {
         instance = template.newInstance(memoryFactory);
       } else {
@@ -133,6 +140,7 @@ public final class Guest {
         }
         instance = builder.build();
       }
+      prepareNanos = System.nanoTime() - preparing;
       instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
@@ -144,7 +152,7 @@ public final class Guest {
       throw new GuestFailure(
           GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
     }
-    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray());
+    return new GuestResult(exitCode, stdout.toByteArray(), stderr.toByteArray(), prepareNanos);
   }
 
   private Memory memory(MemoryLimits limits) {

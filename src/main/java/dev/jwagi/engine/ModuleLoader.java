@@ -35,7 +35,13 @@ public final class ModuleLoader {
     Path work = Files.createTempDirectory("jwagi-wat");
     try {
       Files.copy(file, work.resolve("in.wat"));
-      Guest assembler = wat2wasm().prepare(Map.of("/work", work), WAT2WASM_MEMORY, WAT2WASM_OUTPUT);
+      Guest assembler =
+          wat2wasm()
+              .prepare(
+                  Map.of("/work", work),
+                  WAT2WASM_MEMORY,
+                  WAT2WASM_OUTPUT,
+                  OutboundHttp.Policy.DENY_ALL);
       GuestResult result;
       try {
         result =

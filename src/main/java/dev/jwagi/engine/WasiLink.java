@@ -9,6 +9,8 @@ import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import dev.jwagi.cgi.StringBlock;
 import java.util.ArrayList;
@@ -63,6 +65,10 @@ final class WasiLink {
     var imports = module.importSection();
     for (int i = 0; i < imports.importCount(); i++) {
       Import imp = imports.getImport(i);
+      if (imp.importType() == ExternalType.FUNCTION && OutboundHttp.MODULE.equals(imp.module())) {
+        functions.add(outbound(module, (FunctionImport) imp));
+        continue;
+      }
       Integer index = INDEX.get(imp.name());
       if (imp.importType() != ExternalType.FUNCTION
           || !WASI_MODULE.equals(imp.module())
@@ -76,11 +82,46 @@ final class WasiLink {
                 + imp.name()
                 + "\", which jwagi does not provide (only "
                 + WASI_MODULE
+                + " and "
+                + OutboundHttp.MODULE
                 + " functions)");
       }
       functions.add(forwarding(index));
     }
     return ImportValues.builder().withFunctions(functions).build();
+  }
+
+  /** An outbound-HTTP function, checked against the ABI's signature now rather than per run. */
+  private static HostFunction outbound(WasmModule module, FunctionImport imp)
+      throws ModuleLoadException {
+    HostFunction function = OutboundHttp.function(imp.name());
+    if (function == null) {
+      throw new ModuleLoadException(
+          "it imports function \""
+              + imp.module()
+              + "\".\""
+              + imp.name()
+              + "\", which the "
+              + OutboundHttp.MODULE
+              + " ABI 0.10.0 does not have (it has "
+              + String.join(", ", new java.util.TreeSet<>(OutboundHttp.names()))
+              + ")");
+    }
+    FunctionType declared = module.typeSection().getType(imp.typeIndex());
+    if (!declared.typesMatch(function.functionType())) {
+      throw new ModuleLoadException(
+          "it imports \""
+              + imp.module()
+              + "\".\""
+              + imp.name()
+              + "\" as "
+              + declared
+              + ", but the "
+              + OutboundHttp.MODULE
+              + " ABI 0.10.0 has "
+              + function.functionType());
+    }
+    return function;
   }
 
   /** A WASI call made straight on the guest's state, creating nothing per call. */
@@ -179,7 +220,8 @@ final class WasiLink {
         (instance, args) -> current().function(index).handle().apply(instance, args));
   }
 
-  private static GuestWasi current() {
+  /** The state of the guest running on this thread. */
+  static GuestWasi current() {
     GuestWasi guest = CURRENT.get();
     if (guest == null) {
       throw new IllegalStateException("WASI call outside a guest run");
@@ -195,19 +237,40 @@ final class WasiLink {
     return CURRENT::remove;
   }
 
-  /** One guest run's WASI state: its streams, args, env and preopened volumes. */
+  /**
+   * One guest run's host state: WASI (its streams, args, env and preopened volumes) and outbound
+   * HTTP (its open responses, created on first use).
+   */
   static final class GuestWasi {
     final WasiPreview1 wasi;
     final VolumeGuard guard;
     final StringBlock argv;
     final StringBlock env;
+    private final OutboundHttp.Policy outboundPolicy;
+    private final long outboundCap;
+    private OutboundHttp.Session outbound;
     private HostFunction[] functions;
 
-    GuestWasi(WasiPreview1 wasi, VolumeGuard guard, StringBlock argv, StringBlock env) {
+    GuestWasi(
+        WasiPreview1 wasi,
+        VolumeGuard guard,
+        StringBlock argv,
+        StringBlock env,
+        OutboundHttp.Policy outboundPolicy,
+        long outboundCap) {
       this.wasi = wasi;
       this.guard = guard;
       this.argv = argv;
       this.env = env;
+      this.outboundPolicy = outboundPolicy;
+      this.outboundCap = outboundCap;
+    }
+
+    OutboundHttp.Session outbound() {
+      if (outbound == null) {
+        outbound = new OutboundHttp.Session(outboundPolicy, outboundCap);
+      }
+      return outbound;
     }
 
     HostFunction function(int index) {

@@ -1,6 +1,8 @@
 package dev.jwagi.http;
 
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.config.TlsIdentity;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -16,8 +18,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -55,15 +61,22 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
-   * {@code limits.queue()} more requests wait for one, and beyond that get 503.
+   * {@code limits.queue()} more requests wait for one, and beyond that get 503. With {@code tls}
+   * (else null) every connection is HTTPS. Every request is reported to {@code events}.
    */
   public static HttpServer start(
-      RoutingTable routes, String host, int port, ConnectionLimits limits)
+      RoutingTable routes,
+      String host,
+      int port,
+      ConnectionLimits limits,
+      TlsIdentity tls,
+      ServerEvents events)
       throws InterruptedException {
+    SslContext ssl = tls == null ? null : sslContext(tls);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    ExecutorService workers =
+    ThreadPoolExecutor workers =
         new ThreadPoolExecutor(
             limits.maxConcurrency(),
             limits.maxConcurrency(),
@@ -73,6 +86,7 @@ public final class HttpServer implements AutoCloseable {
                 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(limits.queue()),
             namedThreads("jwagi-worker-"));
+    events.guestPool(workers::getActiveCount, () -> workers.getQueue().size());
     try {
       Channel listener =
           new ServerBootstrap()
@@ -85,7 +99,10 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      RequestHandler requests = new RequestHandler(routes, workers, limits);
+                      RequestHandler requests = new RequestHandler(routes, workers, limits, events);
+                      if (ssl != null) {
+                        ch.pipeline().addLast(ssl.newHandler(ch.alloc())); // RequestHandler: secure
+                      }
                       ch.pipeline()
                           .addLast(new FirstBytesWatcher(requests))
                           .addLast(new HttpServerCodec())
@@ -101,6 +118,18 @@ public final class HttpServer implements AutoCloseable {
       eventLoops.shutdownGracefully();
       workers.shutdownNow();
       throw e;
+    }
+  }
+
+  /** The JDK's TLS (no native library to ship), HTTP/1.1 only, as WAGI. */
+  private static SslContext sslContext(TlsIdentity tls) {
+    try {
+      return SslContextBuilder.forServer(tls.key(), tls.chain().toArray(new X509Certificate[0]))
+          .sslProvider(SslProvider.JDK)
+          .build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalArgumentException(
+          "--tls-cert/--tls-key: cannot set up TLS: " + e.getMessage(), e);
     }
   }
 

@@ -4,6 +4,8 @@ import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.Header;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.observe.RequestRecord;
+import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.buffer.Unpooled;
@@ -21,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +32,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +55,28 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final RoutingTable routes;
   private final ExecutorService workers;
   private final ConnectionLimits limits;
+  private final ServerEvents events;
 
   /** A request read completely (or rejected while reading), waiting for its turn. */
   private record Pending(
-      IncomingRequest request, Route route, boolean keepAlive, boolean head, CgiResponse early) {}
+      IncomingRequest request,
+      Route route,
+      boolean keepAlive,
+      boolean head,
+      CgiResponse early,
+      Exchange exchange) {}
+
+  /** What the access log and metrics learn of a request while it is read. */
+  private static final class Exchange {
+    final Instant start = Instant.now();
+    final long startNanos = System.nanoTime();
+    String client = "-";
+    String method = "-";
+    String target = "-";
+    String protocol = "-";
+    String route;
+    long bytesIn;
+  }
 
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private boolean answering;
@@ -68,11 +90,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> readTimer;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> idleTimer;
+  private Exchange exchange;
 
-  RequestHandler(RoutingTable routes, ExecutorService workers, ConnectionLimits limits) {
+  RequestHandler(
+      RoutingTable routes, ExecutorService workers, ConnectionLimits limits, ServerEvents events) {
     this.routes = routes;
     this.workers = workers;
     this.limits = limits;
+    this.events = events;
   }
 
   @Override
@@ -108,6 +133,10 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   void bytesArrived() {
     ChannelHandlerContext ctx = this.ctx;
     if (readTimer == null && ctx != null) {
+      exchange = new Exchange();
+      if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+        exchange.client = remote.getAddress().getHostAddress();
+      }
       cancel(idleTimer);
       readTimer =
           ctx.executor()
@@ -121,6 +150,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     reading = request;
     body = new ByteArrayOutputStream();
     discarding = false;
+    exchange.method = request.method().name();
+    exchange.target = wireText(request.uri());
+    exchange.protocol = request.protocolVersion().text();
     if (!request.decoderResult().isSuccess()) {
       reject(ctx, CgiResponse.text(400, "Bad Request: malformed HTTP request\n"));
       return;
@@ -130,6 +162,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     readingRoute = routes.match(pathOf(wireText(request.uri())));
+    exchange.route = readingRoute == null ? null : readingRoute.pattern().text();
     if (readingRoute == null) {
       discarding = true; // a 404 needs no body
       return;
@@ -160,6 +193,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         reject(ctx, tooLarge(maxBody));
         return;
       }
+      exchange.bytesIn += size;
       try {
         content.content().readBytes(body, size);
       } catch (IOException e) {
@@ -177,13 +211,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
                   null,
                   HttpUtil.isKeepAlive(request),
                   head,
-                  CgiResponse.text(404, "Not Found\n"))
+                  CgiResponse.text(404, "Not Found\n"),
+                  exchange)
               : new Pending(
                   incoming(ctx, request, body.toByteArray()),
                   readingRoute,
                   HttpUtil.isKeepAlive(request),
                   head,
-                  null));
+                  null,
+                  exchange));
       reading = null;
       body = null;
       if (waiting.size() >= MAX_WAITING) {
@@ -200,7 +236,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     reading = null;
     body = null;
     ctx.channel().config().setAutoRead(false); // nothing more is read from this connection
-    waiting.add(new Pending(null, null, false, head, response));
+    waiting.add(new Pending(null, null, false, head, response, exchange));
     answerNext(ctx);
   }
 
@@ -236,14 +272,19 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         running =
             workers.submit(
                 () -> {
+                  long started = System.nanoTime();
                   CgiResponse response = next.route().handler().handle(next.request());
-                  ctx.executor().execute(() -> respond(ctx, next, response));
+                  long guestNanos = System.nanoTime() - started;
+                  ctx.executor().execute(() -> respond(ctx, next, response, guestNanos));
                 });
       } catch (RejectedExecutionException e) {
         boolean stopping = workers.isShutdown();
+        if (!stopping) {
+          events.backpressure(next.route().pattern().text());
+        }
         respond(
             ctx,
-            stopping ? new Pending(null, null, false, next.head(), null) : next,
+            stopping ? new Pending(null, null, false, next.head(), null, next.exchange()) : next,
             CgiResponse.retryLater(
                 stopping
                     ? "Service Unavailable: the server is shutting down; retry\n"
@@ -253,9 +294,17 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void respond(ChannelHandlerContext ctx, Pending pending, CgiResponse response) {
+    respond(ctx, pending, response, 0);
+  }
+
+  private void respond(
+      ChannelHandlerContext ctx, Pending pending, CgiResponse response, long guestNanos) {
     answering = false;
     running = null;
-    if (!ctx.channel().isActive()) {
+    boolean active = ctx.channel().isActive();
+    // Reported before the write, so whoever gets the response sees it counted.
+    report(pending, response, guestNanos, active);
+    if (!active) {
       return;
     }
     FullHttpResponse http = toHttp(response, pending.head());
@@ -269,6 +318,27 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
       waiting.clear();
       ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  private void report(Pending pending, CgiResponse response, long guestNanos, boolean sent) {
+    Exchange seen = pending.exchange();
+    if (seen == null) {
+      return;
+    }
+    events.requestDone(
+        new RequestRecord(
+            seen.start,
+            seen.client,
+            seen.method,
+            seen.target,
+            seen.protocol,
+            seen.route,
+            response.status(),
+            seen.bytesIn,
+            sent && !pending.head() ? response.body().length : 0,
+            System.nanoTime() - seen.startNanos,
+            guestNanos,
+            sent));
   }
 
   private static FullHttpResponse toHttp(CgiResponse response, boolean head) {
@@ -377,7 +447,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         headers,
         body,
         remote.getAddress().getHostAddress(),
-        false);
+        ctx.pipeline().get(SslHandler.class) != null);
   }
 
   /** For "http://host:port/path": "host:port"; null for an origin-form target. */

@@ -11,6 +11,8 @@ import dev.jwagi.config.Limits;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
+import dev.jwagi.observe.GuestOutcome;
+import dev.jwagi.observe.ServerEvents;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ final class ModuleHandler implements Handler {
   private final Limits limits;
   private final Semaphore slots;
   private final String description;
+  private final ServerEvents events;
 
   ModuleHandler(
       String description,
@@ -42,7 +45,8 @@ final class ModuleHandler implements Handler {
       StderrLog stderrLog,
       Deadlines deadlines,
       Limits limits,
-      Integer maxConcurrency) {
+      Integer maxConcurrency,
+      ServerEvents events) {
     this.route = cgiRoute.route();
     this.cgiRoute = cgiRoute;
     this.entrypoint = entrypoint;
@@ -53,6 +57,7 @@ final class ModuleHandler implements Handler {
     this.limits = limits;
     this.slots = maxConcurrency == null ? null : new Semaphore(maxConcurrency);
     this.description = description;
+    this.events = events;
   }
 
   @Override
@@ -77,6 +82,7 @@ final class ModuleHandler implements Handler {
     }
     if (!slots.tryAcquire()) {
       log.warn("route {}: at its max_concurrency; answered 503", route);
+      events.backpressure(route);
       return CgiResponse.retryLater(
           "Service Unavailable: this route is at its concurrency limit; retry shortly\n");
     }
@@ -90,16 +96,22 @@ final class ModuleHandler implements Handler {
   private CgiResponse run(IncomingRequest request) {
     CgiRequest cgi = environment.build(request, cgiRoute);
     GuestResult result;
+    long started = System.nanoTime();
     try (var deadline = deadlines.start(limits.timeout())) {
       try {
         result = guest.run(entrypoint, cgi.argv(), cgi.env(), cgi.stdin());
       } catch (GuestFailure failure) {
+        long ran = System.nanoTime() - started;
         stderrLog.append(failure.stderr());
-        return failed(failure, deadline.fired());
+        boolean timedOut = deadline.fired();
+        events.guestRun(route, outcomeOf(failure, timedOut), 0, ran);
+        return failed(failure, timedOut);
       }
     }
+    long ran = System.nanoTime() - started;
     stderrLog.append(result.stderr());
     if (result.exitCode() != 0) {
+      events.guestRun(route, GuestOutcome.EXIT_ERROR, result.prepareNanos(), ran);
       log.warn(
           "route {}: module exited with code {} (stderr: {})",
           route,
@@ -108,8 +120,11 @@ final class ModuleHandler implements Handler {
       return CgiResponse.text(500, "Internal Server Error: the module exited with an error\n");
     }
     try {
-      return CgiOutputParser.parse(result.stdout());
+      CgiResponse response = CgiOutputParser.parse(result.stdout());
+      events.guestRun(route, GuestOutcome.OK, result.prepareNanos(), ran);
+      return response;
     } catch (CgiOutputException e) {
+      events.guestRun(route, GuestOutcome.BAD_OUTPUT, result.prepareNanos(), ran);
       log.warn(
           "route {}: bad module output: {} (stderr: {})", route, e.getMessage(), stderrLog.file());
       return e.kind() == CgiOutputException.Kind.NO_RESPONSE_HEADER
@@ -118,6 +133,14 @@ final class ModuleHandler implements Handler {
               "Internal Server Error: the module's response has no Content-Type, Location or Status\n")
           : CgiResponse.text(502, "Bad Gateway: the module's output is not a valid CGI response\n");
     }
+  }
+
+  private static GuestOutcome outcomeOf(GuestFailure failure, boolean timedOut) {
+    return switch (failure.kind()) {
+      case INTERRUPTED -> timedOut ? GuestOutcome.TIMEOUT : GuestOutcome.CANCELLED;
+      case OUTPUT_LIMIT -> GuestOutcome.OUTPUT_LIMIT;
+      case TRAP -> GuestOutcome.TRAP;
+    };
   }
 
   private CgiResponse failed(GuestFailure failure, boolean timedOut) {

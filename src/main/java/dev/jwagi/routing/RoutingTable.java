@@ -1,5 +1,6 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.config.RoutePattern;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
- * file order (warned at start-up). The built-in /healthz beats everything, as in WAGI.
+ * file order (warned at start-up). The built-in /healthz (and /metrics) beat everything, as
+ * /healthz does in WAGI.
  */
 public final class RoutingTable implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
@@ -23,36 +25,45 @@ public final class RoutingTable implements AutoCloseable {
   private final Deadlines deadlines;
 
   /**
-   * routes: in file order (their {@code order}); the built-in /healthz is added here. deadlines:
-   * the timer the routes' handlers use, stopped by {@link #close}.
+   * routes: in file order (their {@code order}); the built-in /healthz is added here, and the other
+   * built-ins given (route → handler; they too win over a module routed there). deadlines: the
+   * timer the routes' handlers use, stopped by {@link #close}.
    */
-  RoutingTable(List<Route> routes, Deadlines deadlines) {
+  RoutingTable(List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines) {
     this.deadlines = deadlines;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(HealthHandler.ROUTE, new HealthHandler(), -1));
+    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
+    builtIns.forEach(
+        (route, handler) ->
+            withHealth.add(new Route(new RoutePattern(route), handler, -1 - withHealth.size())));
     withHealth.addAll(routes);
     withHealth.sort(Comparator.comparingInt(Route::order));
     for (Route route : withHealth) {
       if (route.wildcard()) {
-        if (wildcards.stream().anyMatch(w -> w.pattern().equals(route.pattern()))) {
-          warnDuplicate(route);
+        var first = wildcards.stream().filter(w -> w.pattern().equals(route.pattern())).findFirst();
+        if (first.isPresent()) {
+          warnDuplicate(first.get(), route);
         } else {
           wildcards.add(route);
         }
-      } else if (exact.putIfAbsent(route.pattern(), route) != null) {
-        warnDuplicate(route);
+      } else {
+        Route first = exact.putIfAbsent(route.pattern().text(), route);
+        if (first != null) {
+          warnDuplicate(first, route);
+        }
       }
     }
     // Longest prefix first; the sort is stable, so equal lengths keep file order.
-    wildcards.sort(Comparator.comparingInt((Route r) -> r.base().length()).reversed());
+    wildcards.sort(Comparator.comparingInt((Route r) -> r.pattern().base().length()).reversed());
     this.all = List.copyOf(withHealth);
   }
 
-  private static void warnDuplicate(Route route) {
-    if (route.pattern().equals(HealthHandler.ROUTE)) {
+  private static void warnDuplicate(Route first, Route route) {
+    if (first.order() < 0) {
       log.warn(
-          "route {} is built in (health check) and takes precedence over the module",
-          route.pattern());
+          "route {} is the {} and takes precedence over the module",
+          route.pattern(),
+          first.handler());
     } else {
       log.warn("route {} is defined more than once; the first in file order wins", route.pattern());
     }

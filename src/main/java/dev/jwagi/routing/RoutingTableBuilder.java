@@ -5,15 +5,18 @@ import dev.jwagi.cgi.MatchedRoute;
 import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
+import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
+import dev.jwagi.engine.OutboundHttp;
+import dev.jwagi.observe.ServerEvents;
+import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,40 +30,59 @@ public final class RoutingTableBuilder {
 
   private RoutingTableBuilder() {}
 
-  /** compiled: every module file of the config, compiled. */
-  public static RoutingTable build(AppConfig config, Map<Path, CompiledModule> compiled)
+  /**
+   * compiled: every module file of the config, compiled. builtIns: route → handler of built-in
+   * routes besides /healthz (e.g. /metrics). events: where the module handlers report guest runs.
+   */
+  public static RoutingTable build(
+      AppConfig config,
+      Map<ModuleSource, CompiledModule> compiled,
+      Map<String, Handler> builtIns,
+      ServerEvents events)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
     } catch (IOException e) {
       throw new ConfigException("--log-dir " + config.logDir() + ": cannot create: " + e, e);
     }
-    var environment = new CgiEnvironment(config.globalEnv(), config.defaultHost());
+    var environment =
+        new CgiEnvironment(config.globalEnv(), config.defaultHost(), config.trustedProxies());
     var deadlines = new Deadlines();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
-      CompiledModule code = compiled.get(module.modulePath());
+      CompiledModule code = compiled.get(module.source());
       Guest guest;
       try {
         guest =
             code.prepare(
                 module.volumes(),
                 module.limits().maxMemoryBytes(),
-                module.limits().maxOutputBytes());
+                module.limits().maxOutputBytes(),
+                new OutboundHttp.Policy(
+                    module.allowedHosts(),
+                    module.httpMaxConcurrency() == null ? 0 : module.httpMaxConcurrency(),
+                    module.limits().timeout()));
       } catch (ModuleLoadException e) {
         throw new ConfigException(
-            module.where() + ": module " + module.modulePath() + ": " + e.getMessage(), e);
+            module.where() + ": module " + module.source() + ": " + e.getMessage(), e);
       }
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
       if (code.exportsFunction(ROUTES_EXPORT)) {
-        for (String[] line : dynamicRoutes(module, guest)) {
-          requireExport(
-              code, module, line[1], "its _routes line \"" + line[0] + " " + line[1] + "\"");
-          String route = Route.baseOf(module.route()) + line[0];
+        for (DynamicRoute line : dynamicRoutes(module, guest)) {
+          requireExport(code, module, line.entrypoint(), "its _routes " + line.where());
+          RoutePattern route = module.route().join(line.subpath());
           routes.add(
               new Route(
                   route,
-                  handler(config, module, route, line[1], guest, environment, deadlines),
+                  handler(
+                      config,
+                      module,
+                      route,
+                      line.entrypoint(),
+                      guest,
+                      environment,
+                      deadlines,
+                      events),
                   routes.size()));
         }
       }
@@ -74,30 +96,33 @@ public final class RoutingTableBuilder {
                   module.entrypoint(),
                   guest,
                   environment,
-                  deadlines),
+                  deadlines,
+                  events),
               routes.size()));
     }
-    return new RoutingTable(routes, deadlines);
+    return new RoutingTable(routes, builtIns, deadlines);
   }
 
   private static ModuleHandler handler(
       AppConfig config,
       ModuleConfig module,
-      String route,
+      RoutePattern route,
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
-      Deadlines deadlines) {
+      Deadlines deadlines,
+      ServerEvents events) {
     return new ModuleHandler(
-        module.modulePath() + " (entrypoint " + entrypoint + ")",
-        new MatchedRoute(route, module.argvTemplate()),
+        module.source() + " (entrypoint " + entrypoint + ")",
+        new MatchedRoute(route.text(), module.argvTemplate(), module.environment()),
         entrypoint,
         guest,
         environment,
         new StderrLog(config.logDir(), route),
         deadlines,
         module.limits(),
-        module.maxConcurrency());
+        module.maxConcurrency(),
+        events);
   }
 
   private static void requireExport(
@@ -108,37 +133,49 @@ public final class RoutingTableBuilder {
               + ": "
               + source
               + ": module "
-              + module.modulePath()
+              + module.source()
               + " exports no function \""
               + name
               + "\"");
     }
   }
 
-  /** Runs the module's _routes export; each output line is "subpath entrypoint". */
-  private static List<String[]> dynamicRoutes(ModuleConfig module, Guest guest)
+  /** One line of {@code _routes} output: "subpath entrypoint". */
+  private record DynamicRoute(RoutePattern subpath, String entrypoint, String where) {}
+
+  /**
+   * Runs the module's _routes export; each output line is "subpath entrypoint", the subpath checked
+   * like a [[module]] route.
+   */
+  private static List<DynamicRoute> dynamicRoutes(ModuleConfig module, Guest guest)
       throws ConfigException {
-    String where = module.where() + ": module " + module.modulePath() + ": _routes";
+    String where = module.where() + ": module " + module.source() + ": _routes";
     GuestResult result;
     try {
-      result = guest.run(ROUTES_EXPORT, List.of(module.route()), Map.of(), new byte[0]);
+      result = guest.run(ROUTES_EXPORT, List.of(module.route().text()), Map.of(), new byte[0]);
     } catch (GuestFailure e) {
       throw new ConfigException(where + " failed: " + e.getMessage(), e);
     }
     if (result.exitCode() != 0) {
       throw new ConfigException(where + " exited with code " + result.exitCode());
     }
-    List<String[]> lines = new ArrayList<>();
-    for (String line : new String(result.stdout(), StandardCharsets.UTF_8).split("\n")) {
-      if (line.isBlank()) {
+    List<DynamicRoute> lines = new ArrayList<>();
+    String[] output = new String(result.stdout(), StandardCharsets.UTF_8).split("\n");
+    for (int i = 0; i < output.length; i++) {
+      String line = output[i].trim();
+      if (line.isEmpty()) {
         continue;
       }
-      String[] fields = line.trim().split("\\s+");
-      if (fields.length != 2 || !fields[0].startsWith("/")) {
-        throw new ConfigException(
-            where + ": line \"" + line.trim() + "\" is not \"/subpath entrypoint\"");
+      String lineWhere = "line " + (i + 1) + " \"" + line + "\"";
+      String[] fields = line.split("\\s+");
+      if (fields.length != 2) {
+        throw new ConfigException(where + ": " + lineWhere + " is not \"/subpath entrypoint\"");
       }
-      lines.add(fields);
+      try {
+        lines.add(new DynamicRoute(RoutePattern.parse(fields[0]), fields[1], lineWhere));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": " + lineWhere + ": route " + e.getMessage(), e);
+      }
     }
     if (lines.isEmpty()) {
       throw new ConfigException(where + " printed no routes");

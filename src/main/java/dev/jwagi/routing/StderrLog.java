@@ -1,5 +1,6 @@
 package dev.jwagi.routing;
 
+import dev.jwagi.config.RoutePattern;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,14 +14,13 @@ final class StderrLog {
 
   private final Path file;
 
-  StderrLog(Path logDir, String route) {
+  StderrLog(Path logDir, RoutePattern route) {
     this.file = logDir.resolve(fileName(route));
   }
 
   /** "/env/..." → "env_wildcard.stderr.log"; "/" → "root.stderr.log". */
-  static String fileName(String route) {
-    String name =
-        route.endsWith("/...") ? route.substring(0, route.length() - 4) + "_wildcard" : route;
+  static String fileName(RoutePattern route) {
+    String name = route.wildcard() ? route.base() + "_wildcard" : route.text();
     name = name.replaceFirst("^/", "").replaceAll("[^A-Za-z0-9._-]", "_");
     return (name.isEmpty() ? "root" : name) + ".stderr.log";
   }

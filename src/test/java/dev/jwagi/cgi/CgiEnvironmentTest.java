@@ -222,18 +222,71 @@ class CgiEnvironmentTest {
   @Test
   void httpsViaTls() {
     assertThat(env(request("/env", "a=1", true, new byte[0], "Host", "h:8443"), EXACT))
-        .containsEntry("X_FULL_URL", "https://h:8443/env?a=1");
+        .containsEntry("X_FULL_URL", "https://h:8443/env?a=1")
+        .containsEntry("HTTPS", "on");
+    assertThat(env(get("/env", null, "Host", "h"), EXACT)).doesNotContainKey("HTTPS");
+  }
+
+  /** Trusts 127.0.0.1 (the address every request of this test comes from) as a proxy. */
+  private static final CgiEnvironment BEHIND_PROXY =
+      new CgiEnvironment(Map.of(), "localhost:3000", "127.0.0.1"::equals);
+
+  private static Map<String, String> proxied(String... headers) {
+    return BEHIND_PROXY.build(get("/env", null, headers), EXACT).envMap();
   }
 
   @Test
-  void httpsViaForwardedProto() {
-    assertThat(env(get("/env", null, "Host", "h", "X-Forwarded-Proto", "HTTPS"), EXACT))
+  void httpsViaForwardedProtoFromTrustedProxy() {
+    assertThat(proxied("Host", "h", "X-Forwarded-Proto", "HTTPS"))
         .containsEntry("SERVER_PORT", "443")
         .containsEntry("X_FULL_URL", "https://h:443/env")
+        .containsEntry("HTTPS", "on")
         .containsEntry("HTTP_X_FORWARDED_PROTO", "HTTPS");
-    assertThat(env(get("/env", null, "Host", "h", "x-forwarded-proto", "http"), EXACT))
+    assertThat(proxied("Host", "h", "x-forwarded-proto", "http"))
         .containsEntry("SERVER_PORT", "80")
+        .containsEntry("X_FULL_URL", "http://h:80/env")
+        .doesNotContainKey("HTTPS");
+    // Several proxies: the first entry is the scheme the client used.
+    assertThat(proxied("Host", "h", "X-Forwarded-Proto", "https, http"))
+        .containsEntry("X_FULL_URL", "https://h:443/env");
+    assertThat(proxied("Host", "h", "X-Forwarded-Proto", "http, https"))
         .containsEntry("X_FULL_URL", "http://h:80/env");
+  }
+
+  @Test
+  void forwardedHeaderProtoWinsOverXForwardedProto() {
+    assertThat(proxied("Host", "h", "Forwarded", "for=192.0.2.60;proto=https;by=203.0.113.43"))
+        .containsEntry("X_FULL_URL", "https://h:443/env")
+        .containsEntry("HTTPS", "on");
+    assertThat(proxied("Host", "h", "Forwarded", "Proto=\"HTTPS\", proto=http"))
+        .containsEntry("X_FULL_URL", "https://h:443/env");
+    assertThat(proxied("Host", "h", "Forwarded", "proto=http", "X-Forwarded-Proto", "https"))
+        .containsEntry("X_FULL_URL", "http://h:80/env");
+    // Only the first element (the proxy nearest the client) counts.
+    assertThat(proxied("Host", "h", "Forwarded", "for=\"a,b\", proto=https"))
+        .containsEntry("X_FULL_URL", "http://h:80/env");
+    // Without proto=, X-Forwarded-Proto decides.
+    assertThat(proxied("Host", "h", "Forwarded", "for=1.2.3.4", "X-Forwarded-Proto", "https"))
+        .containsEntry("X_FULL_URL", "https://h:443/env");
+  }
+
+  @Test
+  void untrustedClientsCannotClaimHttps() {
+    for (CgiEnvironment untrusting :
+        List.of(PLAIN, new CgiEnvironment(Map.of(), "localhost:3000", "10.0.0.1"::equals))) {
+      for (String[] claim :
+          List.of(
+              new String[] {"X-Forwarded-Proto", "https"},
+              new String[] {"Forwarded", "proto=https"})) {
+        assertThat(
+                untrusting
+                    .build(get("/env", null, "Host", "h", claim[0], claim[1]), EXACT)
+                    .envMap())
+            .containsEntry("SERVER_PORT", "80")
+            .containsEntry("X_FULL_URL", "http://h:80/env")
+            .doesNotContainKey("HTTPS");
+      }
+    }
   }
 
   @Test
@@ -321,6 +374,30 @@ class CgiEnvironmentTest {
     assertThatThrownBy(() -> env.put("X", "y")).isInstanceOf(UnsupportedOperationException.class);
   }
 
+  @Test
+  void moduleEnvComesAfterTheGlobalEnvAndBeforeTheCgiVariables() {
+    var cgi = new CgiEnvironment(linked("A", "global", "B", "global only"), "localhost:3000");
+    var route =
+        new MatchedRoute(
+            "/env/...", null, linked("A", "module", "C", "module only", "PATH_INFO", "/x"));
+    Map<String, String> env = cgi.build(get("/env/real", null), route).envMap();
+    assertThat(env)
+        .containsEntry("A", "module")
+        .containsEntry("B", "global only")
+        .containsEntry("C", "module only")
+        .containsEntry("PATH_INFO", "/real");
+    List<String> names = new ArrayList<>(env.keySet());
+    assertThat(names.subList(0, 3)).containsExactly("A", "B", "C");
+  }
+
+  private static Map<String, String> linked(String... pairs) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return map;
+  }
+
   // --- argv and stdin ---
 
   @Test
@@ -328,7 +405,8 @@ class CgiEnvironmentTest {
     assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argvList())
         .containsExactly("/env/a%20b", "x=1", "y=%20", "", "z");
     assertThat(PLAIN.build(get("/env", null), EXACT).argvList()).containsExactly("/env");
-    assertThat(PLAIN.build(get("/env", ""), EXACT).argvList()).containsExactly("/env");
+    // A present but empty query ("/env?") is one empty piece, as in WAGI.
+    assertThat(PLAIN.build(get("/env", ""), EXACT).argvList()).containsExactly("/env", "");
     assertThat(PLAIN.build(get("/env", "a"), EXACT).argvList()).containsExactly("/env", "a");
   }
 

@@ -44,7 +44,12 @@ class GlobalEnvIT {
             dir,
             "default_host = \"tomlhost:9000\"\n\n[[module]]\nroute = \"/env/...\"\nmodule = "
                 + TestServer.example("env")
-                + "\n",
+                + "\n"
+                + TestServer.module(
+                    "/menv/...",
+                    TestServer.example("env"),
+                    "environment = { SHARED = \"from module\", MODULE_ONLY = \"m v\","
+                        + " PATH_INFO = \"/module\" }"),
             "-e",
             "FROM_FLAG=flag value",
             "-e",
@@ -55,6 +60,14 @@ class GlobalEnvIT {
             "REQUEST_METHOD=x",
             "-e",
             "PATH_INFO=/injected",
+            "-e",
+            "DQ=\"two words\"",
+            "-e",
+            "SQ='single words'",
+            "-e",
+            "HALF=\"unmatched'",
+            "-e",
+            "INNER=a \"b\" c",
             "--env-file",
             envFile.toString(),
             "--hostname",
@@ -83,6 +96,25 @@ class GlobalEnvIT {
         .containsEntry("SPACED", "spaced")
         .containsEntry("EMPTY", "")
         .containsEntry("FILE_ONLY_CGI", "x");
+  }
+
+  @Test
+  void envFlagValuesLoseOnePairOfMatchingQuotesAsInWagi() throws Exception {
+    assertThat(env("/env/x"))
+        .containsEntry("DQ", "two words")
+        .containsEntry("SQ", "single words")
+        .containsEntry("HALF", "\"unmatched'")
+        .containsEntry("INNER", "a \"b\" c");
+  }
+
+  @Test
+  void moduleEnvironmentWinsOverTheGlobalEnvNotOverCgiVariables() throws Exception {
+    assertThat(env("/menv/real"))
+        .containsEntry("SHARED", "from module")
+        .containsEntry("MODULE_ONLY", "m v")
+        .containsEntry("FROM_FLAG", "flag value")
+        .containsEntry("PATH_INFO", "/real");
+    assertThat(env("/env/x")).doesNotContainKey("MODULE_ONLY").containsEntry("SHARED", "from flag");
   }
 
   @Test
@@ -122,7 +154,11 @@ class GlobalEnvIT {
             "SPACED",
             "EMPTY",
             "FILE_ONLY_CGI",
-            "SERVER_SOFTWARE");
+            "SERVER_SOFTWARE",
+            "DQ",
+            "SQ",
+            "HALF",
+            "INNER");
     for (String name : host.keySet()) {
       if (!ours.contains(name)) {
         assertThat(env).as("host variable %s", name).doesNotContainKey(name);

@@ -103,6 +103,27 @@ class ProcessIT {
   }
 
   @Test
+  void runPrintsTheResponseAloneOnStdoutAndExitsZero() throws Exception {
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            Path.of("target", "jwagi.jar").toAbsolutePath().toString(),
+            "run",
+            Path.of("examples", "modules", "hello.wasm").toString(),
+            "--module-cache",
+            TestServer.MODULE_CACHE.toString());
+    Path stderr = dir.resolve("stderr.txt");
+    Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as("stderr: %s", Files.readString(stderr)).isZero();
+    assertThat(stdout)
+        .isEqualTo(
+            "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 12\n\nhello world\n");
+  }
+
+  @Test
   void aBadConfigExitsNonZeroNamingFileRouteAndKey() throws Exception {
     Path config = dir.resolve("bad.toml");
     Files.writeString(config, "[[module]]\nroute = \"/x\"\nmodule = \"missing.wasm\"\n");

@@ -40,6 +40,8 @@ class RoutingIT {
             + TestServer.module("/healthz", env)
             + TestServer.module("/exactonly", hello)
             + TestServer.module("/app/...", TestServer.example("routes"))
+            // A _routes module at the root: "/" + "/hello" is "/hello", not "//hello" (WAGI).
+            + TestServer.module("/", TestServer.example("routes"))
             + TestServer.module("/alt", TestServer.wasm("entry"))
             + "entrypoint = \"alt\"\n"
             + TestServer.module("/main", TestServer.wasm("entry"));
@@ -90,7 +92,7 @@ class RoutingIT {
 
   @Test
   void unknownPathIs404() throws Exception {
-    assertThat(server.get("/").statusCode()).isEqualTo(404);
+    assertThat(server.get("/nope").statusCode()).isEqualTo(404);
     assertThat(server.get("/nothing/here").statusCode()).isEqualTo(404);
   }
 
@@ -162,6 +164,18 @@ class RoutingIT {
       assertThat(response.statusCode()).as(other).isEqualTo(200);
       assertThat(TestServer.text(response)).as(other).isEqualTo("routes module default entry\n");
     }
+  }
+
+  @Test
+  void routesOfAModuleAtTheRootJoinWithOneSlash() throws Exception {
+    var hello = server.get("/hello");
+    assertThat(hello.statusCode()).isEqualTo(200);
+    assertThat(TestServer.text(hello)).isEqualTo("hello from entrypoint\n");
+    var goodbye = server.get("/goodbye/x");
+    assertThat(goodbye.statusCode()).isEqualTo(200);
+    assertThat(TestServer.text(goodbye)).isEqualTo("goodbye from entrypoint, PATH_INFO=/x\n");
+    assertThat(server.get("//hello").statusCode()).isEqualTo(404);
+    assertThat(TestServer.text(server.get("/"))).isEqualTo("routes module default entry\n");
   }
 
   @Test

@@ -169,6 +169,45 @@ class StartupIT {
   }
 
   @Test
+  void aRoutesLineIsCheckedLikeARouteKey() {
+    String toml =
+        TestServer.module("/ok", TestServer.example("hello"))
+            + TestServer.module("/bad/...", TestServer.wasm("badroutes"));
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(config().toString())
+        .hasMessageContaining("#2")
+        .hasMessageContaining("badroutes.wasm")
+        .hasMessageContaining("_routes")
+        .hasMessageContaining("line 2 \"/bad/.../x ok_entry\"")
+        .hasMessageContaining("only allowed as the last segment");
+  }
+
+  @Test
+  void moduleEnvironmentMustBeATableOfStrings() {
+    String notATable =
+        TestServer.module("/e", TestServer.example("hello"), "environment = \"A=1\"");
+    assertThatThrownBy(() -> TestServer.start(dir, notATable))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/e\")")
+        .hasMessageContaining("key `environment` must be a table");
+    String notAString =
+        TestServer.module("/e", TestServer.example("hello"), "environment = { A = 1 }");
+    assertThatThrownBy(() -> TestServer.start(dir, notAString))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("key `environment.A` must be a string");
+  }
+
+  @Test
+  void anUnsupportedSchemeIsNamed() {
+    String toml = TestServer.module("/s", "\"bindle:example/app\"");
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/s\")")
+        .hasMessageContaining("bindle: is not a supported module reference");
+  }
+
+  @Test
   void theFailingModuleIsNamedByPosition() {
     String toml =
         "[[module]]\nroute = \"/ok\"\nmodule = "

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real jwagi on an ephemeral loopback port, started from a modules.toml text and command-line
@@ -46,6 +47,20 @@ final class TestServer implements AutoCloseable {
    */
   static TestServer startAt(Path workingDir, Path configFile, String toml, String... flags)
       throws Exception {
+    return startAt(workingDir, configFile, toml, Map.of(), flags);
+  }
+
+  /**
+   * Like {@link #startAt(Path, Path, String, String...)}, with {@code processEnv} as the variables
+   * jwagi reads from its own environment (e.g. registry credentials).
+   */
+  static TestServer startAt(
+      Path workingDir,
+      Path configFile,
+      String toml,
+      Map<String, String> processEnv,
+      String... flags)
+      throws Exception {
     Files.createDirectories(configFile.getParent());
     Files.writeString(configFile, toml);
     Path logDir = workingDir.resolve("logs");
@@ -59,7 +74,9 @@ final class TestServer implements AutoCloseable {
       args.addAll(List.of("--module-cache", MODULE_CACHE.toString()));
     }
     args.addAll(given);
-    var loaded = new ConfigLoader(workingDir).load(Main.parse(args.toArray(String[]::new), null));
+    var parsed = Main.parse(args.toArray(String[]::new), null);
+    parsed.processEnv = processEnv;
+    var loaded = new ConfigLoader(workingDir).load(parsed);
     return new TestServer(Jwagi.start(loaded), logDir);
   }
 

@@ -1,0 +1,225 @@
+package dev.jwagi;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import dev.jwagi.cgi.CgiResponse;
+import dev.jwagi.cgi.Header;
+import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.config.AppConfig;
+import dev.jwagi.config.ConfigException;
+import dev.jwagi.config.ConfigLoader;
+import dev.jwagi.config.Flags;
+import dev.jwagi.routing.Route;
+import dev.jwagi.routing.RoutingTable;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jwagi run MODULE}: one request through a module, for module authors, without a server. It
+ * goes through the same start-up (fetching, compiling, {@code _routes}) and the same handler as a
+ * served request: one CGI mapping, one engine. Prints the response (status line, headers, empty
+ * line, body) on stdout, the module's stderr and jwagi's warnings on stderr; exits 0 for a 2xx or
+ * 3xx, 1 for any other status, 2 when the module cannot be loaded.
+ */
+@Command(
+    name = "run",
+    sortOptions = false,
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs one request through MODULE, as the server would, and prints the HTTP response.")
+final class RunCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  @ParentCommand Main main;
+
+  @Mixin Flags.Run run = new Flags.Run();
+
+  @Mixin Flags flags = new Flags();
+
+  @Spec CommandSpec spec;
+
+  /** Flags of the server that mean nothing for one request without a listener. */
+  private static final List<String> SERVER_ONLY =
+      List.of(
+          "--config",
+          "--listen",
+          "--tls-cert",
+          "--tls-key",
+          "--trust-proxy",
+          "--prepare-only",
+          "--max-concurrency",
+          "--queue",
+          "--read-timeout",
+          "--idle-timeout",
+          "--metrics",
+          "--access-log",
+          "--log-format");
+
+  @Override
+  public Integer call() throws IOException {
+    flags.processEnv = System.getenv();
+    Runnable restoreLogging = logToStderr();
+    Path tempLogDir = null;
+    try {
+      if (flags.logDir == null) {
+        tempLogDir = Files.createTempDirectory("jwagi-run-");
+        flags.logDir = tempLogDir;
+      }
+      AppConfig config;
+      IncomingRequest request;
+      try {
+        for (String name : SERVER_ONLY) {
+          if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+            throw new ConfigException(name + " is a server flag: jwagi run does not use it");
+          }
+        }
+        config = new ConfigLoader(Path.of("")).loadRun(flags, run);
+        request = request();
+      } catch (ConfigException e) {
+        log.error("{}", e.getMessage());
+        return 2;
+      }
+      CgiResponse response;
+      try (RoutingTable routes = Jwagi.prepare(config)) {
+        Route route = routes.match(request.rawPath());
+        if (route == null || !route.handler().runsGuest()) {
+          log.error(
+              "--path {} is not under --route {}: the module would not answer it",
+              request.rawPath(),
+              run.route);
+          return 2;
+        }
+        response = route.handler().handle(request);
+      } catch (ConfigException e) {
+        log.error("{}", e.getMessage());
+        return 2;
+      }
+      copyGuestStderr(config.logDir());
+      print(response, main.out);
+      return response.status() < 400 ? 0 : 1;
+    } finally {
+      if (tempLogDir != null) {
+        deleteTree(tempLogDir);
+      }
+      restoreLogging.run();
+    }
+  }
+
+  private IncomingRequest request() throws ConfigException {
+    String target = run.path;
+    if (!target.startsWith("/")) {
+      throw new ConfigException("--path \"" + target + "\": must start with \"/\"");
+    }
+    int question = target.indexOf('?');
+    String path = question < 0 ? target : target.substring(0, question);
+    String query = question < 0 ? null : target.substring(question + 1);
+    List<Header> headers = new ArrayList<>();
+    for (String header : run.headers) {
+      int colon = header.indexOf(':');
+      if (colon <= 0) {
+        throw new ConfigException("--header \"" + header + "\": expected 'NAME: VALUE'");
+      }
+      headers.add(
+          new Header(header.substring(0, colon).strip(), header.substring(colon + 1).strip()));
+    }
+    byte[] body = new byte[0];
+    if (run.body != null) {
+      try {
+        body =
+            run.body.equals("-") ? main.in.readAllBytes() : Files.readAllBytes(Path.of(run.body));
+      } catch (IOException e) {
+        throw new ConfigException("--body " + run.body + ": cannot read: " + e, e);
+      }
+    }
+    return new IncomingRequest(
+        run.method.toUpperCase(java.util.Locale.ROOT),
+        path,
+        query,
+        "HTTP/1.1",
+        headers,
+        body,
+        "127.0.0.1",
+        false);
+  }
+
+  /** The response as HTTP/1.1 puts it on the wire, with '\n' line ends. */
+  static void print(CgiResponse response, PrintStream out) {
+    String reason =
+        response.reason() != null
+            ? response.reason()
+            : HttpResponseStatus.valueOf(response.status()).reasonPhrase();
+    StringBuilder head = new StringBuilder();
+    head.append("HTTP/1.1 ").append(response.status()).append(' ').append(reason).append('\n');
+    for (Header header : response.headers()) {
+      head.append(header.name()).append(": ").append(header.value()).append('\n');
+    }
+    head.append("Content-Length: ").append(response.body().length).append("\n\n");
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1), 0, head.length());
+    out.write(response.body(), 0, response.body().length);
+    out.flush();
+  }
+
+  private static void copyGuestStderr(Path logDir) throws IOException {
+    try (Stream<Path> files = Files.list(logDir)) {
+      for (Path file : files.sorted().toList()) {
+        System.err.write(Files.readAllBytes(file));
+      }
+    }
+    System.err.flush();
+  }
+
+  /**
+   * Sends jwagi's log to stderr (stdout is the response) and keeps only warnings and errors; the
+   * returned action undoes it.
+   */
+  private static Runnable logToStderr() {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return () -> {};
+    }
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.classic.Logger ours = context.getLogger("dev.jwagi");
+    Level before = ours.getLevel();
+    ours.setLevel(Level.WARN);
+    if (!(root.getAppender("CONSOLE") instanceof ConsoleAppender<ILoggingEvent> console)) {
+      return () -> ours.setLevel(before);
+    }
+    String target = console.getTarget();
+    retarget(console, "System.err");
+    return () -> {
+      retarget(console, target);
+      ours.setLevel(before);
+    };
+  }
+
+  private static void retarget(ConsoleAppender<ILoggingEvent> console, String target) {
+    console.stop();
+    console.setTarget(target);
+    console.start();
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", dir, e.toString());
+    }
+  }
+}
