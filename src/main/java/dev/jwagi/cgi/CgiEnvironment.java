@@ -1,5 +1,6 @@
 package dev.jwagi.cgi;
 
+import dev.jwagi.engine.StringBlock;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.jwagi.cgi;
 
+import dev.jwagi.engine.StringBlock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

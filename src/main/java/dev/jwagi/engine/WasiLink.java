@@ -12,7 +12,6 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
-import dev.jwagi.cgi.StringBlock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

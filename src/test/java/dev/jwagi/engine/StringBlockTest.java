@@ -1,4 +1,4 @@
-package dev.jwagi.cgi;
+package dev.jwagi.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.jwagi.cgi;
+package dev.jwagi.engine;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
