@@ -19,6 +19,7 @@ import dev.jwagi.cgi.MatchedRoute;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestResult;
+import dev.jwagi.engine.OutboundHttp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,7 @@ public class GuestRunBenchmark {
     public void setup() throws Exception {
       byte[] bytes = Files.readAllBytes(resolve(wasm));
       CompiledModule code = CompiledModule.compile(bytes, null);
-      guest = code.prepare(Map.of(), 128L << 20, 64L << 20);
+      guest = code.prepare(Map.of(), 128L << 20, 64L << 20, OutboundHttp.Policy.DENY_ALL);
       module = Parser.parse(bytes);
       factory = MachineFactoryCompiler.compile(module);
 
@@ -141,7 +142,9 @@ public class GuestRunBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-      guest = CompiledModule.compile(EMPTY_WASM, null).prepare(Map.of(), 128L << 20, 64L << 20);
+      guest =
+          CompiledModule.compile(EMPTY_WASM, null)
+              .prepare(Map.of(), 128L << 20, 64L << 20, OutboundHttp.Policy.DENY_ALL);
       GuestResult nothing = runJwagi(guest);
       if (nothing.exitCode() != 0 || nothing.stdout().length != 0) {
         throw new IllegalStateException("empty module: exit " + nothing.exitCode());
