@@ -1,27 +1,82 @@
 package dev.jwagi.cgi;
 
+import dev.jwagi.engine.StringBlock;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Maps an HTTP request and its matched route to CGI inputs, as WAGI 0.8.1 does (DESIGN.md §3). */
+/**
+ * Maps an HTTP request and its matched route to CGI inputs, as WAGI 0.8.1 does (DESIGN.md §3): the
+ * one definition of which variables a guest gets. The environment and argv are written straight
+ * into the byte layout the guest's {@code environ_get}/{@code args_get} return ({@link
+ * StringBlock}); what does not change between requests (the global env, fixed values, each route's
+ * own variables) is encoded once.
+ */
 public final class CgiEnvironment {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(SCRIPT_NAME|ARGS)}");
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
+  /** The variables every request defines; a global variable of the same name is left out. */
+  private static final Set<String> REQUEST_VARIABLES =
+      Set.of(
+          "AUTH_TYPE",
+          "CONTENT_LENGTH",
+          "CONTENT_TYPE",
+          "GATEWAY_INTERFACE",
+          "QUERY_STRING",
+          "REMOTE_ADDR",
+          "REMOTE_HOST",
+          "REMOTE_USER",
+          "REQUEST_METHOD",
+          "SCRIPT_NAME",
+          "PATH_INFO",
+          "X_RAW_PATH_INFO",
+          "PATH_TRANSLATED",
+          "SERVER_NAME",
+          "SERVER_PORT",
+          "SERVER_PROTOCOL",
+          "SERVER_SOFTWARE",
+          "X_MATCHED_ROUTE",
+          "X_FULL_URL");
+
+  private static final String HEADER_PREFIX = "HTTP_";
+  private static final String HTTPS = "HTTPS";
+  private static final StringBlock.Encoded HTTPS_ON = fixed("HTTPS=on");
+
+  private static final StringBlock.Encoded AUTH_TYPE = fixed("AUTH_TYPE=");
+  private static final byte[] CONTENT_LENGTH = StringBlock.utf8("CONTENT_LENGTH=");
+  private static final byte[] CONTENT_TYPE = StringBlock.utf8("CONTENT_TYPE=");
+  private static final StringBlock.Encoded GATEWAY_INTERFACE = fixed("GATEWAY_INTERFACE=CGI/1.1");
+  private static final byte[] QUERY_STRING = StringBlock.utf8("QUERY_STRING=");
+  private static final byte[] REMOTE_ADDR = StringBlock.utf8("REMOTE_ADDR=");
+  private static final byte[] REMOTE_HOST = StringBlock.utf8("REMOTE_HOST=");
+  private static final StringBlock.Encoded REMOTE_USER = fixed("REMOTE_USER=");
+  private static final byte[] REQUEST_METHOD = StringBlock.utf8("REQUEST_METHOD=");
+  private static final byte[] PATH_INFO = StringBlock.utf8("PATH_INFO=");
+  private static final byte[] X_RAW_PATH_INFO = StringBlock.utf8("X_RAW_PATH_INFO=");
+  private static final byte[] PATH_TRANSLATED = StringBlock.utf8("PATH_TRANSLATED=");
+  private static final byte[] SERVER_NAME = StringBlock.utf8("SERVER_NAME=");
+  private static final byte[] SERVER_PORT = StringBlock.utf8("SERVER_PORT=");
+  private static final byte[] SERVER_PROTOCOL = StringBlock.utf8("SERVER_PROTOCOL=");
+  private static final byte[] X_FULL_URL = StringBlock.utf8("X_FULL_URL=");
+
   private final Map<String, String> globalEnv;
   private final String defaultHost;
   private final Predicate<String> trustedProxy;
+
+  /** Each route's configured variables, encoded on first use (routes are fixed at start-up). */
+  private final Map<MatchedRoute, RouteVariables> routes = new ConcurrentHashMap<>();
 
   /** Trusting no proxy: only jwagi's own TLS makes a request https. */
   public CgiEnvironment(Map<String, String> globalEnv, String defaultHost) {
@@ -41,92 +96,251 @@ public final class CgiEnvironment {
     this.trustedProxy = Objects.requireNonNull(trustedProxy, "trustedProxy");
   }
 
-  public CgiRequest build(IncomingRequest request, MatchedRoute route) {
-    Map<String, String> cgi = cgiVariables(request, route);
-    // Global env first, then the module's own (it wins); a name the request defines as well takes
-    // the request's value (and place).
-    Map<String, String> configured = globalEnv;
-    if (!route.env().isEmpty()) {
-      configured = new LinkedHashMap<>(globalEnv);
-      configured.putAll(route.env());
-    }
-    Map<String, String> env = new LinkedHashMap<>();
-    configured.forEach(
-        (name, value) -> {
-          if (!cgi.containsKey(name)) {
-            env.put(name, value);
-          }
-        });
-    env.putAll(cgi);
-    return new CgiRequest(env, argv(request, route), request.body());
+  private static StringBlock.Encoded fixed(String variable) {
+    return StringBlock.encode(List.of(variable));
   }
 
-  private Map<String, String> cgiVariables(IncomingRequest request, MatchedRoute route) {
+  /** Whether a configured variable of this name gives way to one the request may define. */
+  private static boolean requestMayDefine(String name) {
+    return name.startsWith(HEADER_PREFIX) || name.equals(HTTPS);
+  }
+
+  /** A route's variables that are the same for every request, encoded once. */
+  private static final class RouteVariables {
+    /** The configured variables no request variable overrides; null if one may be (HTTP_*). */
+    final StringBlock.Encoded configured;
+
+    /** Otherwise each configured variable, name and encoding. */
+    final List<Map.Entry<String, StringBlock.Encoded>> entries;
+
+    final int configuredCount;
+    final int configuredBytes;
+    final StringBlock.Encoded scriptName;
+    final StringBlock.Encoded softwareAndRoute;
+
+    RouteVariables(Map<String, String> globalEnv, MatchedRoute route) {
+      // Global env first, then the module's own (it wins, in the global one's place).
+      Map<String, String> merged = globalEnv;
+      if (!route.env().isEmpty()) {
+        merged = new LinkedHashMap<>(globalEnv);
+        merged.putAll(route.env());
+      }
+      List<Map.Entry<String, StringBlock.Encoded>> list = new ArrayList<>();
+      List<String> all = new ArrayList<>();
+      boolean conditional = false;
+      for (var e : merged.entrySet()) {
+        if (REQUEST_VARIABLES.contains(e.getKey())) {
+          continue; // a request variable always takes its place
+        }
+        String variable = e.getKey() + "=" + e.getValue();
+        list.add(Map.entry(e.getKey(), fixed(variable)));
+        all.add(variable);
+        conditional |= requestMayDefine(e.getKey());
+      }
+      configured = conditional ? null : StringBlock.encode(all);
+      entries = List.copyOf(list);
+      configuredCount = all.size();
+      configuredBytes = StringBlock.of(all).byteLength();
+      scriptName = fixed("SCRIPT_NAME=" + route.scriptName());
+      softwareAndRoute =
+          StringBlock.encode(List.of("SERVER_SOFTWARE=WAGI/1", "X_MATCHED_ROUTE=" + route.route()));
+    }
+  }
+
+  public CgiRequest build(IncomingRequest request, MatchedRoute route) {
+    RouteVariables fixed = routes.get(route);
+    if (fixed == null) {
+      fixed = routes.computeIfAbsent(route, r -> new RouteVariables(globalEnv, r));
+    }
+    List<Header> headers = request.headers();
+    // Sized for the request, so the block is allocated once: the fixed variables, the path in
+    // four of them, the query in two, each header once.
+    int headerBytes = 0;
+    for (Header h : headers) {
+      headerBytes += h.name().length() + h.value().length() + 8;
+    }
+    String rawQuery = request.rawQuery();
+    int expected =
+        fixed.configuredBytes
+            + 360
+            + 4 * request.rawPath().length()
+            + 2 * (rawQuery == null ? 0 : rawQuery.length())
+            + headerBytes;
+    var env = new StringBlock.Builder(expected, fixed.configuredCount + 20 + headers.size());
+
     boolean https = https(request);
-    String hostHeader = firstHeader(request.headers(), "Host");
+    // The configured env (global, then the module's) first; a name the request defines as well
+    // takes the request's value (and place).
+    if (fixed.configured != null) {
+      env.addEncoded(fixed.configured);
+    } else {
+      for (var variable : fixed.entries) {
+        String name = variable.getKey();
+        boolean defined =
+            name.equals(HTTPS) ? https : requestMayDefine(name) && headerIndex(headers, name) >= 0;
+        if (!defined) {
+          env.addEncoded(variable.getValue());
+        }
+      }
+    }
+
+    String hostHeader = firstHeader(headers, "Host");
     // An empty Host (allowed by HTTP/1.1) names no host: treat it like a missing one.
-    HostPort host =
-        HostPort.split(
-            hostHeader == null || hostHeader.isBlank() ? defaultHost : hostHeader.strip(),
-            https ? "443" : "80");
+    String host = hostHeader == null || hostHeader.isBlank() ? defaultHost : hostHeader.strip();
+    // SERVER_NAME and SERVER_PORT: "name:port", "name" (→ the scheme's port) or "[v6]:port"; a
+    // colon inside brackets is no port.
+    int colon = host.lastIndexOf(':');
+    boolean hasPort = colon >= 0 && colon > host.lastIndexOf(']') && colon < host.length() - 1;
+    int nameEnd = colon >= 0 && colon > host.lastIndexOf(']') ? colon : host.length();
+    String defaultPort = https ? "443" : "80";
+
     String scriptName = route.scriptName();
     String rawPath = request.rawPath();
+    String query = request.rawQuery() == null ? "" : request.rawQuery();
     // Routing matched rawPath against the route, so it starts with SCRIPT_NAME; "" is a safe
     // fallback should it ever not (WAGI does the same).
-    String rawPathInfo =
-        rawPath.startsWith(scriptName) ? rawPath.substring(scriptName.length()) : "";
-    String pathInfo = percentDecode(rawPathInfo);
-    String contentType = firstHeader(request.headers(), "Content-Type");
+    int infoStart = rawPath.startsWith(scriptName) ? scriptName.length() : rawPath.length();
+    String contentType = firstHeader(headers, "Content-Type");
 
-    Map<String, String> v = new LinkedHashMap<>();
-    v.put("AUTH_TYPE", "");
+    env.addEncoded(AUTH_TYPE);
     // The body's length when known (Content-Length, or a chunked body that arrived whole before
     // the guest started); "" for a longer chunked body, which the guest reads to its end.
-    v.put(
-        "CONTENT_LENGTH",
-        request.contentLength() < 0 ? "" : Long.toString(request.contentLength()));
-    v.put("CONTENT_TYPE", contentType == null ? "" : contentType);
-    v.put("GATEWAY_INTERFACE", "CGI/1.1");
-    v.put("QUERY_STRING", request.rawQuery() == null ? "" : request.rawQuery());
-    v.put("REMOTE_ADDR", request.remoteAddress());
-    v.put("REMOTE_HOST", request.remoteAddress());
-    v.put("REMOTE_USER", "");
-    v.put("REQUEST_METHOD", request.method());
-    v.put("SCRIPT_NAME", scriptName);
-    v.put("PATH_INFO", pathInfo);
-    v.put("X_RAW_PATH_INFO", rawPathInfo);
-    v.put("PATH_TRANSLATED", pathInfo);
-    v.put("SERVER_NAME", host.name());
-    v.put("SERVER_PORT", host.port());
-    v.put("SERVER_PROTOCOL", request.protocol());
-    v.put("SERVER_SOFTWARE", "WAGI/1");
-    v.put("X_MATCHED_ROUTE", route.route());
-    v.put(
-        "X_FULL_URL",
-        (https ? "https" : "http")
-            + "://"
-            + host.name()
-            + ":"
-            + host.port()
-            + rawPath
-            + (request.rawQuery() == null ? "" : "?" + request.rawQuery()));
+    env.add(
+        CONTENT_LENGTH, request.contentLength() < 0 ? "" : Long.toString(request.contentLength()));
+    env.add(CONTENT_TYPE, contentType == null ? "" : contentType);
+    env.addEncoded(GATEWAY_INTERFACE);
+    env.add(QUERY_STRING, query);
+    env.add(REMOTE_ADDR, request.remoteAddress());
+    env.add(REMOTE_HOST, request.remoteAddress());
+    env.addEncoded(REMOTE_USER);
+    env.add(REQUEST_METHOD, request.method());
+    env.addEncoded(fixed.scriptName);
+    if (rawPath.indexOf('%', infoStart) < 0) {
+      env.append(PATH_INFO).append(rawPath, infoStart, rawPath.length()).end();
+      env.append(X_RAW_PATH_INFO).append(rawPath, infoStart, rawPath.length()).end();
+      env.append(PATH_TRANSLATED).append(rawPath, infoStart, rawPath.length()).end();
+    } else {
+      String rawPathInfo = rawPath.substring(infoStart);
+      String pathInfo = percentDecode(rawPathInfo);
+      env.add(PATH_INFO, pathInfo).add(X_RAW_PATH_INFO, rawPathInfo).add(PATH_TRANSLATED, pathInfo);
+    }
+    env.append(SERVER_NAME).append(host, 0, nameEnd).end();
+    env.append(SERVER_PORT);
+    appendPort(env, host, colon, hasPort, defaultPort);
+    env.end();
+    env.add(SERVER_PROTOCOL, request.protocol());
+    env.addEncoded(fixed.softwareAndRoute);
+    env.append(X_FULL_URL).append(https ? "https://" : "http://").append(host, 0, nameEnd);
+    env.append(':');
+    appendPort(env, host, colon, hasPort, defaultPort);
+    env.append(rawPath);
+    if (request.rawQuery() != null) {
+      env.append('?').append(query);
+    }
+    env.end();
     if (https) {
-      v.put("HTTPS", "on"); // as Apache and RFC 3875 servers do; absent over plain http
+      env.addEncoded(HTTPS_ON); // as Apache and RFC 3875 servers do; absent over plain http
     }
 
     // Request headers last. RFC 3875 §4.1.18: a repeated header is one variable, values joined
-    // with ", "; Authorization and Connection are not passed. putIfAbsent: a header never
-    // replaces a variable above.
-    Map<String, String> fromHeaders = new LinkedHashMap<>();
-    for (Header h : request.headers()) {
-      if (h.name().equalsIgnoreCase("Authorization") || h.name().equalsIgnoreCase("Connection")) {
+    // with ", " at the place of the first; Authorization and Connection are not passed.
+    for (int i = 0; i < headers.size(); i++) {
+      Header h = headers.get(i);
+      if (!passed(h) || earlierSameVariable(headers, i)) {
         continue;
       }
-      String name = "HTTP_" + h.name().toUpperCase(Locale.ROOT).replace('-', '_');
-      fromHeaders.merge(name, h.value(), (first, next) -> first + ", " + next);
+      appendVariableName(env, h.name());
+      env.append('=').append(h.value());
+      for (int j = i + 1; j < headers.size(); j++) {
+        Header next = headers.get(j);
+        if (passed(next) && sameVariable(h.name(), next.name())) {
+          env.append(", ").append(next.value());
+        }
+      }
+      env.end();
     }
-    fromHeaders.forEach(v::putIfAbsent);
-    return v;
+    return new CgiRequest(env.build(), argv(request, route), request.body());
+  }
+
+  private static void appendPort(
+      StringBlock.Builder env, String host, int colon, boolean hasPort, String defaultPort) {
+    if (hasPort) {
+      env.append(host, colon + 1, host.length());
+    } else {
+      env.append(defaultPort);
+    }
+  }
+
+  private static boolean passed(Header h) {
+    return !h.name().equalsIgnoreCase("Authorization") && !h.name().equalsIgnoreCase("Connection");
+  }
+
+  private static boolean earlierSameVariable(List<Header> headers, int i) {
+    String name = headers.get(i).name();
+    for (int j = 0; j < i; j++) {
+      if (passed(headers.get(j)) && sameVariable(headers.get(j).name(), name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The index of a passed header whose variable is {@code variable}, or -1. */
+  private static int headerIndex(List<Header> headers, String variable) {
+    for (int i = 0; i < headers.size(); i++) {
+      if (passed(headers.get(i)) && variableName(headers.get(i).name()).equals(variable)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A header's variable: HTTP_ + its name upper-cased, '-' → '_'. */
+  static String variableName(String header) {
+    return HEADER_PREFIX + header.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static void appendVariableName(StringBlock.Builder env, String header) {
+    if (!isAscii(header)) {
+      env.append(variableName(header));
+      return;
+    }
+    env.append(HEADER_PREFIX);
+    for (int i = 0; i < header.length(); i++) {
+      env.append(upperUnderscore(header.charAt(i)));
+    }
+  }
+
+  /** Whether two header names give the same variable. */
+  private static boolean sameVariable(String a, String b) {
+    if (!isAscii(a) || !isAscii(b)) {
+      return variableName(a).equals(variableName(b));
+    }
+    if (a.length() != b.length()) {
+      return false;
+    }
+    for (int i = 0; i < a.length(); i++) {
+      if (upperUnderscore(a.charAt(i)) != upperUnderscore(b.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static char upperUnderscore(char c) {
+    if (c == '-') {
+      return '_';
+    }
+    return c >= 'a' && c <= 'z' ? (char) (c - ('a' - 'A')) : c;
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -134,15 +348,21 @@ public final class CgiEnvironment {
    * without a query; a present but empty one is one empty piece). With one: placeholders expanded
    * in a single pass (so a path containing "${ARGS}" stays literal), then split on whitespace.
    */
-  private static List<String> argv(IncomingRequest request, MatchedRoute route) {
+  private static StringBlock argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
-      List<String> argv = new ArrayList<>();
+      var argv = new StringBlock.Builder(request.rawPath().length() + query.length() + 8);
       argv.add(request.rawPath());
-      if (request.rawQuery() != null) { // "/x?" gives one empty piece, as in WAGI
-        argv.addAll(Arrays.asList(query.split("&", -1))); // -1 keeps empty pieces, as WAGI does
+      if (request.rawQuery() != null) {
+        // Each '&'-separated piece, empty ones too, as WAGI does ("/x?" gives one empty piece).
+        int from = 0;
+        for (int amp = query.indexOf('&'); amp >= 0; amp = query.indexOf('&', from)) {
+          argv.append(query, from, amp).end();
+          from = amp + 1;
+        }
+        argv.append(query, from, query.length()).end();
       }
-      return argv;
+      return argv.build();
     }
     Matcher m = PLACEHOLDER.matcher(route.argvTemplate());
     String expanded =
@@ -152,7 +372,7 @@ public final class CgiEnvironment {
                     r.group(1).equals("SCRIPT_NAME")
                         ? request.rawPath()
                         : query.replace('&', ' ')));
-    return WHITESPACE.splitAsStream(expanded).filter(s -> !s.isEmpty()).toList();
+    return StringBlock.of(WHITESPACE.splitAsStream(expanded).filter(s -> !s.isEmpty()).toList());
   }
 
   /**
@@ -234,18 +454,5 @@ public final class CgiEnvironment {
       }
     }
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /** SERVER_NAME and SERVER_PORT, from a Host header or the default host. */
-  private record HostPort(String name, String port) {
-    /** "name:port", "name" (→ defaultPort) or "[v6]:port"; a colon inside brackets is no port. */
-    static HostPort split(String host, String defaultPort) {
-      int colon = host.lastIndexOf(':');
-      if (colon < 0 || colon < host.lastIndexOf(']')) {
-        return new HostPort(host, defaultPort);
-      }
-      String port = host.substring(colon + 1);
-      return new HostPort(host.substring(0, colon), port.isEmpty() ? defaultPort : port);
-    }
   }
 }

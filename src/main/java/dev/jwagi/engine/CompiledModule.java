@@ -33,6 +33,9 @@ public final class CompiledModule {
   private final Set<String> exportedFunctions;
   private final boolean cacheHit;
 
+  /** The initial memory every instance starts from, shared by all routes of the module. */
+  private final CowMemory.Image memoryImage;
+
   private CompiledModule(
       WasmModule module,
       Function<Instance, Machine> machineFactory,
@@ -44,6 +47,23 @@ public final class CompiledModule {
     this.imports = imports;
     this.exportedFunctions = exportedFunctions;
     this.cacheHit = cacheHit;
+    this.memoryImage = copyOnWrite(module) ? new CowMemory.Image(initialPages(module)) : null;
+  }
+
+  /**
+   * Whether instances get a {@link CowMemory}: exactly one memory, defined by the module (not
+   * imported) and not shared; other modules get Chicory's own memory.
+   */
+  private static boolean copyOnWrite(WasmModule module) {
+    var memories = module.memorySection();
+    return memories.isPresent()
+        && memories.get().memoryCount() == 1
+        && !memories.get().getMemory(0).limits().shared()
+        && module.importSection().count(ExternalType.MEMORY) == 0;
+  }
+
+  private static int initialPages(WasmModule module) {
+    return module.memorySection().get().getMemory(0).limits().initialPages();
   }
 
   /**
@@ -126,6 +146,21 @@ public final class CompiledModule {
             "volume \"" + volume.getKey() + "\": cannot resolve " + host + ": " + e, e);
       }
     }
+    try {
+      return newGuest(realVolumes, roots, maxMemoryBytes, maxOutputBytes, outbound, budget);
+    } catch (ChicoryException e) {
+      throw new ModuleLoadException("it cannot be instantiated: " + e.getMessage(), e);
+    }
+  }
+
+  private Guest newGuest(
+      Map<String, Path> realVolumes,
+      List<Path> roots,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutboundHttp.Policy outbound,
+      MemoryBudget budget)
+      throws ModuleLoadException {
     return new Guest(
         module,
         machineFactory,
@@ -135,7 +170,8 @@ public final class CompiledModule {
         new VolumeGuard(List.copyOf(roots)),
         maxOutputBytes,
         outbound,
-        budget);
+        budget,
+        memoryImage);
   }
 
   /** The module's declared memory with its maximum lowered to the cap; null if it has none. */

@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.JwagiInstanceTemplate;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
@@ -17,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -39,16 +41,27 @@ public final class Guest {
   private final MemoryBudget budget;
   private volatile Runnable onGrowRefused = () -> {};
 
+  /** The module's initial memory, for copy-on-write memories; null: Chicory's own memory. */
+  private final CowMemory.Image memoryImage;
+
   /**
-   * Linear memories of finished runs, for reuse. Allocating a memory's pages was over half of the
-   * per-request cost. Chicory zeroes a memory and re-applies the data segments whenever an instance
-   * initialises it, so a reused memory starts exactly as a new one; only memories that did not grow
-   * come back (a memory cannot shrink to its initial size).
+   * Linear memories of finished runs, for reuse, each with its share of the memory budget (it stays
+   * charged while pooled). A {@link CowMemory} is reset when its run ends and keeps only the
+   * buffers of the chunks it copied, so a later run copies into them instead of allocating; Chicory
+   * resets a memory ({@code zero}, then {@code initialize}) whenever an instance takes it, so a
+   * reused memory starts exactly as a new one. Chicory's own memories (modules that are not
+   * copy-on-write) come back only if they did not grow: they cannot shrink to their initial size.
    */
-  private final ConcurrentLinkedQueue<Memory> spareMemories = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Spare> spareMemories = new ConcurrentLinkedQueue<>();
 
   private final AtomicInteger spareCount = new AtomicInteger();
   private static final int MAX_SPARE_MEMORIES = 64;
+
+  /** A linear memory and its charge to the budget (null when there is no budget). */
+  private record Spare(Memory memory, MemoryCharge charge) {}
+
+  /** Builds instances without re-deriving per run what depends on the module only. */
+  private final JwagiInstanceTemplate template;
 
   Guest(
       WasmModule module,
@@ -59,7 +72,8 @@ public final class Guest {
       VolumeGuard guard,
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
-      MemoryBudget budget) {
+      MemoryBudget budget,
+      CowMemory.Image memoryImage) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
@@ -69,6 +83,8 @@ public final class Guest {
     this.maxOutputBytes = maxOutputBytes;
     this.outbound = outbound;
     this.budget = budget;
+    this.memoryImage = memoryLimits == null ? null : memoryImage;
+    this.template = JwagiInstanceTemplate.of(module, imports, machineFactory, memoryLimits);
   }
 
   /** Called (once per run) when a memory.grow is refused because the memory budget is full. */
@@ -77,11 +93,9 @@ public final class Guest {
   }
 
   /**
-   * Runs {@code entrypoint} in a fresh instance on the calling thread: the guest reads {@code
-   * stdin} and writes to {@code stdout} as it runs (both may block; an IOException reaches the
-   * guest as EIO). Interrupting the thread stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
-   * Errors that are not the guest's fault (the JVM out of memory, a bug of ours) are thrown as they
-   * are.
+   * {@link #run(String, StringBlock, StringBlock, InputStream, OutputStream, OutputStream)} with
+   * argv and env given as strings, and stderr collected for the result (start-up runs: {@code
+   * _routes}, wat2wasm).
    */
   public GuestResult run(
       String entrypoint,
@@ -90,18 +104,27 @@ public final class Guest {
       InputStream stdin,
       OutputStream stdout)
       throws GuestFailure {
-    return run(entrypoint, argv, env, stdin, stdout, null);
+    List<String> variables = new ArrayList<>(env.size());
+    env.forEach((name, value) -> variables.add(name + "=" + value));
+    return run(entrypoint, StringBlock.of(argv), StringBlock.of(variables), stdin, stdout, null);
   }
 
   /**
-   * Like {@link #run(String, List, Map, InputStream, OutputStream)}, with the guest's stderr
-   * written to {@code stderrTarget} as it comes (then the result's and failure's stderr are empty);
-   * null collects it for the result.
+   * Runs {@code entrypoint} in a fresh instance on the calling thread: the guest reads {@code
+   * stdin} and writes to {@code stdout} as it runs (both may block; an IOException reaches the
+   * guest as EIO). Interrupting the thread stops the guest ({@link GuestFailure.Kind#INTERRUPTED}).
+   * Errors that are not the guest's fault (the JVM out of memory, a bug of ours) are thrown as they
+   * are.
+   *
+   * @param argv the guest's arguments, as its {@code args_get} returns them
+   * @param env the guest's environment ({@code NAME=value}), as its {@code environ_get} returns it
+   * @param stderrTarget where the guest's stderr goes as it comes (then the result's and failure's
+   *     stderr are empty); null collects it for the result
    */
   public GuestResult run(
       String entrypoint,
-      List<String> argv,
-      Map<String, String> env,
+      StringBlock argv,
+      StringBlock env,
       InputStream stdin,
       OutputStream stdout,
       OutputStream stderrTarget)
@@ -114,42 +137,45 @@ public final class Guest {
             .withStdin(stdin, false)
             .withStdout(boundedStdout, false)
             .withStderr(stderr, false)
-            .withArguments(argv)
             .withThrowOnExit0(true);
-    env.forEach(options::withEnvironment);
     volumes.forEach(options::withDirectory);
     var wasi =
         WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
     int exitCode = 0;
     long prepareNanos = 0;
     Instance instance = null;
-    Memory[] created = new Memory[1];
+    Spare[] taken = new Spare[1];
     try (wasi;
         var scope =
             WasiLink.enter(
                 new WasiLink.GuestWasi(
                     wasi,
                     guard,
+                    argv,
+                    env,
                     outbound,
                     maxOutputBytes,
                     new Stdio(stdin, boundedStdout, stderr)))) {
-      var builder =
-          Instance.builder(module)
-              .withMachineFactory(machineFactory)
-              .withImportValues(imports)
-              .withStart(false);
-      if (memoryLimits != null) {
-        builder
-            .withMemoryLimits(memoryLimits)
-            .withMemoryFactory(limits -> created[0] = memory(limits));
+      Function<MemoryLimits, Memory> memories = limits -> (taken[0] = memory(limits)).memory();
+      if (template != null) {
+        instance = template.newInstance(memories);
+      } else {
+        var builder =
+            Instance.builder(module)
+                .withMachineFactory(machineFactory)
+                .withImportValues(imports)
+                .withStart(false);
+        if (memoryLimits != null) {
+          builder.withMemoryLimits(memoryLimits).withMemoryFactory(memories);
+        }
+        instance = builder.build();
       }
-      instance = builder.build();
       prepareNanos = System.nanoTime() - started;
       instance.export(entrypoint).apply();
     } catch (Throwable t) {
       exitCode = exitCodeOrRethrow(t, stderr);
     } finally {
-      recycle(created[0]);
+      recycle(taken[0]);
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.
@@ -186,38 +212,70 @@ public final class Guest {
 
   /**
    * A memory for a new instance: a spare one, else a new one charged to the memory budget (which
-   * may wait briefly for room, or throw {@link MemoryBudget.Exhausted}).
+   * may wait briefly for room, or throw {@link MemoryBudget.Exhausted}). A copy-on-write memory is
+   * charged its initial size and each growth; Chicory's own memory, whose growth cannot be watched,
+   * its whole maximum up front.
    */
-  private Memory memory(MemoryLimits limits) {
-    Memory spare = spareMemories.poll();
+  private Spare memory(MemoryLimits limits) {
+    Spare spare = spareMemories.poll();
     if (spare != null) {
       spareCount.decrementAndGet();
-      if (spare instanceof BudgetedMemory budgeted) {
-        budgeted.reuse();
+      if (spare.charge() != null) {
+        spare.charge().newRun();
       }
       return spare;
     }
-    if (budget == null) {
-      return new ByteArrayMemory(limits);
+    boolean cow = memoryImage != null;
+    MemoryCharge charge =
+        budget == null
+            ? null
+            : MemoryCharge.reserve(
+                budget,
+                (cow ? limits.initialPages() : limits.maximumPages()) * MemoryCharge.PAGE
+                    + 8L * limits.maximumPages(),
+                () -> onGrowRefused.run());
+    try {
+      if (!cow) {
+        return new Spare(new ByteArrayMemory(limits), charge);
+      }
+      CowMemory memory = new CowMemory(memoryImage, limits);
+      memory.growthListener(charge == null ? GrowthListener.UNLIMITED : charge);
+      return new Spare(memory, charge);
+    } catch (RuntimeException | Error e) {
+      if (charge != null) {
+        charge.release();
+      }
+      throw e;
     }
-    return BudgetedMemory.create(limits, budget, () -> onGrowRefused.run());
   }
 
-  /** A run's memory is done: kept for reuse (still charged) if it did not grow, else released. */
-  private void recycle(Memory memory) {
-    if (memory == null) {
+  /** A run's memory is done: kept for reuse (still charged for its initial size), else released. */
+  private void recycle(Spare spare) {
+    if (spare == null) {
       return;
     }
-    if (memory.pages() == memoryLimits.initialPages()
-        && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
-      spareMemories.offer(memory);
+    Memory memory = spare.memory();
+    boolean reusable;
+    if (memory instanceof CowMemory) {
+      // Reset now, not when it is next used: a memory waiting in the pool keeps only its
+      // bounded spare buffers, never what the run wrote (which may be up to max_memory).
+      memory.zero();
+      if (spare.charge() != null) {
+        spare.charge().backToInitial();
+      }
+      reusable = true;
+    } else {
+      reusable = memory.pages() == memoryLimits.initialPages(); // grown: cannot start like new
+    }
+    if (reusable && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
+      spareMemories.offer(spare);
       return;
     }
-    if (memory.pages() == memoryLimits.initialPages()) {
+    if (reusable) {
       spareCount.decrementAndGet();
     }
-    if (memory instanceof BudgetedMemory budgeted) {
-      budgeted.release();
+    if (spare.charge() != null) {
+      spare.charge().release();
     }
   }
 

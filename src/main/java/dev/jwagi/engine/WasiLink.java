@@ -123,37 +123,59 @@ final class WasiLink {
     return function;
   }
 
-  /** A WASI call made straight on the guest's WasiPreview1, creating nothing per call. */
+  /** A WASI call made straight on the guest's state, creating nothing per call. */
   @FunctionalInterface
   private interface DirectCall {
-    long call(WasiPreview1 wasi, Memory memory, long[] args);
+    long call(GuestWasi guest, Memory memory, long[] args);
   }
 
   /**
    * The calls a typical CGI guest makes on every request (start-up, args, env, stdio, exit), made
-   * directly. Any other WASI call goes through Chicory's generated bindings, created on first use
-   * in a run.
+   * directly; args and environ are served from the request's encoded blocks. Any other WASI call
+   * goes through Chicory's generated bindings, created on first use in a run.
    */
   private static final Map<String, DirectCall> DIRECT =
       Map.ofEntries(
-          Map.entry("args_get", (w, m, a) -> w.argsGet(m, (int) a[0], (int) a[1])),
-          Map.entry("args_sizes_get", (w, m, a) -> w.argsSizesGet(m, (int) a[0], (int) a[1])),
-          Map.entry("environ_get", (w, m, a) -> w.environGet(m, (int) a[0], (int) a[1])),
-          Map.entry("environ_sizes_get", (w, m, a) -> w.environSizesGet(m, (int) a[0], (int) a[1])),
-          Map.entry("fd_fdstat_get", (w, m, a) -> w.fdFdstatGet(m, (int) a[0], (int) a[1])),
-          Map.entry("fd_prestat_get", (w, m, a) -> w.fdPrestatGet(m, (int) a[0], (int) a[1])),
+          Map.entry("args_get", (g, m, a) -> strings(m, g.argv, (int) a[0], (int) a[1])),
+          Map.entry("args_sizes_get", (g, m, a) -> sizes(m, g.argv, (int) a[0], (int) a[1])),
+          Map.entry("environ_get", (g, m, a) -> strings(m, g.env, (int) a[0], (int) a[1])),
+          Map.entry("environ_sizes_get", (g, m, a) -> sizes(m, g.env, (int) a[0], (int) a[1])),
+          Map.entry("fd_fdstat_get", (g, m, a) -> g.wasi.fdFdstatGet(m, (int) a[0], (int) a[1])),
+          Map.entry("fd_prestat_get", (g, m, a) -> g.wasi.fdPrestatGet(m, (int) a[0], (int) a[1])),
           Map.entry(
               "fd_prestat_dir_name",
-              (w, m, a) -> w.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])),
+              (g, m, a) -> g.wasi.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])),
           Map.entry(
-              "fd_read", (w, m, a) -> w.fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+              "fd_read",
+              (g, m, a) -> g.wasi.fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
           Map.entry(
               "fd_write",
-              (w, m, a) -> w.fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
-          Map.entry("fd_seek", (w, m, a) -> w.fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
-          Map.entry("fd_close", (w, m, a) -> w.fdClose((int) a[0])),
-          Map.entry("clock_time_get", (w, m, a) -> w.clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
-          Map.entry("random_get", (w, m, a) -> w.randomGet(m, (int) a[0], (int) a[1])));
+              (g, m, a) -> g.wasi.fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+          Map.entry(
+              "fd_seek", (g, m, a) -> g.wasi.fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
+          Map.entry("fd_close", (g, m, a) -> g.wasi.fdClose((int) a[0])),
+          Map.entry(
+              "clock_time_get", (g, m, a) -> g.wasi.clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
+          Map.entry("random_get", (g, m, a) -> g.wasi.randomGet(m, (int) a[0], (int) a[1])));
+
+  /**
+   * {@code args_get}/{@code environ_get}: the pointer to each string at {@code pointers}, the
+   * strings themselves, one copy of the block, at {@code buffer}.
+   */
+  private static long strings(Memory memory, StringBlock block, int pointers, int buffer) {
+    for (int i = 0; i < block.count(); i++) {
+      memory.writeI32(pointers + 4 * i, buffer + block.start(i));
+    }
+    memory.write(buffer, block.bytes(), 0, block.byteLength());
+    return 0; // ESUCCESS
+  }
+
+  /** {@code args_sizes_get}/{@code environ_sizes_get}: how many strings, and their bytes. */
+  private static long sizes(Memory memory, StringBlock block, int count, int bufferSize) {
+    memory.writeI32(count, block.count());
+    memory.writeI32(bufferSize, block.byteLength());
+    return 0; // ESUCCESS
+  }
 
   private static HostFunction forwarding(int index) {
     HostFunction signature = SIGNATURES[index];
@@ -169,7 +191,7 @@ final class WasiLink {
             GuestWasi guest = current();
             int fd = (int) args[0];
             if (guest.stdio == null || !guest.stdio.handles(fd, write)) {
-              return new long[] {chicory.call(guest.wasi, instance.memory(), args)};
+              return new long[] {chicory.call(guest, instance.memory(), args)};
             }
             Memory memory = instance.memory();
             return new long[] {
@@ -201,7 +223,7 @@ final class WasiLink {
           WASI_MODULE,
           name,
           signature.functionType(),
-          (instance, args) -> new long[] {direct.call(current().wasi, instance.memory(), args)});
+          (instance, args) -> new long[] {direct.call(current(), instance.memory(), args)});
     }
     if (name.equals("proc_exit")) {
       return new HostFunction(
@@ -258,6 +280,8 @@ final class WasiLink {
   static final class GuestWasi {
     final WasiPreview1 wasi;
     final VolumeGuard guard;
+    final StringBlock argv;
+    final StringBlock env;
     private final OutboundHttp.Policy outboundPolicy;
     private final long outboundCap;
     private OutboundHttp.Session outbound;
@@ -270,11 +294,15 @@ final class WasiLink {
     GuestWasi(
         WasiPreview1 wasi,
         VolumeGuard guard,
+        StringBlock argv,
+        StringBlock env,
         OutboundHttp.Policy outboundPolicy,
         long outboundCap,
         Stdio stdio) {
       this.wasi = wasi;
       this.guard = guard;
+      this.argv = argv;
+      this.env = env;
       this.outboundPolicy = outboundPolicy;
       this.outboundCap = outboundCap;
       this.stdio = stdio;

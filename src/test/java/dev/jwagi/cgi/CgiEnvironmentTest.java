@@ -41,7 +41,7 @@ class CgiEnvironmentTest {
   }
 
   private static Map<String, String> env(IncomingRequest request, MatchedRoute route) {
-    return PLAIN.build(request, route).env();
+    return PLAIN.build(request, route).envMap();
   }
 
   // --- fixed variables ---
@@ -226,7 +226,7 @@ class CgiEnvironmentTest {
         .containsEntry("X_FULL_URL", "http://localhost:3000/env?q")
         .doesNotContainKey("HTTP_HOST");
     CgiEnvironment portless = new CgiEnvironment(Map.of(), "example.org");
-    assertThat(portless.build(request("/env", null, true, new byte[0]), EXACT).env())
+    assertThat(portless.build(request("/env", null, true, new byte[0]), EXACT).envMap())
         .containsEntry("SERVER_NAME", "example.org")
         .containsEntry("SERVER_PORT", "443");
   }
@@ -258,7 +258,7 @@ class CgiEnvironmentTest {
       new CgiEnvironment(Map.of(), "localhost:3000", "127.0.0.1"::equals);
 
   private static Map<String, String> proxied(String... headers) {
-    return BEHIND_PROXY.build(get("/env", null, headers), EXACT).env();
+    return BEHIND_PROXY.build(get("/env", null, headers), EXACT).envMap();
   }
 
   @Test
@@ -305,7 +305,9 @@ class CgiEnvironmentTest {
               new String[] {"X-Forwarded-Proto", "https"},
               new String[] {"Forwarded", "proto=https"})) {
         assertThat(
-                untrusting.build(get("/env", null, "Host", "h", claim[0], claim[1]), EXACT).env())
+                untrusting
+                    .build(get("/env", null, "Host", "h", claim[0], claim[1]), EXACT)
+                    .envMap())
             .containsEntry("SERVER_PORT", "80")
             .containsEntry("X_FULL_URL", "http://h:80/env")
             .doesNotContainKey("HTTPS");
@@ -372,7 +374,7 @@ class CgiEnvironmentTest {
     global.put("HTTP_ACCEPT", "global");
     global.put("PATH_INFO", "global");
     CgiEnvironment cgi = new CgiEnvironment(global, "localhost:3000");
-    Map<String, String> env = cgi.build(get("/env/x", null, "Accept", "*/*"), WILDCARD).env();
+    Map<String, String> env = cgi.build(get("/env/x", null, "Accept", "*/*"), WILDCARD).envMap();
 
     assertThat(env)
         .containsEntry("ZED", "z")
@@ -389,7 +391,7 @@ class CgiEnvironmentTest {
   @Test
   void globalEnvNotOverriddenKeepsItsValue() {
     CgiEnvironment cgi = new CgiEnvironment(Map.of("HTTP_ACCEPT", "global"), "localhost:3000");
-    assertThat(cgi.build(get("/env", null), EXACT).env()).containsEntry("HTTP_ACCEPT", "global");
+    assertThat(cgi.build(get("/env", null), EXACT).envMap()).containsEntry("HTTP_ACCEPT", "global");
   }
 
   @Test
@@ -404,7 +406,7 @@ class CgiEnvironmentTest {
     var route =
         new MatchedRoute(
             "/env/...", null, linked("A", "module", "C", "module only", "PATH_INFO", "/x"));
-    Map<String, String> env = cgi.build(get("/env/real", null), route).env();
+    Map<String, String> env = cgi.build(get("/env/real", null), route).envMap();
     assertThat(env)
         .containsEntry("A", "module")
         .containsEntry("B", "global only")
@@ -426,26 +428,27 @@ class CgiEnvironmentTest {
 
   @Test
   void argvWithoutTemplateIsPathThenRawQueryPieces() {
-    assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argv())
+    assertThat(PLAIN.build(get("/env/a%20b", "x=1&y=%20&&z"), WILDCARD).argvList())
         .containsExactly("/env/a%20b", "x=1", "y=%20", "", "z");
-    assertThat(PLAIN.build(get("/env", null), EXACT).argv()).containsExactly("/env");
+    assertThat(PLAIN.build(get("/env", null), EXACT).argvList()).containsExactly("/env");
     // A present but empty query ("/env?") is one empty piece, as in WAGI.
-    assertThat(PLAIN.build(get("/env", ""), EXACT).argv()).containsExactly("/env", "");
-    assertThat(PLAIN.build(get("/env", "a"), EXACT).argv()).containsExactly("/env", "a");
+    assertThat(PLAIN.build(get("/env", ""), EXACT).argvList()).containsExactly("/env", "");
+    assertThat(PLAIN.build(get("/env", "a"), EXACT).argvList()).containsExactly("/env", "a");
   }
 
   @Test
   void argvTemplateExpandsScriptNameAndArgsThenSplits() {
     MatchedRoute route = new MatchedRoute("/env/...", "  prog --path=${SCRIPT_NAME}\t${ARGS}  ");
-    assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argv())
+    assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argvList())
         .containsExactly("prog", "--path=/env/x%20y", "a=1", "b=2", "c");
-    assertThat(PLAIN.build(get("/env", null), route).argv()).containsExactly("prog", "--path=/env");
+    assertThat(PLAIN.build(get("/env", null), route).argvList())
+        .containsExactly("prog", "--path=/env");
   }
 
   @Test
   void argvTemplateExpandsInOnePass() {
     MatchedRoute route = new MatchedRoute("/...", "${SCRIPT_NAME} ${ARGS}");
-    assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argv())
+    assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argvList())
         .containsExactly("/$%7B", "${SCRIPT_NAME}", "$1");
   }
 

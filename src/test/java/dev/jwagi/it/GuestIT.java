@@ -2,6 +2,7 @@ package dev.jwagi.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jwagi.config.Flags;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class GuestIT {
   @Test
   void exhaustingTheCallStackIsATrapAndEveryWorkerKeepsServing() throws Exception {
     // More stack overflows than there are worker threads, so each worker has had one.
-    int runs = 2 * 4 * Runtime.getRuntime().availableProcessors();
+    int runs = 2 * Flags.DEFAULT_WORKERS_PER_CORE * Runtime.getRuntime().availableProcessors();
     List<CompletableFuture<HttpResponse<byte[]>>> overflows = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       overflows.add(server.sendAsync(HttpRequest.newBuilder(server.uri("/recurse"))));
@@ -151,6 +152,40 @@ class GuestIT {
       var response = future.join();
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("counter=1 buf=x\n");
+    }
+  }
+
+  /**
+   * Copy-on-write memory (issue 9): a run that grew its memory and wrote all over it leaves nothing
+   * behind. The next run starts at the initial size again and its new pages read as zero.
+   */
+  @Test
+  void freshMemoryAfterAnEarlierRunGrewAndScribbledOverIt() throws Exception {
+    String first = TestServer.text(server.get("/counter?grow"));
+    assertThat(first).matches("counter=1 buf=x pages=\\d+ dirty=0\n");
+    for (int i = 0; i < 5; i++) {
+      assertThat(TestServer.text(server.get("/counter?grow"))).as("run %d", i).isEqualTo(first);
+      // and a run that does not grow sees only its own state too
+      assertThat(TestServer.text(server.get("/counter"))).isEqualTo("counter=1 buf=x\n");
+    }
+  }
+
+  @Test
+  void freshMemoryForEveryConcurrentRequestThatGrows() throws Exception {
+    String expected = TestServer.text(server.get("/counter?grow"));
+    assertThat(expected).matches("counter=1 buf=x pages=\\d+ dirty=0\n");
+    List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      responses.add(
+          server.sendAsync(
+              HttpRequest.newBuilder(server.uri(i % 2 == 0 ? "/counter?grow" : "/counter"))));
+    }
+    for (int i = 0; i < responses.size(); i++) {
+      var response = responses.get(i).get();
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(TestServer.text(response))
+          .as("request %d", i)
+          .isEqualTo(i % 2 == 0 ? expected : "counter=1 buf=x\n");
     }
   }
 }

@@ -115,8 +115,11 @@ class LogFormatIT {
     List<JsonNode> access =
         objects.stream().filter(o -> o.get("logger").asText().equals("jwagi.access")).toList();
     assertThat(access).hasSize(42);
+    // Besides the start-up warning of routes whose guests could outgrow the memory budget
+    // (whether it appears depends on this machine's heap and cores), one per failed exit.
     assertThat(objects)
         .filteredOn(o -> o.get("level").asText().equals("WARN"))
+        .filteredOn(o -> !o.get("message").asText().contains("exceeds the memory budget"))
         .hasSize(10)
         .allMatch(o -> o.get("message").asText().startsWith("route /exit: module exited"));
     JsonNode hello = access.get(0);

@@ -10,6 +10,12 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import dev.jwagi.cgi.CgiEnvironment;
+import dev.jwagi.cgi.CgiOutputParser;
+import dev.jwagi.cgi.CgiResponse;
+import dev.jwagi.cgi.Header;
+import dev.jwagi.cgi.IncomingRequest;
+import dev.jwagi.cgi.MatchedRoute;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestResult;
@@ -44,6 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code jwagi}: jwagi's {@link Guest#run} on hello.wasm (fresh instance, WASI, _start);
+ *   <li>{@code jwagiRequest}: a whole GET /hello through the engine as the server does it: CGI
+ *       inputs from the request ({@link CgiEnvironment#build}), {@link Guest#run}, the output
+ *       parsed into a response ({@link CgiOutputParser#parse});
  *   <li>{@code naive}: what a straightforward Chicory embedding does per request on the same
  *       module, with only the compiled machine factory shared: new WASI options, WASI host
  *       functions, import values and instance (whose initialisation runs _start);
@@ -79,6 +88,25 @@ public class GuestRunBenchmark {
   static final List<String> ARGV = List.of("/hello");
   static final byte[] NO_BODY = new byte[0];
   static final Map<String, String> ENV = cgiEnvironment();
+
+  /** GET /hello as ab sends it, and the server's CGI mapping for it. */
+  static final IncomingRequest REQUEST =
+      new IncomingRequest(
+          "GET",
+          "/hello",
+          null,
+          "HTTP/1.0",
+          List.of(
+              new Header("Host", "127.0.0.1:3000"),
+              new Header("User-Agent", "ApacheBench/2.3"),
+              new Header("Accept", "*/*")),
+          0,
+          InputStream.nullInputStream(),
+          "127.0.0.1",
+          false);
+
+  static final MatchedRoute ROUTE = new MatchedRoute("/hello", null);
+  static final CgiEnvironment CGI = new CgiEnvironment(Map.of(), "localhost:3000");
 
   /** The module under test (hello.wasm by default), prepared both ways once per trial. */
   @State(Scope.Benchmark)
@@ -130,6 +158,15 @@ public class GuestRunBenchmark {
   @Benchmark
   public Run jwagi(Module m) throws Exception {
     return runJwagi(m.guest);
+  }
+
+  /** A whole request through the engine: CGI inputs, guest run, response parsed. */
+  @Benchmark
+  public CgiResponse jwagiRequest(Module m) throws Exception {
+    var cgi = CGI.build(REQUEST, ROUTE);
+    var stdout = new ByteArrayOutputStream();
+    m.guest.run("_start", cgi.argv(), cgi.env(), cgi.stdin(), stdout, null);
+    return CgiOutputParser.parse(stdout.toByteArray());
   }
 
   @Benchmark

@@ -1,0 +1,640 @@
+package dev.jwagi.engine;
+
+import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A guest's linear memory, copy-on-write over its module's initial image.
+ *
+ * <p>The memory is a table of 4 KiB chunks. When an instance initialises it, every chunk is a
+ * shared, read-only view: of the module's {@link Image} (its initial memory with the data segments
+ * applied, taken once, on the module's first run) or of one all-zero chunk. A chunk is copied into
+ * a buffer of this memory's own the first time the guest writes to it, so a run pays for the chunks
+ * it writes, not for the size of its memory: instantiating neither zeroes nor re-applies the data
+ * segments. Chunks are finer than wasm's 64 KiB pages because a CGI guest writes a few KiB (its
+ * stack top, stdio buffers, a few globals) of a memory that starts at 128 KiB or more.
+ *
+ * <p>Isolation: a chunk the guest can write is always its own buffer, filled from the image when it
+ * was taken; the image and the zero chunk are never written. A reused memory (see {@link Guest}) is
+ * reset by {@link #zero()}, which Chicory calls before {@link #initialize}: every chunk goes back
+ * to a shared view and the buffers are kept for later copies, so nothing of a previous run can be
+ * read.
+ *
+ * <p>Growth happens in {@link #grow} only: it checks the maximum (the route's {@code max_memory}),
+ * then asks the {@link GrowthListener}. New pages read as zero until written.
+ *
+ * <p>Not for shared memories (threads) nor for modules with several memories: {@link Guest} gives
+ * those Chicory's own memory. Not thread-safe: one guest thread uses it at a time.
+ */
+final class CowMemory implements Memory {
+  static final int CHUNK_SHIFT = 12;
+  static final int CHUNK_SIZE = 1 << CHUNK_SHIFT;
+  private static final int CHUNK_MASK = CHUNK_SIZE - 1;
+  private static final int CHUNKS_PER_PAGE = PAGE_SIZE / CHUNK_SIZE;
+
+  /** Read by every chunk that is still zero; never written (writes go to a copy). */
+  private static final byte[] ZERO = new byte[CHUNK_SIZE];
+
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE =
+      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * A module's initial memory: the chunks after its data segments are applied, taken once on its
+   * first instantiation and shared, read-only, by every later one. All-zero chunks are {@link
+   * #ZERO}.
+   */
+  static final class Image {
+    private final int initialPages;
+    private volatile byte[][] chunks;
+
+    Image(int initialPages) {
+      this.initialPages = initialPages;
+    }
+
+    /** Whether the image has been taken (after the module's first instantiation). */
+    boolean taken() {
+      return chunks != null;
+    }
+
+    /** Chunks of the image that hold data (the rest are zero): the memory it keeps. */
+    int dataChunks() {
+      byte[][] c = chunks;
+      if (c == null) {
+        return 0;
+      }
+      int n = 0;
+      for (byte[] chunk : c) {
+        n += chunk == ZERO ? 0 : 1;
+      }
+      return n;
+    }
+  }
+
+  private final Image image;
+  private final MemoryLimits limits;
+  private final int maxPages;
+  private final int maxSpares;
+  private GrowthListener growth = GrowthListener.UNLIMITED;
+
+  /** What reads see: a shared chunk (image or zero) or this memory's own buffer. */
+  private byte[][] chunks;
+
+  /** This memory's writable buffer per chunk, or null while the chunk is a shared view. */
+  private byte[][] own;
+
+  private int pages;
+
+  /** Indices of the chunks that have their own buffer, to reset them quickly. */
+  private int[] owned = new int[16];
+
+  private int ownedCount;
+
+  /** Buffers of earlier runs, reused by later copies (their content is always overwritten). */
+  private byte[][] spares = new byte[8][];
+
+  private int spareCount;
+
+  /** Whether every byte is zero and nothing was written since {@link #zero()}. */
+  private boolean allZero;
+
+  private DataSegment[] dataSegments;
+  private boolean segmentsCopied;
+
+  CowMemory(Image image, MemoryLimits limits) {
+    if (limits.shared()) {
+      throw new IllegalArgumentException("shared memories are not copy-on-write");
+    }
+    this.image = image;
+    this.limits = limits;
+    this.maxPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
+    this.pages = limits.initialPages();
+    // Keep at most as many spare buffers as the initial memory has chunks (and 1 MiB at most),
+    // so an idle pooled memory holds no more than a plain one would.
+    this.maxSpares = Math.min(pages * CHUNKS_PER_PAGE, 256);
+    this.chunks = new byte[pages * CHUNKS_PER_PAGE][];
+    this.own = new byte[chunks.length][];
+    Arrays.fill(chunks, ZERO);
+    this.allZero = true;
+  }
+
+  /** The listener asked before each growth of this memory, until set again. */
+  void growthListener(GrowthListener listener) {
+    this.growth = listener;
+  }
+
+  /** How many chunks this memory has copied since it was last reset (for tests and profiling). */
+  int ownedChunks() {
+    return ownedCount;
+  }
+
+  /** How many spare buffers it keeps for later copies (bounded by its initial size, 1 MiB). */
+  int spareChunks() {
+    return spareCount;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Life cycle: reset, initialise, grow
+
+  /** Back to all zeros at the initial size; the copies made so far become spare buffers. */
+  @Override
+  public void zero() {
+    byte[][] o = own;
+    for (int i = 0; i < ownedCount; i++) {
+      int index = owned[i];
+      keepSpare(o[index]);
+      o[index] = null;
+    }
+    ownedCount = 0;
+    int initialChunks = limits.initialPages() * CHUNKS_PER_PAGE;
+    if (chunks.length != initialChunks) {
+      chunks = new byte[initialChunks][];
+      own = new byte[initialChunks][];
+      pages = limits.initialPages();
+    }
+    Arrays.fill(chunks, ZERO);
+    dataSegments = null;
+    segmentsCopied = false;
+    allZero = true;
+  }
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments) {
+    initialize(instance, dataSegments, 0);
+  }
+
+  /**
+   * Applies the data segments, as Chicory does right after {@link #zero()}: from the module's image
+   * if it has been taken (no bytes copied), else by writing them, and then takes the image.
+   */
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
+    this.dataSegments = dataSegments;
+    this.segmentsCopied = false;
+    byte[][] taken = image.chunks;
+    if (allZero && memoryIndex == 0 && taken != null && taken.length == chunks.length) {
+      System.arraycopy(taken, 0, chunks, 0, taken.length);
+      allZero = false;
+      return;
+    }
+    boolean takeImage = allZero && memoryIndex == 0 && pages == image.initialPages;
+    if (dataSegments != null) {
+      for (DataSegment s : dataSegments) {
+        if (s instanceof ActiveDataSegment) {
+          var segment = (ActiveDataSegment) s;
+          if (segment.index() != memoryIndex) {
+            continue;
+          }
+          byte[] data = segment.data();
+          int offset =
+              (int)
+                  ConstantEvaluators.computeConstantValue(instance, segment.offsetInstructions())[
+                      0];
+          if (offset < 0 || offset > sizeInBytes() - data.length) {
+            throw new UninstantiableException(
+                "out of bounds memory access: data segment at "
+                    + Integer.toUnsignedString(offset)
+                    + " of "
+                    + data.length
+                    + " bytes, memory size "
+                    + sizeInBytes());
+          }
+          write(offset, data, 0, data.length);
+        } else if (!(s instanceof PassiveDataSegment)) {
+          throw new ChicoryException("Data segment should be active or passive: " + s);
+        }
+      }
+    }
+    if (takeImage) {
+      takeImage();
+    }
+  }
+
+  /** Publishes this memory's current content as the image, then views it like any later run. */
+  private void takeImage() {
+    byte[][] snapshot = new byte[chunks.length][];
+    for (int i = 0; i < chunks.length; i++) {
+      byte[] chunk = chunks[i];
+      snapshot[i] = chunk == ZERO || Arrays.equals(chunk, ZERO) ? ZERO : chunk.clone();
+    }
+    image.chunks = snapshot;
+    byte[][] o = own;
+    for (int i = 0; i < ownedCount; i++) {
+      int index = owned[i];
+      keepSpare(o[index]);
+      o[index] = null;
+    }
+    ownedCount = 0;
+    System.arraycopy(snapshot, 0, chunks, 0, snapshot.length);
+  }
+
+  @Override
+  public int grow(int size) {
+    int before = pages;
+    long after = (long) before + Integer.toUnsignedLong(size);
+    if (after > maxPages) {
+      return -1;
+    }
+    if (size == 0) {
+      return before;
+    }
+    if (!growth.growing((long) size * PAGE_SIZE, after * PAGE_SIZE)) {
+      return -1;
+    }
+    int newChunks = (int) after * CHUNKS_PER_PAGE;
+    byte[][] grownChunks = Arrays.copyOf(chunks, newChunks);
+    Arrays.fill(grownChunks, chunks.length, newChunks, ZERO);
+    own = Arrays.copyOf(own, newChunks);
+    chunks = grownChunks;
+    pages = (int) after;
+    allZero = false;
+    return before;
+  }
+
+  @Override
+  public int pages() {
+    return pages;
+  }
+
+  @Override
+  public int initialPages() {
+    return limits.initialPages();
+  }
+
+  @Override
+  public int maximumPages() {
+    return maxPages;
+  }
+
+  @Override
+  public boolean shared() {
+    return false;
+  }
+
+  private int sizeInBytes() {
+    return chunks.length << CHUNK_SHIFT;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Copy on write
+
+  /** The writable buffer of the chunk holding {@code addr}: its own, or a copy made now. */
+  private byte[] writable(int addr, int size) {
+    int index = addr >>> CHUNK_SHIFT;
+    byte[][] o = own;
+    if (index < o.length) {
+      byte[] chunk = o[index];
+      if (chunk != null) {
+        return chunk;
+      }
+    }
+    return copyChunk(addr, size);
+  }
+
+  private byte[] copyChunk(int addr, int size) {
+    int index = addr >>> CHUNK_SHIFT;
+    if (index >= chunks.length) {
+      throw outOfBounds(addr, size);
+    }
+    byte[] copy;
+    if (spareCount > 0) {
+      copy = spares[--spareCount];
+      spares[spareCount] = null;
+    } else {
+      copy = new byte[CHUNK_SIZE];
+    }
+    System.arraycopy(chunks[index], 0, copy, 0, CHUNK_SIZE);
+    chunks[index] = copy;
+    own[index] = copy;
+    if (ownedCount == owned.length) {
+      owned = Arrays.copyOf(owned, owned.length * 2);
+    }
+    owned[ownedCount++] = index;
+    allZero = false;
+    return copy;
+  }
+
+  private void keepSpare(byte[] buffer) {
+    if (spareCount < maxSpares) {
+      if (spareCount == spares.length) {
+        spares = Arrays.copyOf(spares, Math.min(spares.length * 2, maxSpares));
+      }
+      spares[spareCount++] = buffer;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bounds
+
+  private WasmRuntimeException outOfBounds(int addr, int size) {
+    return new WasmRuntimeException(
+        "out of bounds memory access: attempted to access address: "
+            + Integer.toUnsignedString(addr)
+            + " but limit is: "
+            + sizeInBytes()
+            + " and size: "
+            + size);
+  }
+
+  private void checkBounds(int addr, int size) {
+    if (size < 0 || addr < 0 || addr > sizeInBytes() - size) {
+      throw outOfBounds(addr, size);
+    }
+  }
+
+  private byte[] readable(int addr, int size) {
+    int index = addr >>> CHUNK_SHIFT;
+    byte[][] c = chunks;
+    if (index >= c.length) {
+      throw outOfBounds(addr, size);
+    }
+    return c[index];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Single values. A value that straddles two chunks goes byte by byte.
+
+  @Override
+  public byte read(int addr) {
+    return readable(addr, 1)[addr & CHUNK_MASK];
+  }
+
+  @Override
+  public void writeByte(int addr, byte data) {
+    writable(addr, 1)[addr & CHUNK_MASK] = data;
+  }
+
+  @Override
+  public short readShort(int addr) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 2) {
+      return (short) SHORT.get(readable(addr, 2), off);
+    }
+    checkBounds(addr, 2);
+    return (short) ((read(addr) & 0xFF) | (read(addr + 1) << 8));
+  }
+
+  @Override
+  public long readU16(int addr) {
+    return readShort(addr) & 0xFFFFL;
+  }
+
+  @Override
+  public void writeShort(int addr, short data) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 2) {
+      SHORT.set(writable(addr, 2), off, data);
+    } else {
+      checkBounds(addr, 2);
+      writeByte(addr, (byte) data);
+      writeByte(addr + 1, (byte) (data >>> 8));
+    }
+  }
+
+  @Override
+  public int readInt(int addr) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 4) {
+      return (int) INT.get(readable(addr, 4), off);
+    }
+    checkBounds(addr, 4);
+    int value = 0;
+    for (int i = 3; i >= 0; i--) {
+      value = (value << 8) | (read(addr + i) & 0xFF);
+    }
+    return value;
+  }
+
+  @Override
+  public void writeI32(int addr, int data) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 4) {
+      INT.set(writable(addr, 4), off, data);
+    } else {
+      checkBounds(addr, 4);
+      for (int i = 0; i < 4; i++) {
+        writeByte(addr + i, (byte) (data >>> (8 * i)));
+      }
+    }
+  }
+
+  @Override
+  public long readLong(int addr) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 8) {
+      return (long) LONG.get(readable(addr, 8), off);
+    }
+    checkBounds(addr, 8);
+    long value = 0;
+    for (int i = 7; i >= 0; i--) {
+      value = (value << 8) | (read(addr + i) & 0xFFL);
+    }
+    return value;
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 8) {
+      LONG.set(writable(addr, 8), off, data);
+    } else {
+      checkBounds(addr, 8);
+      for (int i = 0; i < 8; i++) {
+        writeByte(addr + i, (byte) (data >>> (8 * i)));
+      }
+    }
+  }
+
+  @Override
+  public float readFloat(int addr) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 4) {
+      return (float) FLOAT.get(readable(addr, 4), off);
+    }
+    return Float.intBitsToFloat(readInt(addr));
+  }
+
+  @Override
+  public long readF32(int addr) {
+    return readInt(addr);
+  }
+
+  @Override
+  public void writeF32(int addr, float data) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 4) {
+      FLOAT.set(writable(addr, 4), off, data);
+    } else {
+      writeI32(addr, Float.floatToRawIntBits(data));
+    }
+  }
+
+  @Override
+  public double readDouble(int addr) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 8) {
+      return (double) DOUBLE.get(readable(addr, 8), off);
+    }
+    return Double.longBitsToDouble(readLong(addr));
+  }
+
+  @Override
+  public long readF64(int addr) {
+    return readLong(addr);
+  }
+
+  @Override
+  public void writeF64(int addr, double data) {
+    int off = addr & CHUNK_MASK;
+    if (off <= CHUNK_SIZE - 8) {
+      DOUBLE.set(writable(addr, 8), off, data);
+    } else {
+      writeLong(addr, Double.doubleToRawLongBits(data));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ranges, chunk by chunk
+
+  @Override
+  public void write(int addr, byte[] data, int offset, int size) {
+    if (offset < 0 || size < 0 || offset > data.length - size) {
+      throw new WasmRuntimeException(
+          "out of bounds access: offset " + offset + " and size " + size + " of " + data.length);
+    }
+    checkBounds(addr, size);
+    while (size > 0) {
+      int off = addr & CHUNK_MASK;
+      int n = Math.min(size, CHUNK_SIZE - off);
+      System.arraycopy(data, offset, writable(addr, n), off, n);
+      addr += n;
+      offset += n;
+      size -= n;
+    }
+  }
+
+  @Override
+  public byte[] readBytes(int addr, int len) {
+    checkBounds(addr, len);
+    byte[] result = new byte[len];
+    int at = 0;
+    while (at < len) {
+      int off = addr & CHUNK_MASK;
+      int n = Math.min(len - at, CHUNK_SIZE - off);
+      System.arraycopy(chunks[addr >>> CHUNK_SHIFT], off, result, at, n);
+      addr += n;
+      at += n;
+    }
+    return result;
+  }
+
+  @Override
+  public void fill(byte value, int fromIndex, int toIndex) {
+    int size = toIndex - fromIndex;
+    checkBounds(fromIndex, size);
+    int addr = fromIndex;
+    while (size > 0) {
+      int off = addr & CHUNK_MASK;
+      int n = Math.min(size, CHUNK_SIZE - off);
+      // Zeroing a chunk that reads as zero already need not copy it.
+      if (value != 0 || chunks[addr >>> CHUNK_SHIFT] != ZERO) {
+        Arrays.fill(writable(addr, n), off, off + n, value);
+      }
+      addr += n;
+      size -= n;
+    }
+  }
+
+  @Override
+  public void copy(int dest, int src, int size) {
+    checkBounds(dest, size);
+    checkBounds(src, size);
+    if (dest > src && dest < src + size) {
+      // Overlapping, destination after source: from the end backwards.
+      int d = dest + size;
+      int s = src + size;
+      while (size > 0) {
+        int dIn = d & CHUNK_MASK;
+        int sIn = s & CHUNK_MASK;
+        int n = Math.min(size, Math.min(dIn == 0 ? CHUNK_SIZE : dIn, sIn == 0 ? CHUNK_SIZE : sIn));
+        d -= n;
+        s -= n;
+        byte[] to = writable(d, n); // first: it may replace the source chunk by its copy
+        System.arraycopy(chunks[s >>> CHUNK_SHIFT], s & CHUNK_MASK, to, d & CHUNK_MASK, n);
+        size -= n;
+      }
+    } else {
+      while (size > 0) {
+        int dOff = dest & CHUNK_MASK;
+        int sOff = src & CHUNK_MASK;
+        int n = Math.min(size, CHUNK_SIZE - Math.max(dOff, sOff));
+        byte[] to = writable(dest, n);
+        System.arraycopy(chunks[src >>> CHUNK_SHIFT], sOff, to, dOff, n);
+        dest += n;
+        src += n;
+        size -= n;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Passive data segments
+
+  @Override
+  public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+    write(dest, dataSegments[segmentId].data(), offset, size);
+  }
+
+  @Override
+  public void drop(int segment) {
+    // The array is the instance's; copy it before the first change so no other run sees it.
+    if (!segmentsCopied) {
+      dataSegments = dataSegments.clone();
+      segmentsCopied = true;
+    }
+    dataSegments[segment] = PassiveDataSegment.EMPTY;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Atomics on an unshared memory: the interface's defaults, serialised on this memory.
+
+  @Override
+  @SuppressWarnings("removal")
+  public Object lock(int address) {
+    return this;
+  }
+
+  @Override
+  public int waitOn(int address, int expected, long timeout) {
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
+  }
+
+  @Override
+  public int waitOn(int address, long expected, long timeout) {
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
+  }
+
+  @Override
+  public int notify(int address, int maxThreads) {
+    return 0;
+  }
+}

@@ -1,0 +1,230 @@
+package dev.jwagi.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.Instruction;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.OpCode;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class CowMemoryTest {
+  private static final int PAGE = Memory.PAGE_SIZE;
+
+  /** An active segment at a constant offset. */
+  private static DataSegment segment(int offset, byte[] data) {
+    return new ActiveDataSegment(
+        0,
+        List.of(
+            new Instruction(-1, OpCode.I32_CONST, new long[] {offset}),
+            new Instruction(-1, OpCode.END, Instruction.EMPTY_OPERANDS)),
+        data);
+  }
+
+  private static final DataSegment[] SEGMENTS = {
+    segment(100, new byte[] {1, 2, 3}),
+    segment(PAGE + 4090, new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1}), // across a chunk boundary
+    new PassiveDataSegment(new byte[] {42, 43}),
+  };
+
+  /** A memory as Chicory's Instance prepares one: zero, then the data segments. */
+  private static <M extends Memory> M started(M memory) {
+    memory.zero();
+    memory.initialize(null, SEGMENTS.clone());
+    return memory;
+  }
+
+  private static byte[] all(Memory m) {
+    return m.readBytes(0, m.pages() * PAGE);
+  }
+
+  @Test
+  void startsWithTheDataSegmentsAndSharesTheImageAfterTheFirstRun() {
+    var image = new CowMemory.Image(2);
+    var reference = started(new ByteArrayMemory(new MemoryLimits(2, 10)));
+    var first = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    assertThat(image.taken()).isTrue();
+    assertThat(image.dataChunks()).isEqualTo(3); // offset 100, and both sides of the boundary
+    var second = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    assertThat(all(first)).isEqualTo(all(reference));
+    assertThat(all(second)).isEqualTo(all(reference));
+    assertThat(second.ownedChunks()).as("nothing copied until written").isZero();
+  }
+
+  @Test
+  void writesCopyOnlyTheChunksTheyTouchAndNeverTheImage() {
+    var image = new CowMemory.Image(2);
+    started(new CowMemory(image, new MemoryLimits(2, 10)));
+    var a = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    var b = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    a.writeI32(100, 0x7777_7777);
+    a.writeByte(3 * 4096 + 1, (byte) 5);
+    a.writeLong(PAGE - 4, -1L); // straddles two chunks
+    assertThat(a.ownedChunks()).isEqualTo(4);
+    assertThat(a.readInt(100)).isEqualTo(0x7777_7777);
+    assertThat(b.read(100)).isEqualTo((byte) 1);
+    assertThat(b.read(3 * 4096 + 1)).isZero();
+    assertThat(b.readLong(PAGE - 4)).isZero();
+    var c = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    assertThat(c.read(100)).as("the image is unchanged").isEqualTo((byte) 1);
+  }
+
+  @Test
+  void aReusedMemoryForgetsEverythingItsLastRunDid() {
+    var image = new CowMemory.Image(2);
+    var reference = started(new ByteArrayMemory(new MemoryLimits(2, 10)));
+    var memory = started(new CowMemory(image, new MemoryLimits(2, 10)));
+    for (int run = 0; run < 3; run++) {
+      memory.fill((byte) 0x5A, 0, 2 * PAGE);
+      assertThat(memory.grow(3)).isEqualTo(2);
+      memory.fill((byte) 0x6B, 2 * PAGE, 5 * PAGE);
+      memory.drop(2);
+      started(memory);
+      assertThat(memory.pages()).isEqualTo(2);
+      assertThat(all(memory)).isEqualTo(all(reference));
+      memory.initPassiveSegment(2, 0, 0, 2); // a dropped segment is back for the next run
+      assertThat(memory.read(1)).isEqualTo((byte) 43);
+      assertThat(memory.readBytes(2, 4094)).isEqualTo(reference.readBytes(2, 4094));
+      assertThat(memory.grow(1)).isEqualTo(2);
+      assertThat(memory.readBytes(2 * PAGE, PAGE)).as("grown pages read as zero").containsOnly(0);
+      started(memory);
+    }
+  }
+
+  @Test
+  void aResetMemoryKeepsNoMoreThanItsInitialSizeInSpareBuffers() {
+    var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 100)));
+    memory.grow(60);
+    memory.fill((byte) 1, 0, 62 * PAGE); // 992 chunks written
+    assertThat(memory.ownedChunks()).isEqualTo(62 * 16);
+    memory.zero();
+    assertThat(memory.ownedChunks()).isZero();
+    assertThat(memory.spareChunks()).isEqualTo(2 * 16);
+    assertThat(memory.pages()).isEqualTo(2);
+  }
+
+  @Test
+  void growthStopsAtTheMaximumAndAsksTheListener() {
+    var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 4)));
+    List<Long> asked = new ArrayList<>();
+    memory.growthListener(
+        (added, total) -> {
+          asked.add(added);
+          return total <= 3L * PAGE;
+        });
+    assertThat(memory.grow(0)).isEqualTo(2);
+    assertThat(memory.grow(1)).isEqualTo(2);
+    assertThat(memory.grow(1)).as("refused by the listener").isEqualTo(-1);
+    assertThat(memory.grow(2)).as("past the maximum: the listener is not asked").isEqualTo(-1);
+    assertThat(memory.grow(-1)).as("2^32-1 pages").isEqualTo(-1);
+    assertThat(memory.pages()).isEqualTo(3);
+    assertThat(asked).containsExactly((long) PAGE, (long) PAGE);
+  }
+
+  @Test
+  void outOfBoundsAccessesTrapLikeChicorysMemory() {
+    var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 3)));
+    int end = 2 * PAGE;
+    assertThatThrownBy(() -> memory.readInt(end - 2)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeI32(end - 2, 1)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeByte(end, (byte) 1))
+        .isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.read(-1)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.write(end - 1, new byte[2], 0, 2))
+        .isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.copy(0, end - 1, 2)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.fill((byte) 1, end - 1, end + 1))
+        .isInstanceOf(WasmRuntimeException.class);
+    memory.grow(1);
+    memory.writeI32(end - 2, 0x01020304); // now in bounds, across the page boundary
+    assertThat(memory.readInt(end - 2)).isEqualTo(0x01020304);
+  }
+
+  /** Random reads, writes, copies and fills give the same bytes as Chicory's memory. */
+  @Test
+  void behavesLikeChicorysMemoryUnderRandomOperations() {
+    var image = new CowMemory.Image(2);
+    started(new CowMemory(image, new MemoryLimits(2, 4)));
+    for (long seed = 1; seed <= 20; seed++) {
+      var random = new Random(seed);
+      Memory ours = started(new CowMemory(image, new MemoryLimits(2, 4)));
+      Memory theirs = started(new ByteArrayMemory(new MemoryLimits(2, 4)));
+      for (int op = 0; op < 400; op++) {
+        int size = ours.pages() * PAGE;
+        // Addresses near chunk boundaries half of the time.
+        int addr =
+            random.nextBoolean()
+                ? random.nextInt(size)
+                : Math.max(0, (random.nextInt(size / 4096) * 4096) - random.nextInt(9));
+        int len = random.nextInt(Math.min(9000, size - addr) + 1);
+        switch (random.nextInt(9)) {
+          case 0 -> {
+            byte v = (byte) random.nextInt();
+            ours.writeByte(addr, v);
+            theirs.writeByte(addr, v);
+          }
+          case 1 -> {
+            if (addr <= size - 4) {
+              int v = random.nextInt();
+              ours.writeI32(addr, v);
+              theirs.writeI32(addr, v);
+            }
+          }
+          case 2 -> {
+            if (addr <= size - 8) {
+              long v = random.nextLong();
+              ours.writeLong(addr, v);
+              theirs.writeLong(addr, v);
+            }
+          }
+          case 3 -> {
+            if (addr <= size - 2) {
+              short v = (short) random.nextInt();
+              ours.writeShort(addr, v);
+              theirs.writeShort(addr, v);
+            }
+          }
+          case 4 -> {
+            byte[] data = new byte[len];
+            random.nextBytes(data);
+            ours.write(addr, data, 0, len);
+            theirs.write(addr, data, 0, len);
+          }
+          case 5 -> {
+            int src = random.nextInt(size - len + 1);
+            ours.copy(addr, src, len);
+            theirs.copy(addr, src, len);
+          }
+          case 6 -> {
+            byte v = random.nextInt(3) == 0 ? 0 : (byte) random.nextInt();
+            ours.fill(v, addr, addr + len);
+            theirs.fill(v, addr, addr + len);
+          }
+          case 7 -> {
+            if (ours.pages() < 4) {
+              assertThat(ours.grow(1)).isEqualTo(theirs.grow(1));
+            }
+          }
+          default -> {
+            if (addr <= size - 8) {
+              assertThat(ours.readLong(addr)).isEqualTo(theirs.readLong(addr));
+              assertThat(ours.readInt(addr)).isEqualTo(theirs.readInt(addr));
+              assertThat(ours.readShort(addr)).isEqualTo(theirs.readShort(addr));
+              assertThat(ours.readDouble(addr)).isEqualTo(theirs.readDouble(addr));
+            }
+          }
+        }
+      }
+      assertThat(all(ours)).as("seed %d", seed).isEqualTo(all(theirs));
+    }
+  }
+}
