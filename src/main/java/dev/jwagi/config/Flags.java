@@ -173,7 +173,7 @@ public final class Flags {
       description =
           "Memory budget for requests in flight: body and output buffers and guest linear"
               + " memories, server-wide. Beyond it a guest's memory.grow fails, a new guest waits"
-              + " briefly or gets 503. Default: a quarter of the maximum heap.")
+              + " briefly or gets 503. Default: half the maximum heap.")
   public String maxBuffered;
 
   @Option(
@@ -184,9 +184,9 @@ public final class Flags {
               + " then are stopped and the exit code is 1. Default: ${DEFAULT-VALUE}.")
   public String drainTimeout = "30s";
 
-  /** --max-buffered without the flag: a quarter of the maximum heap. */
+  /** --max-buffered without the flag: half the maximum heap (guest memories are most of it). */
   public static long defaultMaxBuffered() {
-    return Runtime.getRuntime().maxMemory() / 4;
+    return Runtime.getRuntime().maxMemory() / 2;
   }
 
   @Option(
