@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Turns a module's stdout into a response (DESIGN.md §3): header lines up to the first empty line,
+ * Turns a module's stdout into a response (as in WAGI; see the README): header lines up to the first empty line,
  * then the body byte for byte.
  */
 public final class CgiOutputParser {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One response on its way from a handler (usually a guest on a worker thread) to the client
- * (DESIGN.md §4). It is held back while small and fresh: until its head and {@link #HOLD_BYTES} of
+ * (README, "Streaming and memory"). It is held back while small and fresh: until its head and {@link #HOLD_BYTES} of
  * body are there, or {@link #PAUSE_NANOS} pass without new output, or the handler ends. A handler
  * that ends within that gets exactly the response it produced or the failure it reported, with a
  * Content-Length. Past it, status and headers are sent and the body streams (chunked); the handler

@@ -82,7 +82,7 @@ class CgiOutputParserPropertyTest {
 
   private record Expected(Kind failure, byte[] body) {}
 
-  /** What the parser should do, from DESIGN.md §3 rules written as regexes. */
+  /** What the parser should do, from the README's output rules written as regexes. */
   private static Expected oracle(byte[] out) {
     String text = new String(out, StandardCharsets.ISO_8859_1);
     List<String> lines = new ArrayList<>();

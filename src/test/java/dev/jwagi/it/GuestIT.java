@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How guests run (DESIGN.md §3): stderr to the route's log file, traps and exit codes, a fresh
+ * How guests run (as in WAGI; see the README): stderr to the route's log file, traps and exit codes, a fresh
  * instance per request.
  */
 @Timeout(60)

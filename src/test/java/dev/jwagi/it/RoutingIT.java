@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Which route answers (DESIGN.md §3): exact and wildcard matching, most specific wins, file order
+ * Which route answers (as in WAGI; see the README): exact and wildcard matching, most specific wins, file order
  * only for true ties, the built-in /healthz, {@code _routes} and {@code entrypoint}.
  */
 @Timeout(60)

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Start-up (DESIGN.md §2, §3): a bad configuration fails before listening, with a message that
+ * Start-up (docs/architecture.md): a bad configuration fails before listening, with a message that
  * names the file, the route and the key; unknown keys only warn; where module paths resolve.
  */
 @Timeout(60)
