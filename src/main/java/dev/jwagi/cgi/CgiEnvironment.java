@@ -17,8 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Maps an HTTP request and its matched route to CGI inputs, as WAGI 0.8.1 does (as in WAGI; see the README): the
- * one definition of which variables a guest gets. The environment and argv are written straight
+ * Maps an HTTP request and its matched route to CGI inputs, as WAGI 0.8.1 does (see the README):
+ * the one definition of which variables a guest gets. The environment and argv are written straight
  * into the byte layout the guest's {@code environ_get}/{@code args_get} return ({@link
  * StringBlock}); what does not change between requests (the global env, fixed values, each route's
  * own variables) is encoded once.

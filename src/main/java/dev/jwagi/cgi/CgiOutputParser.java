@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Turns a module's stdout into a response (as in WAGI; see the README): header lines up to the first empty line,
- * then the body byte for byte.
+ * Turns a module's stdout into a response (as in WAGI; see the README): header lines up to the
+ * first empty line, then the body byte for byte.
  */
 public final class CgiOutputParser {
   /** Longest part of an offending line quoted in an error message. */

@@ -7,10 +7,10 @@ import java.io.IOException;
  * from one thread and in this order: {@link #head} at most once, {@link #body} any number of times,
  * then exactly one of {@link #end}, {@link #fail} or {@link #respond}.
  *
- * <p>The HTTP layer holds the response back while it is small and fresh (README, "Streaming and memory"): a handler
- * that ends within that gets exactly the response it asked for, including a {@link #fail}ure that
- * replaces everything produced so far; past it, the head has been sent, and a failure can only cut
- * the response short.
+ * <p>The HTTP layer holds the response back while it is small and fresh (README, "Streaming and
+ * memory"): a handler that ends within that gets exactly the response it asked for, including a
+ * {@link #fail}ure that replaces everything produced so far; past it, the head has been sent, and a
+ * failure can only cut the response short.
  */
 public interface ResponseSink {
   /** Status and headers (the response's body is ignored: it follows through {@link #body}). */

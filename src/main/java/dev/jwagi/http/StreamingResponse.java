@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One response on its way from a handler (usually a guest on a worker thread) to the client
- * (README, "Streaming and memory"). It is held back while small and fresh: until its head and {@link #HOLD_BYTES} of
- * body are there, or {@link #PAUSE_NANOS} pass without new output, or the handler ends. A handler
- * that ends within that gets exactly the response it produced or the failure it reported, with a
- * Content-Length. Past it, status and headers are sent and the body streams (chunked); the handler
- * blocks while {@link #CAPACITY} bytes wait for a slow client, and a later failure cuts the
- * response: the connection closes without the last chunk, so the client sees an incomplete body.
+ * (README, "Streaming and memory"). It is held back while small and fresh: until its head and
+ * {@link #HOLD_BYTES} of body are there, or {@link #PAUSE_NANOS} pass without new output, or the
+ * handler ends. A handler that ends within that gets exactly the response it produced or the
+ * failure it reported, with a Content-Length. Past it, status and headers are sent and the body
+ * streams (chunked); the handler blocks while {@link #CAPACITY} bytes wait for a slow client, and a
+ * later failure cuts the response: the connection closes without the last chunk, so the client sees
+ * an incomplete body.
  *
  * <p>The handler's calls come from its thread; everything else runs on the connection's event loop,
  * woken by one task per batch of the handler's calls.
