@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a module sees of a request (as in WAGI; see the README): every CGI variable, argv with and without a
- * template, and stdin byte for byte. One server, no global env, no --hostname.
+ * What a module sees of a request (as in WAGI; see the README): every CGI variable, argv with and
+ * without a template, and stdin byte for byte. One server, no global env, no --hostname.
  */
 @Timeout(60)
 class CgiEnvironmentIT {

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The global env (as in WAGI; see the README): {@code -e} and {@code --env-file}, {@code -e} wins, the request's
- * CGI variables win over both, the host's own environment never reaches a module; and {@code
- * --hostname} (which wins over {@code default_host}) for requests without a Host header.
+ * The global env (as in WAGI; see the README): {@code -e} and {@code --env-file}, {@code -e} wins,
+ * the request's CGI variables win over both, the host's own environment never reaches a module; and
+ * {@code --hostname} (which wins over {@code default_host}) for requests without a Host header.
  */
 @Timeout(60)
 class GlobalEnvIT {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How guests run (as in WAGI; see the README): stderr to the route's log file, traps and exit codes, a fresh
- * instance per request.
+ * How guests run (as in WAGI; see the README): stderr to the route's log file, traps and exit
+ * codes, a fresh instance per request.
  */
 @Timeout(60)
 class GuestIT {

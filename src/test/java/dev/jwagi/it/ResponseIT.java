@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The module's stdout → the HTTP response (as in WAGI; see the README), through raw.wasm, which prints its
- * request body verbatim: each test POSTs the exact CGI output it wants.
+ * The module's stdout → the HTTP response (as in WAGI; see the README), through raw.wasm, which
+ * prints its request body verbatim: each test POSTs the exact CGI output it wants.
  */
 @Timeout(60)
 class ResponseIT {

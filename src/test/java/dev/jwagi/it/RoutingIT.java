@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Which route answers (as in WAGI; see the README): exact and wildcard matching, most specific wins, file order
- * only for true ties, the built-in /healthz, {@code _routes} and {@code entrypoint}.
+ * Which route answers (as in WAGI; see the README): exact and wildcard matching, most specific
+ * wins, file order only for true ties, the built-in /healthz, {@code _routes} and {@code
+ * entrypoint}.
  */
 @Timeout(60)
 class RoutingIT {

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Responses stream (README, "Streaming and memory"): what a guest flushes reaches the client while it works; a guest
- * that ends while its response is held back gets WAGI's semantics; a failure after the head was
- * sent leaves the client with an incomplete body.
+ * Responses stream (README, "Streaming and memory"): what a guest flushes reaches the client while
+ * it works; a guest that ends while its response is held back gets WAGI's semantics; a failure
+ * after the head was sent leaves the client with an incomplete body.
  */
 @Timeout(60)
 class StreamingIT {

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Volumes (as in WAGI; see the README): a guest path preopened onto a host directory; nothing else reachable, and
- * no path (.., absolute, or through a symlink) escapes the volume. readfile.wasm answers {@code
- * OK:<contents>} or {@code ERR:<strerror>}.
+ * Volumes (as in WAGI; see the README): a guest path preopened onto a host directory; nothing else
+ * reachable, and no path (.., absolute, or through a symlink) escapes the volume. readfile.wasm
+ * answers {@code OK:<contents>} or {@code ERR:<strerror>}.
  */
 @Timeout(60)
 class VolumesIT {
