@@ -54,6 +54,7 @@ public final class ConfigLoader {
   }
 
   public AppConfig load(Flags flags) throws ConfigException {
+    refuseBindle(flags);
     if (flags.configFile == null) {
       throw new ConfigException("no modules.toml given: use -c/--config FILE");
     }
@@ -130,6 +131,7 @@ public final class ConfigLoader {
    * cache flags of the server.
    */
   public AppConfig loadRun(Flags flags, Flags.Run run) throws ConfigException {
+    refuseBindle(flags);
     if (flags.configFile != null) {
       throw new ConfigException("jwagi run takes a MODULE, not -c/--config");
     }
@@ -180,6 +182,16 @@ public final class ConfigLoader {
         TrustedProxies.NONE,
         // one request, its response alone on stdout: no access line, no metrics
         new Observability(false, false, observability(flags).logFormat()));
+  }
+
+  /** WAGI 0.8.1 could take its configuration from a Bindle server; jwagi cannot. */
+  private static void refuseBindle(Flags flags) throws ConfigException {
+    if (flags.bindle != null) {
+      throw new ConfigException(
+          "-b/--bindle/--bindle-path/--bindle-url/--bindle-server: Bindle is not supported by"
+              + " jwagi (the Bindle project is discontinued); give a modules.toml with -c, its"
+              + " modules as files, https:// URLs with a digest, or oci: references");
+    }
   }
 
   /** JWAGI_REGISTRY_USER and JWAGI_REGISTRY_PASSWORD from jwagi's own environment, or null. */

@@ -210,6 +210,16 @@ public final class Flags {
               + " ${DEFAULT-VALUE}.")
   public String logFormat = "text";
 
+  /**
+   * WAGI 0.8.1's Bindle flags (a bindle as the configuration, or its server): accepted only so that
+   * {@link ConfigLoader} can refuse them with the reason and the alternative.
+   */
+  @Option(
+      names = {"-b", "--bindle", "--bindle-path", "--bindle-url", "--bindle-server"},
+      paramLabel = "VALUE",
+      hidden = true)
+  public String bindle;
+
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
 

@@ -24,6 +24,21 @@ class StartupIT {
   }
 
   @Test
+  void bindleFlagsAreRefusedWithTheReason() {
+    assertThatThrownBy(
+            () ->
+                TestServer.start(
+                    dir,
+                    TestServer.module("/", TestServer.wasm("hello")),
+                    "--bindle",
+                    "example.com/hello/1.0.0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--bindle")
+        .hasMessageContaining("Bindle is not supported")
+        .hasMessageContaining("oci:");
+  }
+
+  @Test
   void missingModuleKey() {
     String toml = "[[module]]\nroute = \"/nomod\"\n";
     assertThatThrownBy(() -> TestServer.start(dir, toml))
