@@ -24,24 +24,54 @@ final class JwagiProcess implements AutoCloseable {
   final int port;
   private final List<String> output = new CopyOnWriteArrayList<>();
 
+  private Thread reader;
+
   private JwagiProcess(Process process, int port, List<String> startOutput) {
     this.process = process;
     this.port = port;
     output.addAll(startOutput);
   }
 
-  /** Starts the jar with these JVM options and flags (plus log dir and module cache). */
-  static JwagiProcess start(Path dir, List<String> jvmOptions, String... flags) throws Exception {
+  /**
+   * The command line of the packaged jar with these JVM options and flags, plus the log dir and the
+   * shared module cache; stdout and stderr are merged.
+   */
+  static ProcessBuilder command(Path dir, List<String> jvmOptions, String... flags) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-jar");
     command.add(Path.of("target", "jwagi.jar").toAbsolutePath().toString());
     command.addAll(List.of(flags));
-    command.addAll(List.of("-l", "127.0.0.1:0"));
     command.addAll(List.of("--log-dir", dir.resolve("logs").toString()));
     command.addAll(List.of("--module-cache", TestServer.MODULE_CACHE.toString()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    return new ProcessBuilder(command).redirectErrorStream(true);
+  }
+
+  /**
+   * Starts the jar with these JVM options and flags on an ephemeral loopback port and waits until
+   * it is ready; stdout and stderr are both collected.
+   */
+  static JwagiProcess start(Path dir, List<String> jvmOptions, String... flags) throws Exception {
+    return start(command(dir, jvmOptions, withPort(flags)));
+  }
+
+  /** Like {@link #start}, collecting stdout only (stderr goes to dir/stderr.txt). */
+  static JwagiProcess startStdoutOnly(Path dir, String... flags) throws Exception {
+    return start(
+        command(dir, List.of(), withPort(flags))
+            .redirectErrorStream(false)
+            .redirectError(dir.resolve("stderr.txt").toFile()));
+  }
+
+  private static String[] withPort(String... flags) {
+    List<String> all = new ArrayList<>(List.of(flags));
+    all.addAll(List.of("-l", "127.0.0.1:0"));
+    return all.toArray(String[]::new);
+  }
+
+  private static JwagiProcess start(ProcessBuilder command) throws Exception {
+    Process process = command.start();
     var out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     List<String> lines = new ArrayList<>();
@@ -59,7 +89,7 @@ final class JwagiProcess implements AutoCloseable {
       }
     }
     JwagiProcess jwagi = new JwagiProcess(process, port, lines);
-    Thread reader =
+    jwagi.reader =
         new Thread(
             () -> {
               try {
@@ -71,8 +101,8 @@ final class JwagiProcess implements AutoCloseable {
               }
             },
             "jwagi-output");
-    reader.setDaemon(true);
-    reader.start();
+    jwagi.reader.setDaemon(true);
+    jwagi.reader.start();
     return jwagi;
   }
 
@@ -81,16 +111,22 @@ final class JwagiProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
-  /** Waits for the exit; returns the exit code. */
+  /** Waits for the exit and the last output lines; returns the exit code. */
   int waitFor(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       throw new AssertionError("jwagi still running after " + seconds + " s:\n" + output());
     }
+    reader.join(TimeUnit.SECONDS.toMillis(seconds)); // the output ends when the process does
     return process.exitValue();
   }
 
   String output() {
     return String.join("\n", output);
+  }
+
+  /** Every output line so far, in order. */
+  List<String> lines() {
+    return List.copyOf(output);
   }
 
   @Override

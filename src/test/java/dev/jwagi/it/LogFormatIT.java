@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class LogFormatIT {
-  private static final Pattern READY =
-      Pattern.compile("Ready: serving on http://127\\.0\\.0\\.1:(\\d+)");
-
   @TempDir Path dir;
 
   /**
@@ -44,33 +37,20 @@ class LogFormatIT {
         config,
         TestServer.module("/hello", TestServer.example("hello"))
             + TestServer.module("/exit", TestServer.wasm("exit")));
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-jar", Path.of("target", "jwagi.jar").toAbsolutePath().toString()));
-    command.addAll(List.of("-c", config.toString(), "-l", "127.0.0.1:0"));
-    command.addAll(List.of("--log-dir", dir.resolve("logs").toString()));
-    command.addAll(List.of("--module-cache", TestServer.MODULE_CACHE.toString()));
-    command.addAll(List.of(flags));
-    Process process =
-        new ProcessBuilder(command)
-            .redirectError(dir.resolve("stderr.txt").toFile()) // stdout only is checked
-            .start();
-    var out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>();
-    int port = -1;
-    while (port < 0) {
-      String line = out.readLine();
-      if (line == null) {
-        break;
-      }
-      lines.add(line);
-      Matcher ready = READY.matcher(line);
-      if (ready.find()) {
-        port = Integer.parseInt(ready.group(1));
-      }
+    try (JwagiProcess jwagi = JwagiProcess.startStdoutOnly(dir, withConfig(config, flags))) {
+      return send(jwagi, targets);
     }
-    assertThat(port).as("start-up output: %s", lines).isPositive();
+  }
+
+  private static String[] withConfig(Path config, String... flags) {
+    List<String> all = new ArrayList<>(List.of("-c", config.toString()));
+    all.addAll(List.of(flags));
+    return all.toArray(String[]::new);
+  }
+
+  /** Sends the requests, then stops jwagi with SIGTERM: every line it wrote to stdout. */
+  private List<String> send(JwagiProcess jwagi, List<String> targets) throws Exception {
+    int port = jwagi.port;
     HttpClient client = HttpClient.newHttpClient();
     for (String target : targets) {
       client.send(
@@ -90,11 +70,9 @@ class LogFormatIT {
     for (var response : burst) {
       response.get(30, TimeUnit.SECONDS);
     }
-    assertThat(process.toHandle().destroy()).isTrue(); // SIGTERM
-    out.lines().forEach(lines::add);
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isZero();
-    return lines;
+    jwagi.terminate(); // SIGTERM
+    assertThat(jwagi.waitFor(30)).isZero();
+    return jwagi.lines();
   }
 
   @Test

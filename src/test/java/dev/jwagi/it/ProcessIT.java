@@ -2,8 +2,6 @@ package dev.jwagi.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,11 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,21 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The packaged jar as a user runs it: start-up output, exit codes, SIGTERM drain. */
 @Timeout(120)
 class ProcessIT {
-  private static final Pattern READY =
-      Pattern.compile("Ready: serving on http://127\\.0\\.0\\.1:(\\d+)");
-
   @TempDir Path dir;
-
-  private static Process jwagi(Path dir, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-jar");
-    command.add(Path.of("target", "jwagi.jar").toAbsolutePath().toString());
-    command.addAll(List.of(args));
-    command.addAll(List.of("--log-dir", dir.resolve("logs").toString()));
-    command.addAll(List.of("--module-cache", TestServer.MODULE_CACHE.toString()));
-    return new ProcessBuilder(command).redirectErrorStream(true).start();
-  }
 
   @Test
   void sigtermFinishesTheRequestInFlightAndExitsZero() throws Exception {
@@ -47,24 +28,14 @@ class ProcessIT {
         "[[module]]\nroute = \"/sleep\"\nmax_concurrency = 1\nmodule = "
             + TestServer.wasm("sleep")
             + "\n");
-    Process process = jwagi(dir, "-c", config.toString(), "-l", "127.0.0.1:0");
-    var out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>();
-    int port = -1;
-    while (port < 0) {
-      String line = out.readLine();
-      if (line == null) {
-        break;
-      }
-      lines.add(line);
-      Matcher ready = READY.matcher(line);
-      if (ready.find()) {
-        port = Integer.parseInt(ready.group(1));
-      }
+    try (JwagiProcess jwagi = JwagiProcess.start(dir, List.of(), "-c", config.toString())) {
+      sigtermFinishesTheRequestInFlight(jwagi);
     }
-    assertThat(port).as("start-up output: %s", lines).isPositive();
-    assertThat(String.join("\n", lines)).contains("route /sleep", "sleep.wasm");
+  }
+
+  private static void sigtermFinishesTheRequestInFlight(JwagiProcess jwagi) throws Exception {
+    int port = jwagi.port;
+    assertThat(jwagi.output()).contains("route /sleep", "sleep.wasm");
 
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     // Terminate only once the slow guest is running: the route admits one guest at a time, so a
@@ -89,17 +60,15 @@ class ProcessIT {
     assertThat(probeStatus).isEqualTo(503);
     // SIGTERM, as Knative sends it (through the handle: Process.destroy() would also close our
     // end of the server's output).
-    assertThat(process.toHandle().destroy()).isTrue();
+    jwagi.terminate();
 
     try (RawConnection connection = inFlight) {
       var response = connection.read();
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.text()).isEqualTo("slept\n");
     }
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isZero();
-    String rest = new String(out.lines().reduce("", (a, b) -> a + b + "\n"));
-    assertThat(rest).contains("stopping: finishing requests in flight", "stopped");
+    assertThat(jwagi.waitFor(30)).isZero();
+    assertThat(jwagi.output()).contains("stopping: finishing requests in flight", "stopped");
   }
 
   @Test
@@ -127,7 +96,8 @@ class ProcessIT {
   void aBadConfigExitsNonZeroNamingFileRouteAndKey() throws Exception {
     Path config = dir.resolve("bad.toml");
     Files.writeString(config, "[[module]]\nroute = \"/x\"\nmodule = \"missing.wasm\"\n");
-    Process process = jwagi(dir, "-c", config.toString(), "-l", "127.0.0.1:0");
+    Process process =
+        JwagiProcess.command(dir, List.of(), "-c", config.toString(), "-l", "127.0.0.1:0").start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isEqualTo(2);
