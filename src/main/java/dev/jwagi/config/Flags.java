@@ -18,13 +18,15 @@ public final class Flags {
   public static final String DEFAULT_LISTEN = "127.0.0.1:3000";
 
   /**
-   * Guest workers per core without --max-concurrency. A guest holds its worker while it waits (on a
-   * slow client, an outbound call, a sleep), so the pool is sized for waiting guests, not for the
-   * cores: bench/threads.sh on 2 cores measured /hello at the same throughput with 2 to 64 workers
-   * (within noise: 21-33 k req/s), while beside 16 waiting guests it fell to ~1.4 k req/s with 8
-   * workers (the old 4 x cores) and stayed at 24-29 k req/s with 32 or 64.
+   * Guest workers per core without --max-concurrency. Each may hold up to --max-memory of linear
+   * memory, so the default stays where that fits the default memory budget and start-up stays quiet
+   * (16 per core, 32 x 128 MiB, exceeded half of a 6 GiB heap and warned on every start). A guest
+   * holds its worker while it waits (a slow client, an outbound call, a sleep): where guests wait,
+   * raise --max-concurrency. bench/threads.sh on 2 cores: /hello alone ran alike with 2 to 64
+   * workers (21-33 k req/s); beside 16 waiting guests, ~1.4 k req/s with 8 workers and 24-29 k with
+   * 32 or 64.
    */
-  public static final int DEFAULT_WORKERS_PER_CORE = 16;
+  public static final int DEFAULT_WORKERS_PER_CORE = 4;
 
   /** SERVER_NAME/SERVER_PORT without a Host header, --hostname or default_host. */
   public static final String DEFAULT_HOST = "localhost:3000";
@@ -157,7 +159,7 @@ public final class Flags {
   @Option(
       names = "--max-concurrency",
       paramLabel = "N",
-      description = "Guests running at once, server-wide. Default: 16 x cores (${DEFAULT-VALUE}).")
+      description = "Guests running at once, server-wide. Default: 4 x cores (${DEFAULT-VALUE}).")
   public int maxConcurrency = DEFAULT_WORKERS_PER_CORE * Runtime.getRuntime().availableProcessors();
 
   @Option(
