@@ -11,6 +11,7 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.observe.Logging;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -202,7 +203,7 @@ final class RunCommand implements Callable<Integer> {
     ch.qos.logback.classic.Logger ours = context.getLogger("dev.jwagi");
     Level before = ours.getLevel();
     ours.setLevel(Level.WARN);
-    if (!(root.getAppender("CONSOLE") instanceof ConsoleAppender<ILoggingEvent> console)) {
+    if (!(root.getAppender(Logging.SERVER) instanceof ConsoleAppender<ILoggingEvent> console)) {
       return () -> ours.setLevel(before);
     }
     String target = console.getTarget();
