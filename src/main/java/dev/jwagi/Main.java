@@ -1,6 +1,8 @@
 package dev.jwagi;
 
 import dev.jwagi.config.AppConfig;
+import dev.jwagi.config.CommandLine;
+import dev.jwagi.config.CommandLine.UsageException;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
@@ -8,63 +10,140 @@ import dev.jwagi.observe.Logging;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
-/** The command line: WAGI 0.8.1's flags, plus jwagi's limits. */
-@Command(
-    name = "jwagi",
-    mixinStandardHelpOptions = true,
-    version = "jwagi 0.1.0",
-    sortOptions = false,
-    subcommands = RunCommand.class,
-    description =
-        "Serves WAGI modules: each request runs a fresh WebAssembly (WASI) instance, CGI-style.")
-public final class Main implements Callable<Integer> {
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
+/**
+ * The command line: WAGI 0.8.1's flags, plus jwagi's limits, and {@code jwagi run}. It parses
+ * before it touches logging or the configuration, so that --help and a wrong flag answer at once.
+ */
+public final class Main {
+  static final String VERSION = "jwagi 0.1.0";
 
-  @Mixin Flags flags = new Flags();
+  static final String DESCRIPTION =
+      "Serves WAGI modules: each request runs a fresh WebAssembly (WASI) instance, CGI-style.";
+
+  static final String RUN_DESCRIPTION =
+      "Runs one request through MODULE, as the server would, and prints the HTTP response.";
+
+  /** Exit code of a command line that cannot be parsed (as of a configuration error). */
+  static final int USAGE = 2;
 
   /** Where {@code jwagi run} reads a {@code --body -} and writes the response. */
   final InputStream in;
 
   final PrintStream out;
 
+  /** Where usage errors go (log lines go where logging sends them). */
+  final PrintStream err;
+
+  private final Flags flags = new Flags();
+
   public Main() {
-    this(System.in, System.out);
+    this(System.in, System.out, System.err);
   }
 
   /** A command line with its own standard input and output (for tests and embedding). */
   public Main(InputStream in, PrintStream out) {
+    this(in, out, System.err);
+  }
+
+  /** A command line with its own standard input, output and error (for tests and embedding). */
+  public Main(InputStream in, PrintStream out, PrintStream err) {
     this.in = in;
     this.out = out;
+    this.err = err;
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    int code;
+    try {
+      code = new Main().execute(args);
+    } catch (Exception e) { // a bug, or an I/O failure jwagi run could not report otherwise
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** Parses a command line the way {@code jwagi} does (for tests and embedding). */
   public static Flags parse(String[] args, String port) {
-    Main main = new Main();
-    new CommandLine(main).parseArgs(args);
-    main.flags.portVariable = port;
-    return main.flags;
+    Flags flags = new Flags();
+    serverCommand(flags).parse(args);
+    flags.portVariable = port;
+    return flags;
   }
 
-  @Override
-  public Integer call() throws InterruptedException {
+  /** The server's command line, setting {@code flags}. */
+  static CommandLine serverCommand(Flags flags) {
+    return new CommandLine("jwagi", DESCRIPTION, true)
+        .usage("jwagi -c modules.toml [OPTIONS]")
+        .usage("jwagi run MODULE [OPTIONS]")
+        .options(null, Flags.OPTIONS, flags)
+        .subcommand("run", RUN_DESCRIPTION);
+  }
+
+  /**
+   * {@code jwagi run}'s command line: its own options, and the server's (those that only a
+   * listening server uses are parsed, so that jwagi run can refuse them by name, but not shown).
+   */
+  static CommandLine runCommand(Flags flags, Flags.Run run) {
+    return new CommandLine("jwagi run", RUN_DESCRIPTION, false)
+        .usage("jwagi run MODULE [OPTIONS]")
+        .positional("MODULE", Flags.Run.MODULE_HELP, module -> run.module = module)
+        .options("Options:", Flags.Run.OPTIONS, run)
+        .options(
+            "Server flags that apply (the others are refused):",
+            Flags.OPTIONS.stream().filter(o -> !Flags.SERVER_ONLY.contains(o.name())).toList(),
+            flags)
+        .hiddenOptions(
+            Flags.OPTIONS.stream().filter(o -> Flags.SERVER_ONLY.contains(o.name())).toList(),
+            flags);
+  }
+
+  /**
+   * Runs a whole command line ({@code jwagi ...} without "jwagi") and returns the exit code: help
+   * and the version on {@link #out}, a usage error on {@link #err} with exit code 2.
+   */
+  public int execute(String... args) throws Exception {
+    boolean run = args.length > 0 && args[0].equals("run");
+    String name = run ? "jwagi run" : "jwagi";
+    Flags.Run runOptions = new Flags.Run();
+    CommandLine command = run ? runCommand(flags, runOptions) : serverCommand(flags);
+    CommandLine.Parsed parsed;
+    try {
+      parsed = command.parse(run ? Arrays.copyOfRange(args, 1, args.length) : args);
+    } catch (UsageException e) {
+      err.println(name + ": " + e.getMessage());
+      err.println("Try '" + name + " --help'");
+      err.flush();
+      return USAGE;
+    }
+    if (parsed.help()) {
+      out.print(command.help());
+      out.flush();
+      return 0;
+    }
+    if (parsed.version()) {
+      out.println(VERSION);
+      out.flush();
+      return 0;
+    }
+    return run ? new RunCommand(in, out, flags, runOptions, parsed).call() : serve();
+  }
+
+  /** Serves until SIGTERM or SIGINT. */
+  private int serve() throws InterruptedException {
     flags.portVariable = System.getenv("PORT");
     flags.processEnv = System.getenv();
     Jwagi jwagi;
+    Logger log;
     try {
       Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
+      log = LoggerFactory.getLogger(Main.class);
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
         Jwagi.prepare(config).close();
@@ -73,8 +152,8 @@ public final class Main implements Callable<Integer> {
       }
       jwagi = Jwagi.start(config);
     } catch (ConfigException e) {
-      log.error("{}", e.getMessage());
-      return 2;
+      LoggerFactory.getLogger(Main.class).error("{}", e.getMessage());
+      return USAGE;
     }
     // SIGTERM (Knative, docker stop) and Ctrl-C: drain (see HttpServer.drain), exit 0 when every
     // request finished, 1 when the drain timeout cut some; a second signal exits at once. Handling

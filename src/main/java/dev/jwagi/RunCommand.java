@@ -8,6 +8,7 @@ import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.Header;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.config.AppConfig;
+import dev.jwagi.config.CommandLine;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
@@ -16,6 +17,7 @@ import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,15 +25,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jwagi run MODULE}: one request through a module, for module authors, without a server. It
@@ -40,43 +36,27 @@ import picocli.CommandLine.Spec;
  * line, body) on stdout, the module's stderr and jwagi's warnings on stderr; exits 0 for a 2xx or
  * 3xx, 1 for any other status, 2 when the module cannot be loaded.
  */
-@Command(
-    name = "run",
-    sortOptions = false,
-    mixinStandardHelpOptions = true,
-    description =
-        "Runs one request through MODULE, as the server would, and prints the HTTP response.")
-final class RunCommand implements Callable<Integer> {
+final class RunCommand {
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
-  @ParentCommand Main main;
+  private final InputStream in;
+  private final PrintStream out;
+  private final Flags flags;
+  private final Flags.Run run;
 
-  @Mixin Flags.Run run = new Flags.Run();
+  /** What the command line held, to refuse the server's flags. */
+  private final CommandLine.Parsed parsed;
 
-  @Mixin Flags flags = new Flags();
+  RunCommand(
+      InputStream in, PrintStream out, Flags flags, Flags.Run run, CommandLine.Parsed parsed) {
+    this.in = in;
+    this.out = out;
+    this.flags = flags;
+    this.run = run;
+    this.parsed = parsed;
+  }
 
-  @Spec CommandSpec spec;
-
-  /** Flags of the server that mean nothing for one request without a listener. */
-  private static final List<String> SERVER_ONLY =
-      List.of(
-          "--config",
-          "--listen",
-          "--tls-cert",
-          "--tls-key",
-          "--trust-proxy",
-          "--prepare-only",
-          "--max-concurrency",
-          "--queue",
-          "--read-timeout",
-          "--idle-timeout",
-          "--drain-timeout",
-          "--metrics",
-          "--access-log",
-          "--log-format");
-
-  @Override
-  public Integer call() throws IOException {
+  int call() throws IOException {
     flags.processEnv = System.getenv();
     Runnable restoreLogging = logToStderr();
     Path tempLogDir = null;
@@ -88,8 +68,9 @@ final class RunCommand implements Callable<Integer> {
       AppConfig config;
       IncomingRequest request;
       try {
-        for (String name : SERVER_ONLY) {
-          if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+        for (CommandLine.Option<Flags> option : Flags.OPTIONS) {
+          String name = option.name();
+          if (Flags.SERVER_ONLY.contains(name) && parsed.given(name)) {
             throw new ConfigException(name + " is a server flag: jwagi run does not use it");
           }
         }
@@ -117,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
         return 2;
       }
       copyGuestStderr(config.logDir());
-      print(response, main.out);
+      print(response, out);
       return response.status() < 400 ? 0 : 1;
     } finally {
       if (tempLogDir != null) {
@@ -147,8 +128,7 @@ final class RunCommand implements Callable<Integer> {
     byte[] body = new byte[0];
     if (run.body != null) {
       try {
-        body =
-            run.body.equals("-") ? main.in.readAllBytes() : Files.readAllBytes(Path.of(run.body));
+        body = run.body.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(run.body));
       } catch (IOException e) {
         throw new ConfigException("--body " + run.body + ": cannot read: " + e, e);
       }

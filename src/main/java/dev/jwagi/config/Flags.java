@@ -1,11 +1,11 @@
 package dev.jwagi.config;
 
+import dev.jwagi.config.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import java.util.Set;
 
 /**
  * jwagi's command-line flags (WAGI 0.8.1's names, plus jwagi's own), as given, before validation:
@@ -31,196 +31,188 @@ public final class Flags {
   /** SERVER_NAME/SERVER_PORT without a Host header, --hostname or default_host. */
   public static final String DEFAULT_HOST = "localhost:3000";
 
-  @Option(
-      names = {"-c", "--config"},
-      paramLabel = "FILE",
-      description = "The modules.toml that maps routes to modules (required to serve).")
   public Path configFile;
-
-  @Option(
-      names = {"-l", "--listen"},
-      paramLabel = "HOST:PORT",
-      description =
-          "Address to listen on. Default: "
-              + DEFAULT_LISTEN
-              + ", or 0.0.0.0:$PORT when PORT is set (Knative).")
   public String listen;
-
-  @Option(
-      names = {"--hostname", "--default-host"},
-      paramLabel = "HOST:PORT",
-      description =
-          "SERVER_NAME/SERVER_PORT for requests without a Host header. Default: default_host in"
-              + " modules.toml, else "
-              + DEFAULT_HOST
-              + ".")
   public String defaultHost;
-
-  @Option(
-      names = {"-e", "--env"},
-      paramLabel = "NAME=VALUE",
-      description = "An environment variable for every module (repeatable; wins over --env-file).")
   public List<String> env = new ArrayList<>();
-
-  @Option(
-      names = "--env-file",
-      paramLabel = "FILE",
-      description = "A file of NAME=VALUE lines for every module (repeatable).")
   public List<Path> envFiles = new ArrayList<>();
-
-  @Option(
-      names = "--log-dir",
-      paramLabel = "DIR",
-      description = "Where each route's guest stderr is appended. Default: a new temporary folder.")
   public Path logDir;
-
-  @Option(
-      names = "--module-cache",
-      paramLabel = "DIR",
-      description =
-          "Compiled-module cache, so restarts skip compilation. Default: ${DEFAULT-VALUE}.")
   public Path moduleCache = Path.of(System.getProperty("user.home"), ".cache", "jwagi", "modules");
-
-  @Option(names = "--no-module-cache", description = "Compile every module at every start.")
   public boolean noModuleCache;
-
-  @Option(
-      names = "--prepare-only",
-      description =
-          "Do all start-up work (load the config, compile every module into the module cache, run"
-              + " _routes), then exit 0 without listening: fills the cache for a container image.")
   public boolean prepareOnly;
-
-  @Option(
-      names = "--tls-cert",
-      paramLabel = "FILE",
-      description =
-          "TLS certificate chain (PEM), server certificate first: serve HTTPS on the listen"
-              + " address. Needs --tls-key.")
   public Path tlsCert;
-
-  @Option(
-      names = "--tls-key",
-      paramLabel = "FILE",
-      description =
-          "TLS private key (PEM: PKCS#8 \"PRIVATE KEY\", or PKCS#1 \"RSA PRIVATE KEY\"), unencrypted."
-              + " Needs --tls-cert.")
   public Path tlsKey;
 
-  @Option(
-      names = "--trust-proxy",
-      paramLabel = "ADDR",
-      arity = "0..1",
-      split = ",",
-      fallbackValue = "",
-      description =
-          "Believe Forwarded: proto= and X-Forwarded-Proto (https in X_FULL_URL and HTTPS=on) from"
-              + " loopback (Knative's queue-proxy) and these IP addresses or CIDR ranges"
-              + " (repeatable). Default: from nobody.")
+  /** Null without --trust-proxy; "" in it for --trust-proxy without addresses. */
   public List<String> trustProxy;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      description = "A guest still running after this is stopped: 504. Default: ${DEFAULT-VALUE}.")
   public String timeout = "30s";
-
-  @Option(
-      names = "--max-memory",
-      paramLabel = "SIZE",
-      description = "Cap on a guest's linear memory. Default: ${DEFAULT-VALUE}.")
   public String maxMemory = "128MiB";
-
-  @Option(
-      names = "--max-body",
-      paramLabel = "SIZE",
-      description = "Largest request body: 413 beyond. Default: ${DEFAULT-VALUE}.")
   public String maxBody = "10MiB";
-
-  @Option(
-      names = "--max-output",
-      paramLabel = "SIZE",
-      description = "Largest module output: 502 beyond. Default: ${DEFAULT-VALUE}.")
   public String maxOutput = "64MiB";
-
-  @Option(
-      names = "--read-timeout",
-      paramLabel = "DURATION",
-      description =
-          "A request's headers and body must arrive within this: 408. Default: ${DEFAULT-VALUE}.")
   public String readTimeout = "30s";
-
-  @Option(
-      names = "--idle-timeout",
-      paramLabel = "DURATION",
-      description = "Idle keep-alive connections are closed after this. Default: ${DEFAULT-VALUE}.")
   public String idleTimeout = "60s";
-
-  @Option(
-      names = "--max-concurrency",
-      paramLabel = "N",
-      description = "Guests running at once, server-wide. Default: 4 x cores (${DEFAULT-VALUE}).")
   public int maxConcurrency = DEFAULT_WORKERS_PER_CORE * Runtime.getRuntime().availableProcessors();
-
-  @Option(
-      names = "--queue",
-      paramLabel = "N",
-      description =
-          "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default: ${DEFAULT-VALUE}.")
   public int queue = 100;
-
-  @Option(
-      names = "--max-buffered",
-      paramLabel = "SIZE",
-      description =
-          "Memory budget for requests in flight: body and output buffers and guest linear"
-              + " memories, server-wide. Beyond it a guest's memory.grow fails, a new guest waits"
-              + " briefly or gets 503. Default: half the maximum heap.")
   public String maxBuffered;
-
-  @Option(
-      names = "--drain-timeout",
-      paramLabel = "DURATION",
-      description =
-          "On SIGTERM/SIGINT, requests in flight get this long to finish; guests still running"
-              + " then are stopped and the exit code is 1. Default: ${DEFAULT-VALUE}.")
   public String drainTimeout = "30s";
-
-  /** --max-buffered without the flag: half the maximum heap (guest memories are most of it). */
-  public static long defaultMaxBuffered() {
-    return Runtime.getRuntime().maxMemory() / 2;
-  }
-
-  @Option(
-      names = "--metrics",
-      paramLabel = "on|off",
-      description = "Serve Prometheus metrics at /metrics. Default: ${DEFAULT-VALUE}.")
   public String metrics = "on";
-
-  @Option(
-      names = "--access-log",
-      paramLabel = "on|off",
-      description =
-          "One line per request on stdout (logger jwagi.access). Default: ${DEFAULT-VALUE}.")
   public String accessLog = "on";
-
-  @Option(
-      names = "--log-format",
-      paramLabel = "text|json",
-      description =
-          "Log lines as text, or each one (access and server) as one JSON object. Default:"
-              + " ${DEFAULT-VALUE}.")
   public String logFormat = "text";
 
   /**
    * WAGI 0.8.1's Bindle flags (a bindle as the configuration, or its server): accepted only so that
    * {@link ConfigLoader} can refuse them with the reason and the alternative.
    */
-  @Option(
-      names = {"-b", "--bindle", "--bindle-path", "--bindle-url", "--bindle-server"},
-      paramLabel = "VALUE",
-      hidden = true)
   public String bindle;
+
+  /** --max-buffered without the flag: half the maximum heap (guest memories are most of it). */
+  public static long defaultMaxBuffered() {
+    return Runtime.getRuntime().maxMemory() / 2;
+  }
+
+  /**
+   * Every flag of {@code jwagi} (and of {@code jwagi run}): names, value label, help text (where it
+   * says ${DEFAULT}, the field's initial value) and the field it sets, in the help's order.
+   */
+  public static final List<Option<Flags>> OPTIONS =
+      List.of(
+          Option.<Flags>value("FILE", (f, v) -> f.configFile = Path.of(v), "-c", "--config")
+              .help("The modules.toml that maps routes to modules (required to serve)."),
+          Option.<Flags>value("HOST:PORT", (f, v) -> f.listen = v, "-l", "--listen")
+              .help(
+                  "Address to listen on. Default: "
+                      + DEFAULT_LISTEN
+                      + ", or 0.0.0.0:$PORT when PORT is set (Knative)."),
+          Option.<Flags>value(
+                  "HOST:PORT", (f, v) -> f.defaultHost = v, "--hostname", "--default-host")
+              .help(
+                  "SERVER_NAME/SERVER_PORT for requests without a Host header. Default:"
+                      + " default_host in modules.toml, else "
+                      + DEFAULT_HOST
+                      + "."),
+          Option.<Flags>value("NAME=VALUE", (f, v) -> f.env.add(v), "-e", "--env")
+              .repeatable()
+              .help(
+                  "An environment variable for every module (repeatable; wins over"
+                      + " --env-file)."),
+          Option.<Flags>value("FILE", (f, v) -> f.envFiles.add(Path.of(v)), "--env-file")
+              .repeatable()
+              .help("A file of NAME=VALUE lines for every module (repeatable)."),
+          Option.<Flags>value("DIR", (f, v) -> f.logDir = Path.of(v), "--log-dir")
+              .help(
+                  "Where each route's guest stderr is appended. Default: a new temporary folder."),
+          Option.<Flags>value("DIR", (f, v) -> f.moduleCache = Path.of(v), "--module-cache")
+              .shows(f -> f.moduleCache)
+              .help("Compiled-module cache, so restarts skip compilation. Default: ${DEFAULT}."),
+          Option.<Flags>flag(f -> f.noModuleCache = true, "--no-module-cache")
+              .help("Compile every module at every start."),
+          Option.<Flags>flag(f -> f.prepareOnly = true, "--prepare-only")
+              .help(
+                  "Do all start-up work (load the config, compile every module into the module"
+                      + " cache, run _routes), then exit 0 without listening: fills the cache for"
+                      + " a container image."),
+          Option.<Flags>value("FILE", (f, v) -> f.tlsCert = Path.of(v), "--tls-cert")
+              .help(
+                  "TLS certificate chain (PEM), server certificate first: serve HTTPS on the"
+                      + " listen address. Needs --tls-key."),
+          Option.<Flags>value("FILE", (f, v) -> f.tlsKey = Path.of(v), "--tls-key")
+              .help(
+                  "TLS private key (PEM: PKCS#8 \"PRIVATE KEY\", or PKCS#1 \"RSA PRIVATE KEY\"),"
+                      + " unencrypted. Needs --tls-cert."),
+          Option.<Flags>value("ADDR", Flags::trustProxy, "--trust-proxy")
+              .optionalValue()
+              .help(
+                  "Believe Forwarded: proto= and X-Forwarded-Proto (https in X_FULL_URL and"
+                      + " HTTPS=on) from loopback (Knative's queue-proxy) and these IP addresses"
+                      + " or CIDR ranges (repeatable). Default: from nobody."),
+          Option.<Flags>value("DURATION", (f, v) -> f.timeout = v, "--timeout")
+              .shows(f -> f.timeout)
+              .help("A guest still running after this is stopped: 504. Default: ${DEFAULT}."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxMemory = v, "--max-memory")
+              .shows(f -> f.maxMemory)
+              .help("Cap on a guest's linear memory. Default: ${DEFAULT}."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxBody = v, "--max-body")
+              .shows(f -> f.maxBody)
+              .help("Largest request body: 413 beyond. Default: ${DEFAULT}."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxOutput = v, "--max-output")
+              .shows(f -> f.maxOutput)
+              .help("Largest module output: 502 beyond. Default: ${DEFAULT}."),
+          Option.<Flags>value("DURATION", (f, v) -> f.readTimeout = v, "--read-timeout")
+              .shows(f -> f.readTimeout)
+              .help(
+                  "A request's headers and body must arrive within this: 408. Default:"
+                      + " ${DEFAULT}."),
+          Option.<Flags>value("DURATION", (f, v) -> f.idleTimeout = v, "--idle-timeout")
+              .shows(f -> f.idleTimeout)
+              .help("Idle keep-alive connections are closed after this. Default: ${DEFAULT}."),
+          Option.<Flags>value(
+                  "N", (f, v) -> f.maxConcurrency = CommandLine.integer(v), "--max-concurrency")
+              .shows(f -> f.maxConcurrency)
+              .help("Guests running at once, server-wide. Default: 4 x cores (${DEFAULT})."),
+          Option.<Flags>value("N", (f, v) -> f.queue = CommandLine.integer(v), "--queue")
+              .shows(f -> f.queue)
+              .help(
+                  "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default:"
+                      + " ${DEFAULT}."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxBuffered = v, "--max-buffered")
+              .help(
+                  "Memory budget for requests in flight: body and output buffers and guest"
+                      + " linear memories, server-wide. Beyond it a guest's memory.grow fails, a"
+                      + " new guest waits briefly or gets 503. Default: half the maximum heap."),
+          Option.<Flags>value("DURATION", (f, v) -> f.drainTimeout = v, "--drain-timeout")
+              .shows(f -> f.drainTimeout)
+              .help(
+                  "On SIGTERM/SIGINT, requests in flight get this long to finish; guests still"
+                      + " running then are stopped and the exit code is 1. Default: ${DEFAULT}."),
+          Option.<Flags>value("on|off", (f, v) -> f.metrics = v, "--metrics")
+              .shows(f -> f.metrics)
+              .help("Serve Prometheus metrics at /metrics. Default: ${DEFAULT}."),
+          Option.<Flags>value("on|off", (f, v) -> f.accessLog = v, "--access-log")
+              .shows(f -> f.accessLog)
+              .help("One line per request on stdout (logger jwagi.access). Default: ${DEFAULT}."),
+          Option.<Flags>value("text|json", (f, v) -> f.logFormat = v, "--log-format")
+              .shows(f -> f.logFormat)
+              .help(
+                  "Log lines as text, or each one (access and server) as one JSON object."
+                      + " Default: ${DEFAULT}."),
+          Option.<Flags>value(
+                  "VALUE",
+                  (f, v) -> f.bindle = v,
+                  "-b",
+                  "--bindle",
+                  "--bindle-path",
+                  "--bindle-url",
+                  "--bindle-server")
+              .hidden());
+
+  /**
+   * Flags of the server that mean nothing for one request without a listener: jwagi run refuses
+   * them.
+   */
+  public static final Set<String> SERVER_ONLY =
+      Set.of(
+          "--config",
+          "--listen",
+          "--tls-cert",
+          "--tls-key",
+          "--trust-proxy",
+          "--prepare-only",
+          "--max-concurrency",
+          "--queue",
+          "--read-timeout",
+          "--idle-timeout",
+          "--drain-timeout",
+          "--metrics",
+          "--access-log",
+          "--log-format");
+
+  private static void trustProxy(Flags flags, String addresses) {
+    if (flags.trustProxy == null) {
+      flags.trustProxy = new ArrayList<>();
+    }
+    flags.trustProxy.addAll(List.of(addresses.split(",", -1)));
+  }
 
   /** The process's PORT environment variable (Knative sets it), or null; not a flag. */
   public String portVariable;
@@ -236,67 +228,49 @@ public final class Flags {
    * server's flags above (env, limits, module cache) apply as well.
    */
   public static final class Run {
-    @Parameters(
-        index = "0",
-        paramLabel = "MODULE",
-        description = "A .wasm/.wat file, file:// or https:// URL (with --digest), or oci:REF.")
+    /** The positional argument MODULE: its help text. */
+    public static final String MODULE_HELP =
+        "A .wasm/.wat file, file:// or https:// URL (with --digest), or oci:REF.";
+
     public String module;
-
-    @Option(
-        names = "--method",
-        paramLabel = "M",
-        description = "Request method. Default: ${DEFAULT-VALUE}.")
     public String method = "GET";
-
-    @Option(
-        names = "--path",
-        paramLabel = "/PATH?QUERY",
-        description =
-            "Request path and query, as sent (percent-encoded). Default: ${DEFAULT-VALUE}.")
     public String path = "/";
-
-    @Option(
-        names = "--header",
-        paramLabel = "'NAME: VALUE'",
-        description = "A request header (repeatable).")
     public List<String> headers = new ArrayList<>();
-
-    @Option(
-        names = "--body",
-        paramLabel = "FILE|-",
-        description = "The request body: a file, or - for standard input. Default: none.")
     public String body;
-
-    @Option(
-        names = "--volume",
-        paramLabel = "GUEST=HOST",
-        description = "A host directory the module sees at a guest path (repeatable).")
     public List<String> volumes = new ArrayList<>();
-
-    @Option(
-        names = "--route",
-        paramLabel = "ROUTE",
-        description =
-            "The route the module is mounted at, as in modules.toml (sets SCRIPT_NAME and"
-                + " PATH_INFO). Default: ${DEFAULT-VALUE}.")
     public String route = "/...";
-
-    @Option(
-        names = "--entrypoint",
-        paramLabel = "NAME",
-        description = "Exported function to call. Default: ${DEFAULT-VALUE}.")
     public String entrypoint = "_start";
-
-    @Option(
-        names = "--argv",
-        paramLabel = "TEMPLATE",
-        description = "argv template, as the argv key in modules.toml. Default: WAGI's argv.")
     public String argv;
-
-    @Option(
-        names = "--digest",
-        paramLabel = "sha256:HEX",
-        description = "The digest an https:// MODULE must have.")
     public String digest;
+
+    /** The options of jwagi run besides the server's, as {@link Flags#OPTIONS}. */
+    public static final List<Option<Run>> OPTIONS =
+        List.of(
+            Option.<Run>value("M", (r, v) -> r.method = v, "--method")
+                .shows(r -> r.method)
+                .help("Request method. Default: ${DEFAULT}."),
+            Option.<Run>value("/PATH?QUERY", (r, v) -> r.path = v, "--path")
+                .shows(r -> r.path)
+                .help("Request path and query, as sent (percent-encoded). Default: ${DEFAULT}."),
+            Option.<Run>value("'NAME: VALUE'", (r, v) -> r.headers.add(v), "--header")
+                .repeatable()
+                .help("A request header (repeatable)."),
+            Option.<Run>value("FILE|-", (r, v) -> r.body = v, "--body")
+                .help("The request body: a file, or - for standard input. Default: none."),
+            Option.<Run>value("GUEST=HOST", (r, v) -> r.volumes.add(v), "--volume")
+                .repeatable()
+                .help("A host directory the module sees at a guest path (repeatable)."),
+            Option.<Run>value("ROUTE", (r, v) -> r.route = v, "--route")
+                .shows(r -> r.route)
+                .help(
+                    "The route the module is mounted at, as in modules.toml (sets SCRIPT_NAME and"
+                        + " PATH_INFO). Default: ${DEFAULT}"),
+            Option.<Run>value("NAME", (r, v) -> r.entrypoint = v, "--entrypoint")
+                .shows(r -> r.entrypoint)
+                .help("Exported function to call. Default: ${DEFAULT}."),
+            Option.<Run>value("TEMPLATE", (r, v) -> r.argv = v, "--argv")
+                .help("argv template, as the argv key in modules.toml. Default: WAGI's argv."),
+            Option.<Run>value("sha256:HEX", (r, v) -> r.digest = v, "--digest")
+                .help("The digest an https:// MODULE must have."));
   }
 }

@@ -15,7 +15,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code jwagi run MODULE ...} through the real command line (Main, in process, with its own stdin
@@ -45,9 +44,14 @@ class RunIT {
     List<String> all = new ArrayList<>(List.of("run"));
     all.addAll(List.of(args));
     all.addAll(List.of("--module-cache", TestServer.MODULE_CACHE.toString()));
-    int code =
-        new CommandLine(new Main(new ByteArrayInputStream(stdin), new PrintStream(out)))
-            .execute(all.toArray(String[]::new));
+    int code;
+    try {
+      code =
+          new Main(new ByteArrayInputStream(stdin), new PrintStream(out))
+              .execute(all.toArray(String[]::new));
+    } catch (Exception e) {
+      throw new AssertionError("jwagi run threw", e);
+    }
     return new Result(code, out.toByteArray());
   }
 
