@@ -227,7 +227,9 @@ class CommandLineTest {
     assertUsageError(
         execute("-c", "a.toml", "--config", "b.toml"),
         "jwagi",
-        "--config given twice ([-c, --config])");
+        "--config given twice (as -c or --config)");
+    assertUsageError(
+        execute("--prepare-only", "--prepare-only"), "jwagi", "--prepare-only given twice");
     assertUsageError(execute("run"), "jwagi run", "missing MODULE");
     assertUsageError(execute("run", "--method", "GET"), "jwagi run", "missing MODULE");
     assertUsageError(
@@ -292,6 +294,7 @@ class CommandLineTest {
           .contains("  -V, --version")
           .contains("Commands:\n  run ")
           .doesNotContain("${")
+          .doesNotContain("null")
           .doesNotContain("bindle")
           .doesNotContain("  -b");
       for (String line : help.split("\n")) {
@@ -318,6 +321,7 @@ class CommandLineTest {
         .contains("  -h, --help")
         .doesNotContain("--version")
         .doesNotContain("bindle")
+        .doesNotContain("null")
         .doesNotContain("${");
     for (String serverOnly : Flags.SERVER_ONLY) {
       assertThat(help)

@@ -145,6 +145,10 @@ public final class CommandLine {
 
   /** What parsing found besides the values it set. */
   public record Parsed(boolean help, boolean version, Set<String> given) {
+    public Parsed {
+      given = Set.copyOf(given);
+    }
+
     /** Whether the option with this name (any of its names) was on the command line. */
     public boolean given(String name) {
       return given.contains(name);
@@ -353,7 +357,11 @@ public final class CommandLine {
       return true;
     }
     if (!bound.option.repeatable && given.contains(bound.option.name())) {
-      throw new UsageException(name + " given twice (" + bound.option.names + ")");
+      List<String> names = bound.option.names;
+      throw new UsageException(
+          name
+              + " given twice"
+              + (names.size() > 1 ? " (as " + String.join(" or ", names) + ")" : ""));
     }
     given.addAll(bound.option.names);
     if (bound.option.arity == Arity.OPTIONAL && value == null) {
