@@ -5,7 +5,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.Layout;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
@@ -54,7 +53,7 @@ public final class Logging extends ContextAwareBase implements Configurator {
     }
     for (Logger logger : context.getLoggerList()) {
       for (var it = logger.iteratorForAppenders(); it.hasNext(); ) {
-        if (it.next() instanceof ConsoleAppender<ILoggingEvent> console) {
+        if (it.next() instanceof QueuedConsoleAppender console) {
           console.stop();
           console.setEncoder(encoder(context, new JsonLayout()));
           console.start();
@@ -63,9 +62,9 @@ public final class Logging extends ContextAwareBase implements Configurator {
     }
   }
 
-  private static ConsoleAppender<ILoggingEvent> console(
+  private static QueuedConsoleAppender console(
       LoggerContext context, String name, Layout<ILoggingEvent> layout) {
-    ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+    QueuedConsoleAppender appender = new QueuedConsoleAppender();
     appender.setContext(context);
     appender.setName(name);
     appender.setEncoder(encoder(context, layout));
