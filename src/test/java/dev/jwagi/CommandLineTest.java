@@ -225,6 +225,10 @@ class CommandLineTest {
         "--max-concurrency \"x\": expected a whole number");
     assertUsageError(execute("extra"), "jwagi", "unexpected argument \"extra\"");
     assertUsageError(
+        execute("-c", "a.toml", "run", "m.wasm"),
+        "jwagi",
+        "unexpected argument \"run\" (a command comes first: jwagi run ...)");
+    assertUsageError(
         execute("-c", "a.toml", "--config", "b.toml"),
         "jwagi",
         "--config given twice (as -c or --config)");

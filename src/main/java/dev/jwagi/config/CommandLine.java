@@ -259,7 +259,12 @@ public final class CommandLine {
       }
       if (optionsEnded || !arg.startsWith("-") || arg.equals("-")) {
         if (positional == null || positionalSeen) {
-          throw new UsageException("unexpected argument \"" + arg + "\"");
+          boolean isCommand = subcommands.stream().anyMatch(sub -> sub[0].equals(arg));
+          throw new UsageException(
+              "unexpected argument \""
+                  + arg
+                  + "\""
+                  + (isCommand ? " (a command comes first: " + command + " " + arg + " ...)" : ""));
         }
         positional.accept(arg);
         positionalSeen = true;
