@@ -60,8 +60,8 @@ echo "Samples (ms of $EVENT) per thread, start to first 200 and stop:"
 awk '{ n = $NF; t = $0; sub(/;.*/, "", t); gsub(/ tid=[0-9]+/, "", t); s[t] += n }
   END { for (t in s) printf "  %6d  %s\n", s[t], t }' "$OUT" | sort -rn | head -15
 echo
-echo "Main thread, inclusive, heaviest frames (jwagi, picocli, logging, config, Netty, Chicory, class init):"
+echo "Main thread, inclusive, heaviest frames (jwagi, logging, config, Netty, Chicory, class init):"
 awk '/^\[main/ { n = $NF; line = $0; sub(/ [0-9]+$/, "", line); k = split(line, f, ";"); delete seen
     for (i = 2; i <= k; i++) if (!(f[i] in seen)) { seen[f[i]] = 1; s[f[i]] += n } }
   END { for (x in s) printf "  %6d  %s\n", s[x], x }' "$OUT" |
-  grep -E 'dev/jwagi|picocli|LoggerFactory|logback|jackson|netty|chicory|clinit' | sort -rn | head -"$TOP"
+  grep -E 'dev/jwagi|LoggerFactory|logback|jackson|netty|chicory|clinit' | sort -rn | head -"$TOP"
