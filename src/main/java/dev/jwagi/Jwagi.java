@@ -3,6 +3,7 @@ package dev.jwagi;
 import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
+import dev.jwagi.config.Observability.LogFormat;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.DiskCache;
 import dev.jwagi.engine.ModuleLoadException;
@@ -71,7 +72,7 @@ public final class Jwagi implements AutoCloseable {
       builtIns.put(MetricsHandler.ROUTE, new MetricsHandler(metrics::scrape, Metrics.CONTENT_TYPE));
     }
     if (config.observability().accessLog()) {
-      listeners.add(new AccessLog());
+      listeners.add(new AccessLog(config.observability().logFormat() == LogFormat.JSON));
     }
     ServerEvents events = CompositeEvents.of(listeners);
     RoutingTable routes;
