@@ -9,12 +9,9 @@ import com.dylibso.chicory.runtime.JwagiInstanceTemplate;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.jwagi.memory.MemoryBudget;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -130,35 +127,18 @@ public final class Guest {
       OutputStream stderrTarget)
       throws GuestFailure {
     long started = System.nanoTime();
-    var stderr = new Stderr(stderrTarget, maxOutputBytes);
-    var boundedStdout = new BoundedOutput(stdout, maxOutputBytes, "stdout");
-    var options =
-        WasiOptions.builder()
-            .withStdin(stdin, false)
-            .withStdout(boundedStdout, false)
-            .withStderr(stderr, false)
-            .withThrowOnExit0(true);
-    volumes.forEach(options::withDirectory);
-    var wasi =
-        WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
+    var stdio = new Stdio(stdin, stdout, stderrTarget, maxOutputBytes);
+    var host = new WasiLink.GuestWasi(volumes, guard, argv, env, outbound, maxOutputBytes, stdio);
+    var memories = new MemoryTaken();
     int exitCode = 0;
     long prepareNanos = 0;
-    Instance instance = null;
-    Spare[] taken = new Spare[1];
-    try (wasi;
-        var scope =
-            WasiLink.enter(
-                new WasiLink.GuestWasi(
-                    wasi,
-                    guard,
-                    argv,
-                    env,
-                    outbound,
-                    maxOutputBytes,
-                    new Stdio(stdin, boundedStdout, stderr)))) {
-      Function<MemoryLimits, Memory> memories = limits -> (taken[0] = memory(limits)).memory();
+    WasiLink.GuestWasi outer = WasiLink.enter(host);
+    try (host) {
+      Instance instance;
       if (template != null) {
         instance = template.newInstance(memories);
+        prepareNanos = System.nanoTime() - started;
+        template.call(instance, entrypoint);
       } else {
         var builder =
             Instance.builder(module)
@@ -169,44 +149,55 @@ public final class Guest {
           builder.withMemoryLimits(memoryLimits).withMemoryFactory(memories);
         }
         instance = builder.build();
+        prepareNanos = System.nanoTime() - started;
+        instance.export(entrypoint).apply();
       }
-      prepareNanos = System.nanoTime() - started;
-      instance.export(entrypoint).apply();
     } catch (Throwable t) {
-      exitCode = exitCodeOrRethrow(t, stderr);
+      exitCode = exitCodeOrRethrow(t, stdio);
     } finally {
-      recycle(taken[0]);
+      WasiLink.exit(outer);
+      memories.recycle();
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.
       throw new GuestFailure(
-          GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
+          GuestFailure.Kind.INTERRUPTED, "interrupted", stdio.collectedStderr(), null);
     }
-    return new GuestResult(exitCode, stderr.toByteArray(), prepareNanos);
+    return new GuestResult(exitCode, stdio.collectedStderr(), prepareNanos);
   }
 
-  /** A guest's stderr, up to the output cap: passed on, or collected for the result. */
-  private static final class Stderr extends OutputStream {
-    private final ByteArrayOutputStream bytes;
-    private final BoundedOutput bounded;
-
-    Stderr(OutputStream target, long cap) {
-      this.bytes = target == null ? new ByteArrayOutputStream(256) : null;
-      this.bounded = new BoundedOutput(target == null ? bytes : target, cap, "stderr");
-    }
-
-    @Override
-    public void write(int b) throws java.io.IOException {
-      bounded.write(b);
-    }
+  /**
+   * Makes a run's memories (as Chicory asks for them) and keeps them, to recycle when the run ends.
+   * The first is the route's (pooled); a module with several memories gets the others new, charged
+   * to the budget and released after the run.
+   */
+  private final class MemoryTaken implements Function<MemoryLimits, Memory> {
+    private Spare taken;
+    private List<Spare> others;
 
     @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      bounded.write(b, off, len);
+    public Memory apply(MemoryLimits limits) {
+      if (taken == null) {
+        taken = memory(limits);
+        return taken.memory();
+      }
+      if (others == null) {
+        others = new ArrayList<>();
+      }
+      Spare other = newMemory(limits, false);
+      others.add(other);
+      return other.memory();
     }
 
-    byte[] toByteArray() {
-      return bytes == null ? new byte[0] : bytes.toByteArray();
+    void recycle() {
+      Guest.this.recycle(taken);
+      if (others != null) {
+        for (Spare other : others) {
+          if (other.charge() != null) {
+            other.charge().release();
+          }
+        }
+      }
     }
   }
 
@@ -225,7 +216,11 @@ public final class Guest {
       }
       return spare;
     }
-    boolean cow = memoryImage != null;
+    return newMemory(limits, memoryImage != null);
+  }
+
+  /** A new memory charged to the budget: copy-on-write, or Chicory's own. */
+  private Spare newMemory(MemoryLimits limits, boolean cow) {
     MemoryCharge charge =
         budget == null
             ? null
@@ -280,7 +275,7 @@ public final class Guest {
   }
 
   /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */
-  private static int exitCodeOrRethrow(Throwable thrown, Stderr stderr) throws GuestFailure {
+  private static int exitCodeOrRethrow(Throwable thrown, Stdio stdio) throws GuestFailure {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       if (t instanceof WasiExitException) {
         return ((WasiExitException) t).exitCode();
@@ -290,16 +285,16 @@ public final class Guest {
       }
       if (t instanceof MemoryBudget.Exhausted) {
         throw new GuestFailure(
-            GuestFailure.Kind.OVER_BUDGET, t.getMessage(), stderr.toByteArray(), t);
+            GuestFailure.Kind.OVER_BUDGET, t.getMessage(), stdio.collectedStderr(), t);
       }
       if (t instanceof BoundedOutput.LimitExceeded) {
         throw new GuestFailure(
-            GuestFailure.Kind.OUTPUT_LIMIT, t.getMessage(), stderr.toByteArray(), t);
+            GuestFailure.Kind.OUTPUT_LIMIT, t.getMessage(), stdio.collectedStderr(), t);
       }
       if (t instanceof ChicoryInterruptedException || t instanceof InterruptedException) {
         Thread.interrupted(); // the interruption is handled here: the thread goes back to work
         throw new GuestFailure(
-            GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), t);
+            GuestFailure.Kind.INTERRUPTED, "interrupted", stdio.collectedStderr(), t);
       }
     }
     // Deep guest recursion surfaces as a StackOverflowError: the guest's doing. Every other Error
@@ -312,6 +307,6 @@ public final class Guest {
     if (thrown instanceof StackOverflowError) {
       message = "call stack exhausted";
     }
-    throw new GuestFailure(GuestFailure.Kind.TRAP, message, stderr.toByteArray(), thrown);
+    throw new GuestFailure(GuestFailure.Kind.TRAP, message, stdio.collectedStderr(), thrown);
   }
 }
