@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * Turns a module's stdout into a response (as in WAGI; see the README): header lines up to the
@@ -20,8 +18,11 @@ public final class CgiOutputParser {
    * Headers the HTTP layer owns: it frames the body itself (length or chunking) and manages the
    * connection, so a module's value could only contradict what is actually sent.
    */
-  private static final Set<String> SERVER_OWNED =
-      Set.of("content-length", "transfer-encoding", "connection");
+  private static final List<String> SERVER_OWNED =
+      List.of("Content-Length", "Transfer-Encoding", "Connection");
+
+  /** The body of a head alone (an empty array cannot be changed: shared). */
+  private static final byte[] NO_BODY = new byte[0];
 
   private CgiOutputParser() {}
 
@@ -49,7 +50,7 @@ public final class CgiOutputParser {
    * empty line) or it is not a valid CGI header block.
    */
   public static Head parseHead(byte[] stdout, int length) throws CgiOutputException {
-    List<Header> headers = new ArrayList<>();
+    List<Header> headers = new ArrayList<>(4);
     boolean hasType = false;
     String location = null;
     int status = -1;
@@ -65,11 +66,12 @@ public final class CgiOutputParser {
                 ? "module produced no output"
                 : "no blank line between headers and body in " + length + " bytes of output");
       }
-      String line = headerLine(stdout, lineStart, lineEnd);
-      lineStart = lineEnd + 1;
-      if (line.isEmpty()) {
+      if (onlyCarriageReturns(stdout, lineStart, lineEnd)) {
+        lineStart = lineEnd + 1;
         break; // end of the header block; the body is everything after this '\n'
       }
+      String line = headerLine(stdout, lineStart, lineEnd);
+      lineStart = lineEnd + 1;
 
       int colon = line.indexOf(':');
       if (colon < 0) {
@@ -79,35 +81,34 @@ public final class CgiOutputParser {
       if (!isToken(name)) {
         throw malformed("header line " + lineNumber + " has an invalid name", line);
       }
-      String value = trimSpacesAndTabs(line.substring(colon + 1));
+      String value = trimSpacesAndTabs(line, colon + 1);
       if (hasControlChar(value)) {
         throw malformed(
             "header line " + lineNumber + " has a control character in its value", line);
       }
 
-      String key = name.toLowerCase(Locale.ROOT);
-      if (SERVER_OWNED.contains(key)) {
+      // The name is a token (ASCII), so comparing ignoring case is exact.
+      if (serverOwned(name)) {
         continue;
       }
-      switch (key) {
-        case "status" -> {
-          if (status >= 0) {
-            throw malformed("header line " + lineNumber + " is a second Status header", line);
-          }
-          int space = firstSpaceOrTab(value);
-          String code = space < 0 ? value : value.substring(0, space);
-          status = statusCode(code);
-          if (status < 0) {
-            throw malformed(
-                "header line " + lineNumber + " has an invalid status code (want 200..599)", line);
-          }
-          String rest = space < 0 ? "" : trimSpacesAndTabs(value.substring(space));
-          reason = rest.isEmpty() ? null : rest;
-          continue; // Status sets the status line, it is not sent as a header
+      if (name.equalsIgnoreCase("Status")) {
+        if (status >= 0) {
+          throw malformed("header line " + lineNumber + " is a second Status header", line);
         }
-        case "content-type" -> hasType = true;
-        case "location" -> location = value;
-        default -> {}
+        int space = firstSpaceOrTab(value);
+        String code = space < 0 ? value : value.substring(0, space);
+        status = statusCode(code);
+        if (status < 0) {
+          throw malformed(
+              "header line " + lineNumber + " has an invalid status code (want 200..599)", line);
+        }
+        String rest = space < 0 ? "" : trimSpacesAndTabs(value, space);
+        reason = rest.isEmpty() ? null : rest;
+        continue; // Status sets the status line, it is not sent as a header
+      } else if (name.equalsIgnoreCase("Content-Type")) {
+        hasType = true;
+      } else if (name.equalsIgnoreCase("Location")) {
+        location = value;
       }
       headers.add(new Header(name, value));
     }
@@ -121,7 +122,7 @@ public final class CgiOutputParser {
       // Location alone redirects; an explicit Status always wins, wherever it appears.
       status = location != null ? 302 : 200;
     }
-    return new Head(new CgiResponse(status, reason, headers, new byte[0]), lineStart);
+    return new Head(new CgiResponse(status, reason, headers, NO_BODY), lineStart);
   }
 
   /**
@@ -180,8 +181,28 @@ public final class CgiOutputParser {
     return n >= 200 && n <= 599 ? n : -1;
   }
 
-  private static String trimSpacesAndTabs(String s) {
-    int start = 0;
+  /** Whether bytes [from, to) are all '\r' (a line that is blank once they are removed). */
+  private static boolean onlyCarriageReturns(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean serverOwned(String name) {
+    for (String owned : SERVER_OWNED) {
+      if (owned.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code s.substring(from)} without leading and trailing spaces and tabs. */
+  private static String trimSpacesAndTabs(String s, int from) {
+    int start = from;
     int end = s.length();
     while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
       start++;

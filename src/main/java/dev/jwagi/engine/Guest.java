@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -49,9 +47,11 @@ public final class Guest {
    * reused memory starts exactly as a new one. Chicory's own memories (modules that are not
    * copy-on-write) come back only if they did not grow: they cannot shrink to their initial size.
    */
-  private final ConcurrentLinkedQueue<Spare> spareMemories = new ConcurrentLinkedQueue<>();
+  private final Spare[] spareMemories = new Spare[MAX_SPARE_MEMORIES];
 
-  private final AtomicInteger spareCount = new AtomicInteger();
+  /** How many of {@link #spareMemories} are set (the first ones); guarded by that array. */
+  private int spareCount;
+
   private static final int MAX_SPARE_MEMORIES = 64;
 
   /** A linear memory and its charge to the budget (null when there is no budget). */
@@ -208,9 +208,15 @@ public final class Guest {
    * its whole maximum up front.
    */
   private Spare memory(MemoryLimits limits) {
-    Spare spare = spareMemories.poll();
+    Spare spare = null;
+    synchronized (spareMemories) {
+      // The most recently used first: its buffers are the likeliest to be in a cache.
+      if (spareCount > 0) {
+        spare = spareMemories[--spareCount];
+        spareMemories[spareCount] = null;
+      }
+    }
     if (spare != null) {
-      spareCount.decrementAndGet();
       if (spare.charge() != null) {
         spare.charge().newRun();
       }
@@ -262,12 +268,13 @@ public final class Guest {
     } else {
       reusable = memory.pages() == memoryLimits.initialPages(); // grown: cannot start like new
     }
-    if (reusable && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
-      spareMemories.offer(spare);
-      return;
-    }
     if (reusable) {
-      spareCount.decrementAndGet();
+      synchronized (spareMemories) {
+        if (spareCount < MAX_SPARE_MEMORIES) {
+          spareMemories[spareCount++] = spare;
+          return;
+        }
+      }
     }
     if (spare.charge() != null) {
       spare.charge().release();

@@ -16,7 +16,14 @@ import java.io.OutputStream;
  * too.
  */
 final class Stdio {
-  static final int PIECE = 64 * 1024;
+  static final int PIECE = 16 * 1024;
+
+  /**
+   * Each thread's buffer for moving a piece between a guest's memory and a stream, made once per
+   * thread that runs guests (their number is bounded) instead of once per run or call. Only the
+   * bytes of the current call are ever read from it, so nothing of an earlier run can leak.
+   */
+  private static final ThreadLocal<byte[]> PIECES = ThreadLocal.withInitial(() -> new byte[PIECE]);
 
   /** The stderr of a run that wrote none (an empty array cannot be changed: shared). */
   private static final byte[] NO_BYTES = new byte[0];
@@ -37,7 +44,6 @@ final class Stdio {
   private long stderrBytes;
   private ByteArrayOutputStream collected;
   private boolean intact = true;
-  private byte[] buffer;
 
   /**
    * @param stderr where the guest's stderr goes as it comes; null collects it
@@ -110,7 +116,7 @@ final class Stdio {
   }
 
   int read(Memory memory, int iovs, int iovsLen, int nreadPtr) {
-    byte[] piece = buffer();
+    byte[] piece = PIECES.get();
     long total = 0;
     try {
       iovecs:
@@ -140,6 +146,9 @@ final class Stdio {
   }
 
   int write(Memory memory, int fd, int iovs, int iovsLen, int nwrittenPtr) {
+    // A copy-on-write memory copies into the thread's buffer; Chicory's own, into a new array.
+    CowMemory cow = memory instanceof CowMemory ? (CowMemory) memory : null;
+    byte[] piece = cow == null ? null : PIECES.get();
     long total = 0;
     try {
       for (int i = 0; i < iovsLen; i++) {
@@ -147,7 +156,12 @@ final class Stdio {
         int length = memory.readInt(iovs + i * 8 + 4);
         for (int done = 0; done < length; ) {
           int n = Math.min(PIECE, length - done);
-          out(fd, memory.readBytes(base + done, n), 0, n);
+          if (cow != null) {
+            cow.read(base + done, piece, 0, n);
+            out(fd, piece, 0, n);
+          } else {
+            out(fd, memory.readBytes(base + done, n), 0, n);
+          }
           done += n;
           total += n;
         }
@@ -157,12 +171,5 @@ final class Stdio {
     }
     memory.writeI32(nwrittenPtr, (int) total);
     return ESUCCESS;
-  }
-
-  private byte[] buffer() {
-    if (buffer == null) {
-      buffer = new byte[PIECE];
-    }
-    return buffer;
   }
 }
