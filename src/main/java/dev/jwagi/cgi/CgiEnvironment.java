@@ -205,8 +205,11 @@ public final class CgiEnvironment {
     env.addEncoded(AUTH_TYPE);
     // The body's length when known (Content-Length, or a chunked body that arrived whole before
     // the guest started); "" for a longer chunked body, which the guest reads to its end.
-    env.add(
-        CONTENT_LENGTH, request.contentLength() < 0 ? "" : Long.toString(request.contentLength()));
+    env.append(CONTENT_LENGTH);
+    if (request.contentLength() >= 0) {
+      env.append(request.contentLength());
+    }
+    env.end();
     env.add(CONTENT_TYPE, contentType == null ? "" : contentType);
     env.addEncoded(GATEWAY_INTERFACE);
     env.add(QUERY_STRING, query);
@@ -351,7 +354,14 @@ public final class CgiEnvironment {
   private static StringBlock argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
-      var argv = new StringBlock.Builder(request.rawPath().length() + query.length() + 8);
+      int pieces = 0;
+      for (int amp = query.indexOf('&'); amp >= 0; amp = query.indexOf('&', amp + 1)) {
+        pieces++;
+      }
+      var argv =
+          new StringBlock.Builder(
+              request.rawPath().length() + query.length() + 8,
+              request.rawQuery() == null ? 1 : pieces + 2);
       argv.add(request.rawPath());
       if (request.rawQuery() != null) {
         // Each '&'-separated piece, empty ones too, as WAGI does ("/x?" gives one empty piece).

@@ -70,21 +70,43 @@ public final class CgiOutputParser {
         lineStart = lineEnd + 1;
         break; // end of the header block; the body is everything after this '\n'
       }
-      String line = headerLine(stdout, lineStart, lineEnd);
+      // The line is bytes [from, end) of text, without its '\r's: those ending it are cut off;
+      // a line with others in it is copied without them.
+      byte[] text = stdout;
+      int from = lineStart;
+      int end = lineEnd;
+      while (end > from && text[end - 1] == '\r') {
+        end--;
+      }
+      if (indexOf(text, end, (byte) '\r', from) >= 0) {
+        text = withoutCarriageReturns(text, from, end);
+        from = 0;
+        end = text.length;
+      }
       lineStart = lineEnd + 1;
 
-      int colon = line.indexOf(':');
+      int colon = indexOf(text, end, (byte) ':', from);
       if (colon < 0) {
-        throw malformed("header line " + lineNumber + " has no colon", line);
+        throw malformed("header line " + lineNumber + " has no colon", latin1(text, from, end));
       }
-      String name = line.substring(0, colon);
+      String name = latin1(text, from, colon);
       if (!isToken(name)) {
-        throw malformed("header line " + lineNumber + " has an invalid name", line);
+        throw malformed(
+            "header line " + lineNumber + " has an invalid name", latin1(text, from, end));
       }
-      String value = trimSpacesAndTabs(line, colon + 1);
+      int valueStart = colon + 1;
+      int valueEnd = end;
+      while (valueStart < valueEnd && isSpaceOrTab(text[valueStart])) {
+        valueStart++;
+      }
+      while (valueEnd > valueStart && isSpaceOrTab(text[valueEnd - 1])) {
+        valueEnd--;
+      }
+      String value = latin1(text, valueStart, valueEnd);
       if (hasControlChar(value)) {
         throw malformed(
-            "header line " + lineNumber + " has a control character in its value", line);
+            "header line " + lineNumber + " has a control character in its value",
+            latin1(text, from, end));
       }
 
       // The name is a token (ASCII), so comparing ignoring case is exact.
@@ -93,14 +115,16 @@ public final class CgiOutputParser {
       }
       if (name.equalsIgnoreCase("Status")) {
         if (status >= 0) {
-          throw malformed("header line " + lineNumber + " is a second Status header", line);
+          throw malformed(
+              "header line " + lineNumber + " is a second Status header", latin1(text, from, end));
         }
         int space = firstSpaceOrTab(value);
         String code = space < 0 ? value : value.substring(0, space);
         status = statusCode(code);
         if (status < 0) {
           throw malformed(
-              "header line " + lineNumber + " has an invalid status code (want 200..599)", line);
+              "header line " + lineNumber + " has an invalid status code (want 200..599)",
+              latin1(text, from, end));
         }
         String rest = space < 0 ? "" : trimSpacesAndTabs(value, space);
         reason = rest.isEmpty() ? null : rest;
@@ -147,10 +171,25 @@ public final class CgiOutputParser {
     return true;
   }
 
-  /** Bytes [from, to) as ISO-8859-1 (every byte maps to one char), with every '\r' removed. */
-  private static String headerLine(byte[] bytes, int from, int to) {
-    String raw = new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
-    return raw.indexOf('\r') < 0 ? raw : raw.replace("\r", "");
+  /** Bytes [from, to) as ISO-8859-1: every byte maps to one char. */
+  private static String latin1(byte[] bytes, int from, int to) {
+    return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Bytes [from, to) with every '\r' left out. */
+  private static byte[] withoutCarriageReturns(byte[] bytes, int from, int to) {
+    byte[] out = new byte[to - from];
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      if (bytes[i] != '\r') {
+        out[n++] = bytes[i];
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private static boolean isSpaceOrTab(byte b) {
+    return b == ' ' || b == '\t';
   }
 
   /** Control characters other than HTAB, incl. DEL: not allowed in a field value (RFC 7230). */

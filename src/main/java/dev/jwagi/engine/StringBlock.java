@@ -155,7 +155,30 @@ public final class StringBlock {
     }
 
     public Builder append(int number) {
-      return append(Integer.toString(number));
+      return append((long) number);
+    }
+
+    /** Appends {@code number} in decimal, written straight into the block. */
+    public Builder append(long number) {
+      if (number < 0) {
+        if (number == Long.MIN_VALUE) {
+          return append(Long.toString(number));
+        }
+        append('-');
+        number = -number;
+      }
+      int digits = 1;
+      for (long n = number; n >= 10; n /= 10) {
+        digits++;
+      }
+      begin();
+      ensure(digits);
+      for (int i = length + digits - 1; i >= length; i--) {
+        bytes[i] = (byte) ('0' + number % 10);
+        number /= 10;
+      }
+      length += digits;
+      return this;
     }
 
     /** Ends the current string (an empty one if nothing was appended). */
