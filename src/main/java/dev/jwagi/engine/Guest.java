@@ -129,17 +129,21 @@ public final class Guest {
     long started = System.nanoTime();
     var stdio = new Stdio(stdin, stdout, stderrTarget, maxOutputBytes);
     var host = new WasiLink.GuestWasi(volumes, guard, argv, env, outbound, maxOutputBytes, stdio);
-    var memories = new MemoryTaken();
+    Spare memory = null;
+    MemoryTaken memories = null;
     int exitCode = 0;
     long prepareNanos = 0;
     WasiLink.GuestWasi outer = WasiLink.enter(host);
     try (host) {
       Instance instance;
       if (template != null) {
-        instance = template.newInstance(memories);
+        MemoryLimits limits = template.memoryLimits();
+        memory = limits == null ? null : memory(limits);
+        instance = template.newInstance(memory == null ? null : memory.memory());
         prepareNanos = System.nanoTime() - started;
         template.call(instance, entrypoint);
       } else {
+        memories = new MemoryTaken();
         var builder =
             Instance.builder(module)
                 .withMachineFactory(machineFactory)
@@ -156,7 +160,10 @@ public final class Guest {
       exitCode = exitCodeOrRethrow(t, stdio);
     } finally {
       WasiLink.exit(outer);
-      memories.recycle();
+      recycle(memory);
+      if (memories != null) {
+        memories.recycle();
+      }
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.

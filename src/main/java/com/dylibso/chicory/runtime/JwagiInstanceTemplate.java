@@ -47,12 +47,14 @@ import java.util.function.Function;
  * globals} array this writes, {@link Instance#initialize} does it.
  *
  * <p>It requires the import values to hold exactly one function per import, in the module's import
- * order (what jwagi's WASI linking builds); {@link #of} checks this and returns null otherwise, and
- * the caller then uses the builder. Tied to Chicory's internals: check it when upgrading Chicory
- * (the engine's tests cover it: every guest run goes through it).
+ * order (what jwagi's WASI linking builds), and a module with one memory at most; {@link #of}
+ * checks this and returns null otherwise, and the caller then uses the builder. Tied to Chicory's
+ * internals: check it when upgrading Chicory (the engine's tests cover it: every guest run goes
+ * through it).
  */
 public final class JwagiInstanceTemplate {
   private static final long[] NO_ARGS = new long[0];
+  private static final Memory[] NO_MEMORIES = new Memory[0];
 
   /** Instance's private array of its globals, filled by {@link #initialize}; null: unavailable. */
   private static final VarHandle GLOBALS = globalsHandle();
@@ -73,6 +75,8 @@ public final class JwagiInstanceTemplate {
   private final TagType[] tags;
   private final Map<String, Export> exports;
   private final Function<Instance, Machine> machineFactory;
+
+  /** The module's memory, if it has one: none or one element. */
   private final MemoryLimits[] memoryLimits;
 
   /** The constant initial values, when {@link #initialize} can use them; else null. */
@@ -142,7 +146,8 @@ public final class JwagiInstanceTemplate {
       Function<Instance, Machine> machineFactory,
       MemoryLimits memoryLimits) {
     var importSection = module.importSection();
-    if (importSection.count(ExternalType.FUNCTION) != importSection.importCount()
+    if (module.memorySection().map(s -> s.memoryCount()).orElse(0) > 1
+        || importSection.count(ExternalType.FUNCTION) != importSection.importCount()
         || imports.functionCount() != importSection.importCount()
         || imports.globalCount() + imports.memoryCount() + imports.tableCount() + imports.tagCount()
             != 0) {
@@ -168,15 +173,19 @@ public final class JwagiInstanceTemplate {
     return new JwagiInstanceTemplate(module, imports, machineFactory, memoryLimits, probe.build());
   }
 
+  /** The limits of the module's memory (as given to {@link #of}), or null if it has none. */
+  public MemoryLimits memoryLimits() {
+    return memoryLimits.length == 0 ? null : memoryLimits[0];
+  }
+
   /**
    * A fresh instance, initialised (globals, tables, memory with its data segments, the module's
    * start function if any) but with its {@code _start} not run.
+   *
+   * @param memory the instance's memory, made for {@link #memoryLimits()} (null if there are none)
    */
-  public Instance newInstance(Function<MemoryLimits, Memory> memoryFactory) {
-    Memory[] memories = new Memory[memoryLimits.length];
-    for (int i = 0; i < memories.length; i++) {
-      memories[i] = memoryFactory.apply(memoryLimits[i]);
-    }
+  public Instance newInstance(Memory memory) {
+    Memory[] memories = memoryLimits.length == 0 ? NO_MEMORIES : new Memory[] {memory};
     DataSegment[] segments = dataSegments.clone();
     var instance =
         new Instance(
