@@ -147,11 +147,25 @@ public final class CgiEnvironment {
     }
   }
 
+  /**
+   * The CGI inputs for a request. The environment and argv blocks are encoded when the guest first
+   * asks for them ({@link StringBlock#deferred}): a guest that reads neither costs neither. Both
+   * depend only on the request and the route, which do not change.
+   */
   public CgiRequest build(IncomingRequest request, MatchedRoute route) {
     RouteVariables fixed = routes.get(route);
     if (fixed == null) {
       fixed = routes.computeIfAbsent(route, r -> new RouteVariables(globalEnv, r));
     }
+    RouteVariables variables = fixed;
+    return new CgiRequest(
+        StringBlock.deferred(() -> environment(request, route, variables)),
+        StringBlock.deferred(() -> argv(request, route)),
+        request.body());
+  }
+
+  private StringBlock environment(
+      IncomingRequest request, MatchedRoute route, RouteVariables fixed) {
     List<Header> headers = request.headers();
     // Sized for the request, so the block is allocated once: the fixed variables, the path in
     // four of them, the query in two, each header once.
@@ -262,7 +276,7 @@ public final class CgiEnvironment {
       }
       env.end();
     }
-    return new CgiRequest(env.build(), argv(request, route), request.body());
+    return env.build();
   }
 
   private static void appendPort(

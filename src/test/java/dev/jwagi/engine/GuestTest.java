@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -66,5 +67,34 @@ class GuestTest {
     assertThat(direct[28 + 4]).isZero(); // filetype unknown
     assertThat(direct[28 + 4 + 8]).isEqualTo((byte) (1 << 6)); // rights: fd_write
     assertThat(direct[84]).isEqualTo((byte) 8); // fd 3: EBADF
+  }
+
+  /**
+   * Argv and environment blocks made when the guest first asks: a guest that reads neither never
+   * has them built; one that reads them gets them whole.
+   */
+  @Test
+  void deferredArgvAndEnvAreBuiltOnlyForAGuestThatReadsThem() throws Exception {
+    var argv = StringBlock.deferred(() -> StringBlock.of(List.of("/env", "a=1")));
+    var env = StringBlock.deferred(() -> StringBlock.of(List.of("X_TEST=yes")));
+    run(guest("tables.wat"), argv, env);
+    assertThat(argv.isBuilt()).isFalse();
+    assertThat(env.isBuilt()).isFalse();
+
+    byte[] wasm = Files.readAllBytes(Path.of("examples", "modules", "env.wasm"));
+    Guest reader =
+        CompiledModule.compile(wasm, null).prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND);
+    String out = new String(run(reader, argv, env), StandardCharsets.UTF_8);
+    assertThat(argv.isBuilt()).isTrue();
+    assertThat(env.isBuilt()).isTrue();
+    assertThat(out).contains("X_TEST=yes").contains("a=1");
+  }
+
+  private static byte[] run(Guest guest, StringBlock argv, StringBlock env) throws Exception {
+    var stdout = new ByteArrayOutputStream();
+    GuestResult result =
+        guest.run("_start", argv, env, InputStream.nullInputStream(), stdout, null);
+    assertThat(result.exitCode()).isZero();
+    return stdout.toByteArray();
   }
 }
