@@ -91,8 +91,9 @@ public final class Guest {
 
   /**
    * {@link #run(String, StringBlock, StringBlock, InputStream, OutputStream, OutputStream)} with
-   * argv and env given as strings, and stderr collected for the result (start-up runs: {@code
-   * _routes}, wat2wasm).
+   * argv and env given as strings (encoded if the guest asks for them, so they must not change
+   * during the run), and stderr collected for the result (start-up runs: {@code _routes},
+   * wat2wasm).
    */
   public GuestResult run(
       String entrypoint,
@@ -101,9 +102,20 @@ public final class Guest {
       InputStream stdin,
       OutputStream stdout)
       throws GuestFailure {
-    List<String> variables = new ArrayList<>(env.size());
-    env.forEach((name, value) -> variables.add(name + "=" + value));
-    return run(entrypoint, StringBlock.of(argv), StringBlock.of(variables), stdin, stdout, null);
+    StringBlock variables =
+        StringBlock.deferred(
+            () -> {
+              List<String> list = new ArrayList<>(env.size());
+              env.forEach((name, value) -> list.add(name + "=" + value));
+              return StringBlock.of(list);
+            });
+    return run(
+        entrypoint,
+        StringBlock.deferred(() -> StringBlock.of(argv)),
+        variables,
+        stdin,
+        stdout,
+        null);
   }
 
   /**
