@@ -2,7 +2,6 @@ package dev.jwagi.cgi;
 
 import dev.jwagi.cgi.CgiOutputException.Kind;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -50,7 +49,8 @@ public final class CgiOutputParser {
    * empty line) or it is not a valid CGI header block.
    */
   public static Head parseHead(byte[] stdout, int length) throws CgiOutputException {
-    List<Header> headers = new ArrayList<>(4);
+    Header[] headers = new Header[4];
+    int headerCount = 0;
     boolean hasType = false;
     String location = null;
     int status = -1;
@@ -134,7 +134,10 @@ public final class CgiOutputParser {
       } else if (name.equalsIgnoreCase("Location")) {
         location = value;
       }
-      headers.add(new Header(name, value));
+      if (headerCount == headers.length) {
+        headers = Arrays.copyOf(headers, headerCount * 2);
+      }
+      headers[headerCount++] = new Header(name, value);
     }
 
     if (status < 0 && location == null && !hasType) {
@@ -146,7 +149,21 @@ public final class CgiOutputParser {
       // Location alone redirects; an explicit Status always wins, wherever it appears.
       status = location != null ? 302 : 200;
     }
-    return new Head(new CgiResponse(status, reason, headers, NO_BODY), lineStart);
+    return new Head(
+        new CgiResponse(status, reason, immutable(headers, headerCount), NO_BODY), lineStart);
+  }
+
+  /**
+   * The first {@code n} headers as an immutable list, which {@link CgiResponse} keeps as it is (it
+   * copies any other list).
+   */
+  private static List<Header> immutable(Header[] headers, int n) {
+    return switch (n) {
+      case 0 -> List.of();
+      case 1 -> List.of(headers[0]);
+      case 2 -> List.of(headers[0], headers[1]);
+      default -> List.of(Arrays.copyOf(headers, n));
+    };
   }
 
   /**

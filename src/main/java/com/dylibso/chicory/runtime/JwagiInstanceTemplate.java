@@ -71,6 +71,9 @@ public final class JwagiInstanceTemplate {
   /** Each table's size as the module declares it (Chicory grows a Table's limits in place). */
   private final long[] tableMinimums;
 
+  /** Whether a table may grow (its maximum is above its size): then each instance needs its own. */
+  private final boolean growableTables;
+
   private final Element[] elements;
   private final TagType[] tags;
   private final Map<String, Export> exports;
@@ -109,10 +112,13 @@ public final class JwagiInstanceTemplate {
     }
     this.tables = new Table[module.tableSection().tableCount()];
     this.tableMinimums = new long[tables.length];
+    boolean growable = false;
     for (int i = 0; i < tables.length; i++) {
       tables[i] = module.tableSection().getTable(i);
       tableMinimums[i] = tables[i].limits().min();
+      growable |= tables[i].limits().max() > tables[i].limits().min();
     }
+    this.growableTables = growable;
     this.elements = module.elementSection().elements();
     this.tags = module.tagSection().map(TagSection::types).orElse(null);
     Map<String, Export> exportMap = new HashMap<>();
@@ -217,10 +223,11 @@ public final class JwagiInstanceTemplate {
   /**
    * The tables for a new instance: the module's, each with limits of its own. Chicory's {@code
    * table.grow} grows the {@link TableLimits} of the {@link Table} an instance was made from;
-   * shared, one run's growth would be the next runs' initial size.
+   * shared, one run's growth would be the next runs' initial size. Tables that cannot grow (maximum
+   * = size, as C compilers declare the function table) are shared: nothing changes them.
    */
   private Table[] ownTables() {
-    if (tables.length == 0) {
+    if (!growableTables) {
       return tables;
     }
     Table[] own = new Table[tables.length];
