@@ -8,8 +8,10 @@
 #   N [10000]        requests per ab run          C [100]   ab concurrency
 #   WARMUP [50000]   at least this many warm-up requests per jwagi URL, in batches of
 #   WARMUP_BATCH [10000] alternating /hello and /healthz, until /hello's server CPU per batch is
-#   WARMUP_TOLERANCE [1.15] steady (max/min of the last 3 batches), at most
-#   WARMUP_MAX [200000] requests per URL (with a fixed 2000, round 1 ran at a third of round 3)
+#   WARMUP_TOLERANCE [1.15] steady (max/min of the last 3 batches) and the JIT has settled:
+#   WARMUP_JIT_MS [100] at most this much JIT compile time (jstat -compiler) in the last 2 batches;
+#   WARMUP_MAX [1000000] requests per URL at most (the JIT compiled jwagi's /hello path for
+#                    ~400000 requests here; at 200000 /hello ran at half its settled speed)
 #   WARMUP_CGI [2000] requests on the CGI URL before measuring
 #   WRK [1]          1: also a wrk pass per round (HTTP/1.1 keep-alive, finer latencies)
 #   WRK_DURATION [5s]  WRK_THREADS [1]
@@ -35,7 +37,8 @@ C="${C:-100}"
 WARMUP="${WARMUP:-50000}"
 WARMUP_BATCH="${WARMUP_BATCH:-10000}"
 WARMUP_TOLERANCE="${WARMUP_TOLERANCE:-1.15}"
-WARMUP_MAX="${WARMUP_MAX:-200000}"
+WARMUP_MAX="${WARMUP_MAX:-1000000}"
+WARMUP_JIT_MS="${WARMUP_JIT_MS:-100}"
 WARMUP_CGI="${WARMUP_CGI:-2000}"
 NOISY="${NOISY:-10}"
 EXTRA_ROUNDS="${EXTRA_ROUNDS:-3}"
@@ -43,7 +46,7 @@ WRK="${WRK:-1}"
 WRK_DURATION="${WRK_DURATION:-5s}"
 WRK_THREADS="${WRK_THREADS:-1}"
 
-needs=(ab:apache2-utils lighttpd:lighttpd cc:gcc curl:curl)
+needs=(ab:apache2-utils lighttpd:lighttpd cc:gcc curl:curl jstat:openjdk-17-jdk-headless)
 [[ "$WRK" == 1 ]] && needs+=(wrk:wrk)
 bench_need "${needs[@]}"
 BENCH_TMP="$(mktemp -d)"
@@ -114,11 +117,14 @@ for t in "${TARGETS[@]}"; do
 done
 
 # --- warm-up ---------------------------------------------------------------------------------
-# HotSpot keeps compiling (and recompiling) jwagi's request path for well over 100000 requests on
-# 2 busy cores, so a fixed short warm-up measures the JIT. Instead: batches of WARMUP_BATCH
-# requests alternating /hello and /healthz (both paths get compiled alike), until at least WARMUP
-# requests per URL are done and the server CPU per /hello batch of the last 3 batches agree within
-# WARMUP_TOLERANCE (max/min), or WARMUP_MAX requests per URL (a bound). Each batch is logged.
+# HotSpot keeps compiling (and recompiling) jwagi's request path for several hundred thousand
+# requests on 2 busy cores (the guest's compiled code gets inlined into large compile units), so a
+# fixed short warm-up measures the JIT. Instead: batches of WARMUP_BATCH requests alternating /hello
+# and /healthz (both paths get compiled alike), until at least WARMUP requests per URL are done, the
+# server CPU per /hello batch of the last 3 batches agree within WARMUP_TOLERANCE (max/min), and
+# the JIT spent at most WARMUP_JIT_MS compiling during the last 2 batches (jstat -compiler), or
+# WARMUP_MAX requests per URL (a bound). Each batch is logged.
+jit_ms() { jstat -compiler "$1" | awk 'NR == 2 { printf "%d", $4 * 1000 }'; }
 warm() {
   local t="$1" n="$2" k="$3" f="$OUT/warmup-$1-$3.txt" before after
   before="$(bench_cpu_ticks "${PID[$t]}")"
@@ -132,23 +138,25 @@ warm() {
   WARM_CPU[$t]+="$((after - before)) "
 }
 declare -A WARM_LOG=() WARM_CPU=()
-WARMED=0 WARM_STEADY=no
+WARMED=0 WARM_STEADY=no JIT_LOG=""
 for ((k = 1; WARMED < WARMUP_MAX; k++)); do
   warm hello "$WARMUP_BATCH" "$k"
   warm healthz "$WARMUP_BATCH" "$k"
   WARMED=$((WARMED + WARMUP_BATCH))
-  bench_log "warm-up batch $k ($WARMED requests per URL): /hello $(awk '{ print $NF }' <<<"${WARM_LOG[hello]}") req/s, CPU $(awk '{ print $NF }' <<<"${WARM_CPU[hello]}") ticks; /healthz $(awk '{ print $NF }' <<<"${WARM_LOG[healthz]}") req/s"
+  JIT_LOG+="$(jit_ms "$JPID") "
+  bench_log "warm-up batch $k ($WARMED requests per URL): /hello $(awk '{ print $NF }' <<<"${WARM_LOG[hello]}") req/s, CPU $(awk '{ print $NF }' <<<"${WARM_CPU[hello]}") ticks; /healthz $(awk '{ print $NF }' <<<"${WARM_LOG[healthz]}") req/s; JIT $(awk '{ print $NF }' <<<"$JIT_LOG") ms so far"
   if ((WARMED >= WARMUP)) && awk -v tol="$WARMUP_TOLERANCE" '{
       if (NF < 3) exit 1
       lo = hi = $NF; for (i = NF - 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
-      exit !(lo > 0 && hi / lo <= tol) }' <<<"${WARM_CPU[hello]}"; then
+      exit !(lo > 0 && hi / lo <= tol) }' <<<"${WARM_CPU[hello]}" &&
+    awk -v max="$WARMUP_JIT_MS" '{ exit !(NF >= 3 && $NF - $(NF - 2) <= max) }' <<<"$JIT_LOG"; then
     WARM_STEADY=yes
     break
   fi
 done
-[[ "$WARM_STEADY" == yes ]] || bench_log "warning: /hello's CPU per batch still moving after $WARMED requests per URL (WARMUP_MAX)"
+[[ "$WARM_STEADY" == yes ]] || bench_log "warning: /hello's CPU per batch or the JIT still moving after $WARMED requests per URL (WARMUP_MAX)"
 warm cgi "$WARMUP_CGI" 1
-COMMANDS+=("ab -k -n $WARMUP_BATCH -c $C URL   # warm-up: /hello and /healthz alternately until steady, $WARMED requests each (steady: $WARM_STEADY); $WARMUP_CGI on the CGI URL")
+COMMANDS+=("ab -k -n $WARMUP_BATCH -c $C URL   # warm-up: /hello and /healthz alternately until steady and the JIT settled, $WARMED requests each (steady: $WARM_STEADY; JIT compile ms after each batch: $JIT_LOG); $WARMUP_CGI on the CGI URL")
 COMMANDS+=("ab -k -n $N -c $C -e OUT.csv URL   # measured; URL in: ${URL[hello]} ${URL[healthz]} ${URL[cgi]}")
 
 # --- measurement -----------------------------------------------------------------------------

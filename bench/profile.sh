@@ -11,7 +11,8 @@
 #                      jfr: a JFR recording (settings=profile) started and dumped with jcmd
 #   EVENT [cpu]        async-profiler event: cpu, alloc, wall, lock, ...
 #   INTERVAL [1ms]     async-profiler sampling interval (ns, or with a unit: 1ms, 100us)
-#   WARMUP [100000]    requests before profiling (ab -k -c C), so the JIT has settled
+#   WARMUP [500000]    requests before profiling (ab -k -c C), so the JIT has settled (the /hello
+#                      path was still being compiled after 150000: C2 was 44% of the samples)
 #   N [200000]         requests while profiling         C [100]   ab concurrency
 #   TOP [30]           how many frames the summary prints
 #   OUT_DIR            where the profile goes (default: a new temporary folder, kept)
@@ -31,7 +32,7 @@ LOAD_BEFORE="$(bench_load_note)"
 TARGET="${1:-/hello}"
 PROFILER="${PROFILER:-async}"
 EVENT="${EVENT:-cpu}"
-WARMUP="${WARMUP:-100000}"
+WARMUP="${WARMUP:-500000}"
 N="${N:-200000}"
 C="${C:-100}"
 TOP="${TOP:-30}"

@@ -11,7 +11,7 @@
 # Usage: bench/startup.sh
 # Environment (defaults in brackets):
 #   RUNS [5]          timed starts per way (median); java -version is timed RUNS times too
-#   POLL [0.01]       seconds between polls of /hello
+#   POLL [0.002]      seconds between polls of /hello (bench_poll_200: no process per poll)
 #   WAYS [jdk17-cds jdk25-aot container]   which ways to measure
 #   JDK25 [/usr/lib/jvm/temurin-25-jdk-amd64]
 #   QUIET_WAIT [60]   before each round, wait up to this long for other processes to calm down
@@ -34,16 +34,14 @@ trap 'exit 130' INT TERM
 LOAD_BEFORE="$(bench_load_note)"
 
 RUNS="${RUNS:-5}"
-POLL="${POLL:-0.01}"
+POLL="${POLL:-0.002}"
 WAYS="${WAYS:-jdk17-cds jdk25-aot container}"
 JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-bench_need curl:curl
 BENCH_TMP="$(mktemp -d)"
 bench_build_jwagi
 JAR="$JWAGI_JAR"
 CACHE="$BENCH_TMP/module-cache"
 CONFIG="$BENCH_ROOT/examples/modules.toml"
-now_ns() { date +%s%N; }
 
 # Fills the module cache the way the image does (--prepare-only), so every timed start is warm.
 java -jar "$JAR" --prepare-only -c "$CONFIG" --module-cache "$CACHE" >"$BENCH_TMP/prepare.log" 2>&1 ||
@@ -53,21 +51,16 @@ java -jar "$JAR" --prepare-only -c "$CONFIG" --module-cache "$CACHE" >"$BENCH_TM
 # sets T (ms from just before the start to the first 200). $NAME names the log.
 T=""
 time_server() {
-  local port log pid start code
+  local port log pid start
   port="$(bench_free_port)"
   log="$BENCH_TMP/$NAME.log"
-  start="$(now_ns)"
+  start="$(bench_now_ms)"
   "$@" -l "127.0.0.1:$port" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
-  while :; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/hello" || true)"
-    [[ "$code" == 200 ]] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; bench_die "$NAME: jwagi exited before answering 200"; }
-    (($(now_ns) - start < 120000000000)) || bench_die "$NAME: no 200 within 120 s"
-    sleep "$POLL"
-  done
-  T="$((($(now_ns) - start) / 1000000))"
+  bench_poll_200 "$port" /hello 120 "kill -0 $pid" ||
+    { cat "$log" >&2; bench_die "$NAME: jwagi exited, or no 200 within 120 s"; }
+  T="$(($(bench_now_ms) - start))"
   bench_stop "$pid"
   BENCH_PIDS=()
   if grep -q ": compiled in" "$log"; then bench_log "warning: $NAME compiled a module (cold cache)"; fi
@@ -75,9 +68,9 @@ time_server() {
 
 time_version() { # JAVA...: sets T to the wall time of JAVA -version in ms
   local start
-  start="$(now_ns)"
+  start="$(bench_now_ms)"
   "$@" -version >/dev/null 2>&1
-  T="$((($(now_ns) - start) / 1000000))"
+  T="$(($(bench_now_ms) - start))"
 }
 
 declare -A CMD VERSION_CMD STARTS VERSIONS
@@ -119,29 +112,24 @@ done
 
 # The container way: podman run (detached) -> first 200 through the published port, then podman stop.
 time_container() {
-  local port start code
+  local port start
   port="$(bench_free_port)"
-  start="$(now_ns)"
+  start="$(bench_now_ms)"
   podman run -d --name jwagi-startup-bench --network slirp4netns -e PORT=8080 \
     -p "127.0.0.1:$port:8080" "$BENCH_IMAGE" >/dev/null
-  while :; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/hello" || true)"
-    [[ "$code" == 200 ]] && break
-    [[ "$(podman inspect jwagi-startup-bench --format '{{.State.Running}}')" == true ]] ||
-      { podman logs jwagi-startup-bench >&2; bench_die "the container exited"; }
-    (($(now_ns) - start < 120000000000)) || bench_die "container: no 200 within 120 s"
-    sleep "$POLL"
-  done
-  T="$((($(now_ns) - start) / 1000000))"
+  bench_poll_200 "$port" /hello 120 container_running ||
+    { podman logs jwagi-startup-bench >&2; bench_die "container: exited, or no 200 within 120 s"; }
+  T="$(($(bench_now_ms) - start))"
   podman logs jwagi-startup-bench >"$BENCH_TMP/container.log" 2>&1
   podman stop -t 10 jwagi-startup-bench >/dev/null
   podman rm -f jwagi-startup-bench >/dev/null
 }
+container_running() { [[ "$(podman inspect jwagi-startup-bench --format '{{.State.Running}}')" == true ]]; }
 time_container_version() {
   local start
-  start="$(now_ns)"
+  start="$(bench_now_ms)"
   podman run --rm --network slirp4netns --entrypoint java "$BENCH_IMAGE" -version >/dev/null 2>&1
-  T="$((($(now_ns) - start) / 1000000))"
+  T="$(($(bench_now_ms) - start))"
 }
 
 echo "== Cold start, warm module cache: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores ==" >&2
@@ -164,7 +152,7 @@ done
 echo
 echo "before the run: $LOAD_BEFORE"
 echo "after the run:  $(bench_load_note)"
-echo "Commands (time = from just before the start to the first 200 from curl, polled every ${POLL}s):"
+echo "Commands (time = from just before the start to the first 200, polled every ${POLL}s from the shell without a fork):"
 echo "  $BENCH_JAR_HOW"
 echo "  java -jar $JAR --prepare-only -c $CONFIG --module-cache $CACHE   # warm cache, once"
 for way in $WAYS; do

@@ -2,8 +2,6 @@ package dev.jwagi;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.Header;
 import dev.jwagi.cgi.IncomingRequest;
@@ -11,6 +9,8 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.observe.Logging;
+import dev.jwagi.observe.QueuedConsoleAppender;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -202,21 +202,16 @@ final class RunCommand implements Callable<Integer> {
     ch.qos.logback.classic.Logger ours = context.getLogger("dev.jwagi");
     Level before = ours.getLevel();
     ours.setLevel(Level.WARN);
-    if (!(root.getAppender("CONSOLE") instanceof ConsoleAppender<ILoggingEvent> console)) {
+    if (!(root.getAppender(Logging.SERVER) instanceof QueuedConsoleAppender console)) {
       return () -> ours.setLevel(before);
     }
-    String target = console.getTarget();
-    retarget(console, "System.err");
+    boolean toStderr = console.isStderr();
+    console.setStderr(true);
     return () -> {
-      retarget(console, target);
+      QueuedConsoleAppender.flush();
+      console.setStderr(toStderr);
       ours.setLevel(before);
     };
-  }
-
-  private static void retarget(ConsoleAppender<ILoggingEvent> console, String target) {
-    console.stop();
-    console.setTarget(target);
-    console.start();
   }
 
   private static void deleteTree(Path dir) {

@@ -10,7 +10,7 @@ package dev.jwagi.config;
 public record Observability(boolean metrics, boolean accessLog, LogFormat logFormat) {
   /** How log lines are written. */
   public enum LogFormat {
-    /** Human-readable lines, as configured in logback.xml. */
+    /** Human-readable lines (observe.TextLayout). */
     TEXT,
     /** One JSON object per line: what log collectors parse without rules. */
     JSON

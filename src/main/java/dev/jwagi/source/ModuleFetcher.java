@@ -69,7 +69,14 @@ public final class ModuleFetcher {
   private final Path dir;
   private final RegistryCredentials credentials;
   private HttpClient client; // made on first download: a start-up with only files needs none
-  private final ObjectMapper json = new ObjectMapper();
+  private ObjectMapper json; // made on first registry answer, like the client
+
+  private ObjectMapper json() {
+    if (json == null) {
+      json = new ObjectMapper();
+    }
+    return json;
+  }
 
   /**
    * Authorization header per registry and repository (a bearer token is scoped to a repository),
@@ -278,7 +285,7 @@ public final class ModuleFetcher {
     }
     JsonNode root;
     try {
-      root = json.readTree(manifest);
+      root = json().readTree(manifest);
     } catch (IOException e) {
       throw new FetchException("the registry's manifest is not JSON: " + e.getMessage(), e);
     }
@@ -381,7 +388,7 @@ public final class ModuleFetcher {
                   ? "; set " + RegistryCredentials.USER_VARIABLE + " and its password variable"
                   : ""));
     }
-    JsonNode token = json.readTree(readLimited(response.body(), MAX_MANIFEST_BYTES, "token"));
+    JsonNode token = json().readTree(readLimited(response.body(), MAX_MANIFEST_BYTES, "token"));
     String value = token.path("token").asText(token.path("access_token").asText(""));
     if (value.isEmpty()) {
       throw new FetchException("the registry's token service " + realm + " sent no token");

@@ -49,6 +49,25 @@ class StartupIT {
   }
 
   @Test
+  void invalidTomlNamesTheFileAndTheLine() {
+    String toml = "[[module]]\nroute = \"/a\"\nmodule = \"unterminated\n";
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(config().toString())
+        .hasMessageContaining("invalid TOML")
+        .hasMessageContaining("line 3");
+  }
+
+  @Test
+  void aNumberWhereTextBelongsNamesTheKey() {
+    String toml = "[[module]]\nroute = 5\nmodule = " + TestServer.example("hello") + "\n";
+    assertThatThrownBy(() -> TestServer.start(dir, toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(config().toString())
+        .hasMessageContaining("`route`");
+  }
+
+  @Test
   void missingRouteKey() {
     String toml = "[[module]]\nmodule = " + TestServer.example("hello") + "\n";
     assertThatThrownBy(() -> TestServer.start(dir, toml))
