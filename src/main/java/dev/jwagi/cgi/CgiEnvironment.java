@@ -147,11 +147,25 @@ public final class CgiEnvironment {
     }
   }
 
+  /**
+   * The CGI inputs for a request. The environment and argv blocks are encoded when the guest first
+   * asks for them ({@link StringBlock#deferred}): a guest that reads neither costs neither. Both
+   * depend only on the request and the route, which do not change.
+   */
   public CgiRequest build(IncomingRequest request, MatchedRoute route) {
     RouteVariables fixed = routes.get(route);
     if (fixed == null) {
       fixed = routes.computeIfAbsent(route, r -> new RouteVariables(globalEnv, r));
     }
+    RouteVariables variables = fixed;
+    return new CgiRequest(
+        StringBlock.deferred(() -> environment(request, route, variables)),
+        StringBlock.deferred(() -> argv(request, route)),
+        request.body());
+  }
+
+  private StringBlock environment(
+      IncomingRequest request, MatchedRoute route, RouteVariables fixed) {
     List<Header> headers = request.headers();
     // Sized for the request, so the block is allocated once: the fixed variables, the path in
     // four of them, the query in two, each header once.
@@ -205,8 +219,11 @@ public final class CgiEnvironment {
     env.addEncoded(AUTH_TYPE);
     // The body's length when known (Content-Length, or a chunked body that arrived whole before
     // the guest started); "" for a longer chunked body, which the guest reads to its end.
-    env.add(
-        CONTENT_LENGTH, request.contentLength() < 0 ? "" : Long.toString(request.contentLength()));
+    env.append(CONTENT_LENGTH);
+    if (request.contentLength() >= 0) {
+      env.append(request.contentLength());
+    }
+    env.end();
     env.add(CONTENT_TYPE, contentType == null ? "" : contentType);
     env.addEncoded(GATEWAY_INTERFACE);
     env.add(QUERY_STRING, query);
@@ -259,7 +276,7 @@ public final class CgiEnvironment {
       }
       env.end();
     }
-    return new CgiRequest(env.build(), argv(request, route), request.body());
+    return env.build();
   }
 
   private static void appendPort(
@@ -351,7 +368,14 @@ public final class CgiEnvironment {
   private static StringBlock argv(IncomingRequest request, MatchedRoute route) {
     String query = request.rawQuery() == null ? "" : request.rawQuery();
     if (route.argvTemplate() == null) {
-      var argv = new StringBlock.Builder(request.rawPath().length() + query.length() + 8);
+      int pieces = 0;
+      for (int amp = query.indexOf('&'); amp >= 0; amp = query.indexOf('&', amp + 1)) {
+        pieces++;
+      }
+      var argv =
+          new StringBlock.Builder(
+              request.rawPath().length() + query.length() + 8,
+              request.rawQuery() == null ? 1 : pieces + 2);
       argv.add(request.rawPath());
       if (request.rawQuery() != null) {
         // Each '&'-separated piece, empty ones too, as WAGI does ("/x?" gives one empty piece).

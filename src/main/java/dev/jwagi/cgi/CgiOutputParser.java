@@ -2,11 +2,8 @@ package dev.jwagi.cgi;
 
 import dev.jwagi.cgi.CgiOutputException.Kind;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * Turns a module's stdout into a response (as in WAGI; see the README): header lines up to the
@@ -20,8 +17,11 @@ public final class CgiOutputParser {
    * Headers the HTTP layer owns: it frames the body itself (length or chunking) and manages the
    * connection, so a module's value could only contradict what is actually sent.
    */
-  private static final Set<String> SERVER_OWNED =
-      Set.of("content-length", "transfer-encoding", "connection");
+  private static final List<String> SERVER_OWNED =
+      List.of("Content-Length", "Transfer-Encoding", "Connection");
+
+  /** The body of a head alone (an empty array cannot be changed: shared). */
+  private static final byte[] NO_BODY = new byte[0];
 
   private CgiOutputParser() {}
 
@@ -49,7 +49,8 @@ public final class CgiOutputParser {
    * empty line) or it is not a valid CGI header block.
    */
   public static Head parseHead(byte[] stdout, int length) throws CgiOutputException {
-    List<Header> headers = new ArrayList<>();
+    Header[] headers = new Header[4];
+    int headerCount = 0;
     boolean hasType = false;
     String location = null;
     int status = -1;
@@ -65,51 +66,78 @@ public final class CgiOutputParser {
                 ? "module produced no output"
                 : "no blank line between headers and body in " + length + " bytes of output");
       }
-      String line = headerLine(stdout, lineStart, lineEnd);
-      lineStart = lineEnd + 1;
-      if (line.isEmpty()) {
+      if (onlyCarriageReturns(stdout, lineStart, lineEnd)) {
+        lineStart = lineEnd + 1;
         break; // end of the header block; the body is everything after this '\n'
       }
+      // The line is bytes [from, end) of text, without its '\r's: those ending it are cut off;
+      // a line with others in it is copied without them.
+      byte[] text = stdout;
+      int from = lineStart;
+      int end = lineEnd;
+      while (end > from && text[end - 1] == '\r') {
+        end--;
+      }
+      if (indexOf(text, end, (byte) '\r', from) >= 0) {
+        text = withoutCarriageReturns(text, from, end);
+        from = 0;
+        end = text.length;
+      }
+      lineStart = lineEnd + 1;
 
-      int colon = line.indexOf(':');
+      int colon = indexOf(text, end, (byte) ':', from);
       if (colon < 0) {
-        throw malformed("header line " + lineNumber + " has no colon", line);
+        throw malformed("header line " + lineNumber + " has no colon", latin1(text, from, end));
       }
-      String name = line.substring(0, colon);
+      String name = latin1(text, from, colon);
       if (!isToken(name)) {
-        throw malformed("header line " + lineNumber + " has an invalid name", line);
+        throw malformed(
+            "header line " + lineNumber + " has an invalid name", latin1(text, from, end));
       }
-      String value = trimSpacesAndTabs(line.substring(colon + 1));
+      int valueStart = colon + 1;
+      int valueEnd = end;
+      while (valueStart < valueEnd && isSpaceOrTab(text[valueStart])) {
+        valueStart++;
+      }
+      while (valueEnd > valueStart && isSpaceOrTab(text[valueEnd - 1])) {
+        valueEnd--;
+      }
+      String value = latin1(text, valueStart, valueEnd);
       if (hasControlChar(value)) {
         throw malformed(
-            "header line " + lineNumber + " has a control character in its value", line);
+            "header line " + lineNumber + " has a control character in its value",
+            latin1(text, from, end));
       }
 
-      String key = name.toLowerCase(Locale.ROOT);
-      if (SERVER_OWNED.contains(key)) {
+      // The name is a token (ASCII), so comparing ignoring case is exact.
+      if (serverOwned(name)) {
         continue;
       }
-      switch (key) {
-        case "status" -> {
-          if (status >= 0) {
-            throw malformed("header line " + lineNumber + " is a second Status header", line);
-          }
-          int space = firstSpaceOrTab(value);
-          String code = space < 0 ? value : value.substring(0, space);
-          status = statusCode(code);
-          if (status < 0) {
-            throw malformed(
-                "header line " + lineNumber + " has an invalid status code (want 200..599)", line);
-          }
-          String rest = space < 0 ? "" : trimSpacesAndTabs(value.substring(space));
-          reason = rest.isEmpty() ? null : rest;
-          continue; // Status sets the status line, it is not sent as a header
+      if (name.equalsIgnoreCase("Status")) {
+        if (status >= 0) {
+          throw malformed(
+              "header line " + lineNumber + " is a second Status header", latin1(text, from, end));
         }
-        case "content-type" -> hasType = true;
-        case "location" -> location = value;
-        default -> {}
+        int space = firstSpaceOrTab(value);
+        String code = space < 0 ? value : value.substring(0, space);
+        status = statusCode(code);
+        if (status < 0) {
+          throw malformed(
+              "header line " + lineNumber + " has an invalid status code (want 200..599)",
+              latin1(text, from, end));
+        }
+        String rest = space < 0 ? "" : trimSpacesAndTabs(value, space);
+        reason = rest.isEmpty() ? null : rest;
+        continue; // Status sets the status line, it is not sent as a header
+      } else if (name.equalsIgnoreCase("Content-Type")) {
+        hasType = true;
+      } else if (name.equalsIgnoreCase("Location")) {
+        location = value;
       }
-      headers.add(new Header(name, value));
+      if (headerCount == headers.length) {
+        headers = Arrays.copyOf(headers, headerCount * 2);
+      }
+      headers[headerCount++] = new Header(name, value);
     }
 
     if (status < 0 && location == null && !hasType) {
@@ -121,7 +149,21 @@ public final class CgiOutputParser {
       // Location alone redirects; an explicit Status always wins, wherever it appears.
       status = location != null ? 302 : 200;
     }
-    return new Head(new CgiResponse(status, reason, headers, new byte[0]), lineStart);
+    return new Head(
+        new CgiResponse(status, reason, immutable(headers, headerCount), NO_BODY), lineStart);
+  }
+
+  /**
+   * The first {@code n} headers as an immutable list, which {@link CgiResponse} keeps as it is (it
+   * copies any other list).
+   */
+  private static List<Header> immutable(Header[] headers, int n) {
+    return switch (n) {
+      case 0 -> List.of();
+      case 1 -> List.of(headers[0]);
+      case 2 -> List.of(headers[0], headers[1]);
+      default -> List.of(Arrays.copyOf(headers, n));
+    };
   }
 
   /**
@@ -146,10 +188,25 @@ public final class CgiOutputParser {
     return true;
   }
 
-  /** Bytes [from, to) as ISO-8859-1 (every byte maps to one char), with every '\r' removed. */
-  private static String headerLine(byte[] bytes, int from, int to) {
-    String raw = new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
-    return raw.indexOf('\r') < 0 ? raw : raw.replace("\r", "");
+  /** Bytes [from, to) as ISO-8859-1: every byte maps to one char. */
+  private static String latin1(byte[] bytes, int from, int to) {
+    return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Bytes [from, to) with every '\r' left out. */
+  private static byte[] withoutCarriageReturns(byte[] bytes, int from, int to) {
+    byte[] out = new byte[to - from];
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      if (bytes[i] != '\r') {
+        out[n++] = bytes[i];
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private static boolean isSpaceOrTab(byte b) {
+    return b == ' ' || b == '\t';
   }
 
   /** Control characters other than HTAB, incl. DEL: not allowed in a field value (RFC 7230). */
@@ -180,8 +237,28 @@ public final class CgiOutputParser {
     return n >= 200 && n <= 599 ? n : -1;
   }
 
-  private static String trimSpacesAndTabs(String s) {
-    int start = 0;
+  /** Whether bytes [from, to) are all '\r' (a line that is blank once they are removed). */
+  private static boolean onlyCarriageReturns(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean serverOwned(String name) {
+    for (String owned : SERVER_OWNED) {
+      if (owned.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code s.substring(from)} without leading and trailing spaces and tabs. */
+  private static String trimSpacesAndTabs(String s, int from) {
+    int start = from;
     int end = s.length();
     while (start < end && (s.charAt(start) == ' ' || s.charAt(start) == '\t')) {
       start++;

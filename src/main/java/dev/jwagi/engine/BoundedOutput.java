@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * A guest's stdout or stderr on its way to {@code target}: stops the guest as soon as it writes
- * past the cap, rather than passing on unbounded output first.
+ * A guest's stdout or stderr as a stream, for Chicory's WASI (descriptors it handles itself): every
+ * write goes through {@link Stdio#out}, which enforces the output cap.
  */
 final class BoundedOutput extends OutputStream {
   /** Thrown through the guest's fd_write; unwinds the guest. */
@@ -15,34 +15,21 @@ final class BoundedOutput extends OutputStream {
     }
   }
 
-  private final OutputStream target;
-  private final long cap;
-  private final String streamName;
-  private long count;
+  private final Stdio stdio;
+  private final int fd;
 
-  BoundedOutput(OutputStream target, long cap, String streamName) {
-    this.target = target;
-    this.cap = cap;
-    this.streamName = streamName;
+  BoundedOutput(Stdio stdio, int fd) {
+    this.stdio = stdio;
+    this.fd = fd;
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    checkRoom(len);
-    count += len;
-    target.write(b, off, len);
+    stdio.out(fd, b, off, len);
   }
 
   @Override
   public void write(int b) throws IOException {
-    checkRoom(1);
-    count++;
-    target.write(b);
-  }
-
-  private void checkRoom(int len) {
-    if (count + (long) len > cap) {
-      throw new LimitExceeded(streamName + " exceeded " + cap + " bytes");
-    }
+    stdio.out(fd, new byte[] {(byte) b}, 0, 1);
   }
 }

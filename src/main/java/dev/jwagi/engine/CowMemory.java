@@ -534,17 +534,27 @@ final class CowMemory implements Memory {
 
   @Override
   public byte[] readBytes(int addr, int len) {
-    checkBounds(addr, len);
     byte[] result = new byte[len];
-    int at = 0;
-    while (at < len) {
+    read(addr, result, 0, len);
+    return result;
+  }
+
+  /** Copies {@code len} bytes at {@code addr} into {@code dst} from {@code offset}. */
+  void read(int addr, byte[] dst, int offset, int len) {
+    checkBounds(addr, len);
+    if (offset < 0 || len < 0 || offset > dst.length - len) {
+      throw new IndexOutOfBoundsException(
+          "offset " + offset + " and length " + len + " of " + dst.length);
+    }
+    int at = offset;
+    int end = offset + len;
+    while (at < end) {
       int off = addr & CHUNK_MASK;
-      int n = Math.min(len - at, CHUNK_SIZE - off);
-      System.arraycopy(chunks[addr >>> CHUNK_SHIFT], off, result, at, n);
+      int n = Math.min(end - at, CHUNK_SIZE - off);
+      System.arraycopy(chunks[addr >>> CHUNK_SHIFT], off, dst, at, n);
       addr += n;
       at += n;
     }
-    return result;
   }
 
   @Override

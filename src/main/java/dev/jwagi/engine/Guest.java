@@ -9,20 +9,15 @@ import com.dylibso.chicory.runtime.JwagiInstanceTemplate;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.jwagi.memory.MemoryBudget;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -52,9 +47,11 @@ public final class Guest {
    * reused memory starts exactly as a new one. Chicory's own memories (modules that are not
    * copy-on-write) come back only if they did not grow: they cannot shrink to their initial size.
    */
-  private final ConcurrentLinkedQueue<Spare> spareMemories = new ConcurrentLinkedQueue<>();
+  private final Spare[] spareMemories = new Spare[MAX_SPARE_MEMORIES];
 
-  private final AtomicInteger spareCount = new AtomicInteger();
+  /** How many of {@link #spareMemories} are set (the first ones); guarded by that array. */
+  private int spareCount;
+
   private static final int MAX_SPARE_MEMORIES = 64;
 
   /** A linear memory and its charge to the budget (null when there is no budget). */
@@ -94,8 +91,9 @@ public final class Guest {
 
   /**
    * {@link #run(String, StringBlock, StringBlock, InputStream, OutputStream, OutputStream)} with
-   * argv and env given as strings, and stderr collected for the result (start-up runs: {@code
-   * _routes}, wat2wasm).
+   * argv and env given as strings (encoded if the guest asks for them, so they must not change
+   * during the run), and stderr collected for the result (start-up runs: {@code _routes},
+   * wat2wasm).
    */
   public GuestResult run(
       String entrypoint,
@@ -104,9 +102,20 @@ public final class Guest {
       InputStream stdin,
       OutputStream stdout)
       throws GuestFailure {
-    List<String> variables = new ArrayList<>(env.size());
-    env.forEach((name, value) -> variables.add(name + "=" + value));
-    return run(entrypoint, StringBlock.of(argv), StringBlock.of(variables), stdin, stdout, null);
+    StringBlock variables =
+        StringBlock.deferred(
+            () -> {
+              List<String> list = new ArrayList<>(env.size());
+              env.forEach((name, value) -> list.add(name + "=" + value));
+              return StringBlock.of(list);
+            });
+    return run(
+        entrypoint,
+        StringBlock.deferred(() -> StringBlock.of(argv)),
+        variables,
+        stdin,
+        stdout,
+        null);
   }
 
   /**
@@ -130,36 +139,23 @@ public final class Guest {
       OutputStream stderrTarget)
       throws GuestFailure {
     long started = System.nanoTime();
-    var stderr = new Stderr(stderrTarget, maxOutputBytes);
-    var boundedStdout = new BoundedOutput(stdout, maxOutputBytes, "stdout");
-    var options =
-        WasiOptions.builder()
-            .withStdin(stdin, false)
-            .withStdout(boundedStdout, false)
-            .withStderr(stderr, false)
-            .withThrowOnExit0(true);
-    volumes.forEach(options::withDirectory);
-    var wasi =
-        WasiPreview1.builder().withLogger(WasiLink.SILENT).withOptions(options.build()).build();
+    var stdio = new Stdio(stdin, stdout, stderrTarget, maxOutputBytes);
+    var host = new WasiLink.GuestWasi(volumes, guard, argv, env, outbound, maxOutputBytes, stdio);
+    Spare memory = null;
+    MemoryTaken memories = null;
     int exitCode = 0;
     long prepareNanos = 0;
-    Instance instance = null;
-    Spare[] taken = new Spare[1];
-    try (wasi;
-        var scope =
-            WasiLink.enter(
-                new WasiLink.GuestWasi(
-                    wasi,
-                    guard,
-                    argv,
-                    env,
-                    outbound,
-                    maxOutputBytes,
-                    new Stdio(stdin, boundedStdout, stderr)))) {
-      Function<MemoryLimits, Memory> memories = limits -> (taken[0] = memory(limits)).memory();
+    WasiLink.GuestWasi outer = WasiLink.enter(host);
+    try (host) {
+      Instance instance;
       if (template != null) {
-        instance = template.newInstance(memories);
+        MemoryLimits limits = template.memoryLimits();
+        memory = limits == null ? null : memory(limits);
+        instance = template.newInstance(memory == null ? null : memory.memory());
+        prepareNanos = System.nanoTime() - started;
+        template.call(instance, entrypoint);
       } else {
+        memories = new MemoryTaken();
         var builder =
             Instance.builder(module)
                 .withMachineFactory(machineFactory)
@@ -169,44 +165,58 @@ public final class Guest {
           builder.withMemoryLimits(memoryLimits).withMemoryFactory(memories);
         }
         instance = builder.build();
+        prepareNanos = System.nanoTime() - started;
+        instance.export(entrypoint).apply();
       }
-      prepareNanos = System.nanoTime() - started;
-      instance.export(entrypoint).apply();
     } catch (Throwable t) {
-      exitCode = exitCodeOrRethrow(t, stderr);
+      exitCode = exitCodeOrRethrow(t, stdio);
     } finally {
-      recycle(taken[0]);
+      WasiLink.exit(outer);
+      recycle(memory);
+      if (memories != null) {
+        memories.recycle();
+      }
     }
     if (Thread.interrupted()) {
       // Interrupted inside a host call that swallowed it: still a stopped guest.
       throw new GuestFailure(
-          GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), null);
+          GuestFailure.Kind.INTERRUPTED, "interrupted", stdio.collectedStderr(), null);
     }
-    return new GuestResult(exitCode, stderr.toByteArray(), prepareNanos);
+    return new GuestResult(exitCode, stdio.collectedStderr(), prepareNanos);
   }
 
-  /** A guest's stderr, up to the output cap: passed on, or collected for the result. */
-  private static final class Stderr extends OutputStream {
-    private final ByteArrayOutputStream bytes;
-    private final BoundedOutput bounded;
-
-    Stderr(OutputStream target, long cap) {
-      this.bytes = target == null ? new ByteArrayOutputStream(256) : null;
-      this.bounded = new BoundedOutput(target == null ? bytes : target, cap, "stderr");
-    }
-
-    @Override
-    public void write(int b) throws java.io.IOException {
-      bounded.write(b);
-    }
+  /**
+   * Makes a run's memories (as Chicory asks for them) and keeps them, to recycle when the run ends.
+   * The first is the route's (pooled); a module with several memories gets the others new, charged
+   * to the budget and released after the run.
+   */
+  private final class MemoryTaken implements Function<MemoryLimits, Memory> {
+    private Spare taken;
+    private List<Spare> others;
 
     @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      bounded.write(b, off, len);
+    public Memory apply(MemoryLimits limits) {
+      if (taken == null) {
+        taken = memory(limits);
+        return taken.memory();
+      }
+      if (others == null) {
+        others = new ArrayList<>();
+      }
+      Spare other = newMemory(limits, false);
+      others.add(other);
+      return other.memory();
     }
 
-    byte[] toByteArray() {
-      return bytes == null ? new byte[0] : bytes.toByteArray();
+    void recycle() {
+      Guest.this.recycle(taken);
+      if (others != null) {
+        for (Spare other : others) {
+          if (other.charge() != null) {
+            other.charge().release();
+          }
+        }
+      }
     }
   }
 
@@ -217,15 +227,25 @@ public final class Guest {
    * its whole maximum up front.
    */
   private Spare memory(MemoryLimits limits) {
-    Spare spare = spareMemories.poll();
+    Spare spare = null;
+    synchronized (spareMemories) {
+      // The most recently used first: its buffers are the likeliest to be in a cache.
+      if (spareCount > 0) {
+        spare = spareMemories[--spareCount];
+        spareMemories[spareCount] = null;
+      }
+    }
     if (spare != null) {
-      spareCount.decrementAndGet();
       if (spare.charge() != null) {
         spare.charge().newRun();
       }
       return spare;
     }
-    boolean cow = memoryImage != null;
+    return newMemory(limits, memoryImage != null);
+  }
+
+  /** A new memory charged to the budget: copy-on-write, or Chicory's own. */
+  private Spare newMemory(MemoryLimits limits, boolean cow) {
     MemoryCharge charge =
         budget == null
             ? null
@@ -267,12 +287,13 @@ public final class Guest {
     } else {
       reusable = memory.pages() == memoryLimits.initialPages(); // grown: cannot start like new
     }
-    if (reusable && spareCount.incrementAndGet() <= MAX_SPARE_MEMORIES) {
-      spareMemories.offer(spare);
-      return;
-    }
     if (reusable) {
-      spareCount.decrementAndGet();
+      synchronized (spareMemories) {
+        if (spareCount < MAX_SPARE_MEMORIES) {
+          spareMemories[spareCount++] = spare;
+          return;
+        }
+      }
     }
     if (spare.charge() != null) {
       spare.charge().release();
@@ -280,7 +301,7 @@ public final class Guest {
   }
 
   /** Sorts out how a guest ended abnormally: an exit code is a result, the rest are failures. */
-  private static int exitCodeOrRethrow(Throwable thrown, Stderr stderr) throws GuestFailure {
+  private static int exitCodeOrRethrow(Throwable thrown, Stdio stdio) throws GuestFailure {
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       if (t instanceof WasiExitException) {
         return ((WasiExitException) t).exitCode();
@@ -290,16 +311,16 @@ public final class Guest {
       }
       if (t instanceof MemoryBudget.Exhausted) {
         throw new GuestFailure(
-            GuestFailure.Kind.OVER_BUDGET, t.getMessage(), stderr.toByteArray(), t);
+            GuestFailure.Kind.OVER_BUDGET, t.getMessage(), stdio.collectedStderr(), t);
       }
       if (t instanceof BoundedOutput.LimitExceeded) {
         throw new GuestFailure(
-            GuestFailure.Kind.OUTPUT_LIMIT, t.getMessage(), stderr.toByteArray(), t);
+            GuestFailure.Kind.OUTPUT_LIMIT, t.getMessage(), stdio.collectedStderr(), t);
       }
       if (t instanceof ChicoryInterruptedException || t instanceof InterruptedException) {
         Thread.interrupted(); // the interruption is handled here: the thread goes back to work
         throw new GuestFailure(
-            GuestFailure.Kind.INTERRUPTED, "interrupted", stderr.toByteArray(), t);
+            GuestFailure.Kind.INTERRUPTED, "interrupted", stdio.collectedStderr(), t);
       }
     }
     // Deep guest recursion surfaces as a StackOverflowError: the guest's doing. Every other Error
@@ -312,6 +333,6 @@ public final class Guest {
     if (thrown instanceof StackOverflowError) {
       message = "call stack exhausted";
     }
-    throw new GuestFailure(GuestFailure.Kind.TRAP, message, stderr.toByteArray(), thrown);
+    throw new GuestFailure(GuestFailure.Kind.TRAP, message, stdio.collectedStderr(), thrown);
   }
 }

@@ -7,12 +7,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Strings as a C program receives its argv or environ: UTF-8, each ending in a NUL, back to back in
  * one byte block, in order. This is the layout WASI's {@code args_get} and {@code environ_get} copy
  * into a guest's memory, so the engine copies the block as it is and only adds the pointers.
- * Immutable once built.
+ * Immutable once built; a {@link #deferred} block is built when it is first read.
  */
 public final class StringBlock {
   public static final StringBlock EMPTY = new Builder(0).build();
@@ -22,11 +23,53 @@ public final class StringBlock {
   private final int[] starts;
   private final int count;
 
+  /** For a deferred block: what builds it; null for a built one. */
+  private final Supplier<StringBlock> recipe;
+
+  /** For a deferred block: the block, once built (its fields are final: safely published). */
+  private volatile StringBlock built;
+
   private StringBlock(byte[] bytes, int length, int[] starts, int count) {
     this.bytes = bytes;
     this.length = length;
     this.starts = starts;
     this.count = count;
+    this.recipe = null;
+  }
+
+  private StringBlock(Supplier<StringBlock> recipe) {
+    this.bytes = null;
+    this.length = 0;
+    this.starts = null;
+    this.count = 0;
+    this.recipe = recipe;
+  }
+
+  /**
+   * A block built by {@code recipe} when it is first read, on the reading thread: for a block a
+   * guest may never ask for (many read neither their arguments nor their environment). The recipe
+   * must give the same block whenever it runs (it may run twice if two threads read at once).
+   */
+  public static StringBlock deferred(Supplier<StringBlock> recipe) {
+    return new StringBlock(java.util.Objects.requireNonNull(recipe, "recipe"));
+  }
+
+  /** Whether the block has been built (always, unless {@link #deferred} and not yet read). */
+  public boolean isBuilt() {
+    return recipe == null || built != null;
+  }
+
+  /** The block with the strings: this one, or the deferred one built now. */
+  private StringBlock block() {
+    if (recipe == null) {
+      return this;
+    }
+    StringBlock b = built;
+    if (b == null) {
+      b = recipe.get().block();
+      built = b;
+    }
+    return b;
   }
 
   /** A block of {@code strings}, in order. */
@@ -40,20 +83,21 @@ public final class StringBlock {
 
   /** How many strings. */
   public int count() {
-    return count;
+    return block().count;
   }
 
   /** Bytes of the block, NULs included. */
   public int byteLength() {
-    return length;
+    return block().length;
   }
 
   /** Where string {@code i} starts in the block. */
   public int start(int i) {
-    if (i < 0 || i >= count) {
+    StringBlock b = block();
+    if (i < 0 || i >= b.count) {
       throw new IndexOutOfBoundsException(i);
     }
-    return starts[i];
+    return b.starts[i];
   }
 
   /**
@@ -61,15 +105,16 @@ public final class StringBlock {
    * changed).
    */
   public byte[] bytes() {
-    return bytes;
+    return block().bytes;
   }
 
   /** The strings, decoded (for tests and diagnostics; requests never decode). */
   public List<String> toList() {
-    List<String> list = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int end = i + 1 < count ? starts[i + 1] - 1 : length - 1;
-      list.add(new String(bytes, starts[i], end - starts[i], StandardCharsets.UTF_8));
+    StringBlock b = block();
+    List<String> list = new ArrayList<>(b.count);
+    for (int i = 0; i < b.count; i++) {
+      int end = i + 1 < b.count ? b.starts[i + 1] - 1 : b.length - 1;
+      list.add(new String(b.bytes, b.starts[i], end - b.starts[i], StandardCharsets.UTF_8));
     }
     return list;
   }
@@ -155,7 +200,30 @@ public final class StringBlock {
     }
 
     public Builder append(int number) {
-      return append(Integer.toString(number));
+      return append((long) number);
+    }
+
+    /** Appends {@code number} in decimal, written straight into the block. */
+    public Builder append(long number) {
+      if (number < 0) {
+        if (number == Long.MIN_VALUE) {
+          return append(Long.toString(number));
+        }
+        append('-');
+        number = -number;
+      }
+      int digits = 1;
+      for (long n = number; n >= 10; n /= 10) {
+        digits++;
+      }
+      begin();
+      ensure(digits);
+      for (int i = length + digits - 1; i >= length; i--) {
+        bytes[i] = (byte) ('0' + number % 10);
+        number /= 10;
+      }
+      length += digits;
+      return this;
     }
 
     /** Ends the current string (an empty one if nothing was appended). */

@@ -5,6 +5,8 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -12,6 +14,7 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +54,15 @@ final class WasiLink {
     }
   }
 
-  private static final ThreadLocal<GuestWasi> CURRENT = new ThreadLocal<>();
+  /**
+   * The guest running on each thread, in a holder made once per thread (setting and removing the
+   * thread-local itself would allocate an entry per run).
+   */
+  private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
+
+  private static final class Current {
+    GuestWasi guest;
+  }
 
   private WasiLink() {}
 
@@ -140,23 +151,24 @@ final class WasiLink {
           Map.entry("args_sizes_get", (g, m, a) -> sizes(m, g.argv, (int) a[0], (int) a[1])),
           Map.entry("environ_get", (g, m, a) -> strings(m, g.env, (int) a[0], (int) a[1])),
           Map.entry("environ_sizes_get", (g, m, a) -> sizes(m, g.env, (int) a[0], (int) a[1])),
-          Map.entry("fd_fdstat_get", (g, m, a) -> g.wasi.fdFdstatGet(m, (int) a[0], (int) a[1])),
-          Map.entry("fd_prestat_get", (g, m, a) -> g.wasi.fdPrestatGet(m, (int) a[0], (int) a[1])),
+          Map.entry("fd_fdstat_get", (g, m, a) -> g.fdFdstatGet(m, (int) a[0], (int) a[1])),
+          Map.entry("fd_prestat_get", (g, m, a) -> g.fdPrestatGet(m, (int) a[0], (int) a[1])),
           Map.entry(
               "fd_prestat_dir_name",
-              (g, m, a) -> g.wasi.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])),
+              (g, m, a) -> g.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])),
           Map.entry(
               "fd_read",
-              (g, m, a) -> g.wasi.fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+              (g, m, a) -> g.wasi().fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
           Map.entry(
               "fd_write",
-              (g, m, a) -> g.wasi.fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+              (g, m, a) -> g.wasi().fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
           Map.entry(
-              "fd_seek", (g, m, a) -> g.wasi.fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
-          Map.entry("fd_close", (g, m, a) -> g.wasi.fdClose((int) a[0])),
+              "fd_seek", (g, m, a) -> g.wasi().fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
+          Map.entry("fd_close", (g, m, a) -> g.wasi().fdClose((int) a[0])),
           Map.entry(
-              "clock_time_get", (g, m, a) -> g.wasi.clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
-          Map.entry("random_get", (g, m, a) -> g.wasi.randomGet(m, (int) a[0], (int) a[1])));
+              "clock_time_get",
+              (g, m, a) -> g.wasi().clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
+          Map.entry("random_get", (g, m, a) -> g.wasi().randomGet(m, (int) a[0], (int) a[1])));
 
   /**
    * {@code args_get}/{@code environ_get}: the pointer to each string at {@code pointers}, the
@@ -190,7 +202,7 @@ final class WasiLink {
           (instance, args) -> {
             GuestWasi guest = current();
             int fd = (int) args[0];
-            if (guest.stdio == null || !guest.stdio.handles(fd, write)) {
+            if (!guest.stdio.handles(fd, write)) {
               return new long[] {chicory.call(guest, instance.memory(), args)};
             }
             Memory memory = instance.memory();
@@ -208,11 +220,9 @@ final class WasiLink {
           signature.functionType(),
           (instance, args) -> {
             GuestWasi guest = current();
-            if (guest.stdio != null) {
-              guest.stdio.descriptorChanged((int) args[0]);
-              if (name.equals("fd_renumber")) {
-                guest.stdio.descriptorChanged((int) args[1]);
-              }
+            guest.stdio.descriptorChanged((int) args[0]);
+            if (name.equals("fd_renumber")) {
+              guest.stdio.descriptorChanged((int) args[1]);
             }
             return guest.function(index).handle().apply(instance, args);
           });
@@ -231,8 +241,9 @@ final class WasiLink {
           name,
           signature.functionType(),
           (instance, args) -> {
-            current().wasi.procExit((int) args[0]);
-            return null;
+            // What Chicory's proc_exit does with throwOnExit0 (an exit code is the run's result),
+            // without creating its WASI state.
+            throw new WasiExitException((int) args[0]);
           });
     }
     if (VolumeGuard.guards(name)) {
@@ -242,7 +253,7 @@ final class WasiLink {
           signature.functionType(),
           (instance, args) -> {
             GuestWasi guest = current();
-            int refused = guest.guard.check(name, guest.wasi, instance, args);
+            int refused = guest.guard.check(name, guest.wasi(), instance, args);
             if (refused != 0) {
               return new long[] {refused};
             }
@@ -258,7 +269,7 @@ final class WasiLink {
 
   /** The state of the guest running on this thread. */
   static GuestWasi current() {
-    GuestWasi guest = CURRENT.get();
+    GuestWasi guest = CURRENT.get().guest;
     if (guest == null) {
       throw new IllegalStateException("WASI call outside a guest run");
     }
@@ -266,46 +277,118 @@ final class WasiLink {
   }
 
   /**
-   * Makes {@code guest} the WASI state for calls on this thread until the returned scope closes.
+   * Makes {@code guest} the WASI state for calls on this thread until {@link #exit}; returns the
+   * state it replaces (null unless a guest runs inside another's host call), to give to exit.
    */
-  static AutoCloseable enter(GuestWasi guest) {
-    CURRENT.set(guest);
-    return CURRENT::remove;
+  static GuestWasi enter(GuestWasi guest) {
+    Current current = CURRENT.get();
+    GuestWasi previous = current.guest;
+    current.guest = guest;
+    return previous;
+  }
+
+  /** Ends {@link #enter}: {@code previous} is what it returned. */
+  static void exit(GuestWasi previous) {
+    CURRENT.get().guest = previous;
   }
 
   /**
-   * One guest run's host state: WASI (its streams, args, env and preopened volumes) and outbound
-   * HTTP (its open responses, created on first use).
+   * One guest run's host state: its standard streams, args, env and volumes, Chicory's WASI state
+   * (created only if the guest makes a call that needs it) and outbound HTTP (its open responses,
+   * created on first use). Nothing in it outlives the run.
    */
-  static final class GuestWasi {
-    final WasiPreview1 wasi;
+  static final class GuestWasi implements AutoCloseable {
+    /** WASI preview1 values (Chicory's own constants are package-private). */
+    private static final int EBADF = 8;
+
+    private static final int FILETYPE_UNKNOWN = 0;
+    private static final long RIGHT_FD_READ = 1L << 1;
+    private static final long RIGHT_FD_WRITE = 1L << 6;
+
     final VolumeGuard guard;
     final StringBlock argv;
     final StringBlock env;
+    final Stdio stdio;
+    private final Map<String, Path> volumes;
     private final OutboundHttp.Policy outboundPolicy;
     private final long outboundCap;
     private OutboundHttp.Session outbound;
-
-    /** The guest's standard streams, or null: Chicory handles them. */
-    final Stdio stdio;
-
+    private WasiPreview1 wasi;
     private HostFunction[] functions;
 
     GuestWasi(
-        WasiPreview1 wasi,
+        Map<String, Path> volumes,
         VolumeGuard guard,
         StringBlock argv,
         StringBlock env,
         OutboundHttp.Policy outboundPolicy,
         long outboundCap,
         Stdio stdio) {
-      this.wasi = wasi;
+      this.volumes = volumes;
       this.guard = guard;
       this.argv = argv;
       this.env = env;
       this.outboundPolicy = outboundPolicy;
       this.outboundCap = outboundCap;
       this.stdio = stdio;
+    }
+
+    /**
+     * Chicory's WASI state for this run, made on first use: most CGI guests never need it (their
+     * args, env, stdio and exit are served directly). Its stdout and stderr go through {@link
+     * Stdio#out}, so the output cap holds whichever side writes.
+     */
+    WasiPreview1 wasi() {
+      if (wasi == null) {
+        var options =
+            WasiOptions.builder()
+                .withStdin(stdio.stdin(), false)
+                .withStdout(stdio.stream(1), false)
+                .withStderr(stdio.stream(2), false)
+                .withThrowOnExit0(true);
+        volumes.forEach(options::withDirectory);
+        wasi = WasiPreview1.builder().withLogger(SILENT).withOptions(options.build()).build();
+      }
+      return wasi;
+    }
+
+    /**
+     * Whether {@code fd} is one of stdin, stdout, stderr as the run began, known without Chicory's
+     * state: until that exists, nothing can have closed, renumbered or opened a descriptor (those
+     * calls all create it), so 0-2 are the standard streams, the next ones the volumes, and no
+     * other descriptor exists.
+     */
+    private boolean pristineStdio(int fd) {
+      return wasi == null && fd >= 0 && fd <= 2;
+    }
+
+    /** Likewise: {@code fd} is surely no descriptor, or a standard stream: not a volume. */
+    private boolean pristineNotVolume(int fd) {
+      return wasi == null && fd >= 0 && (fd <= 2 || fd >= 3 + volumes.size());
+    }
+
+    /**
+     * fd_fdstat_get: for an untouched standard stream, what Chicory answers (not a tty: file type
+     * unknown, no flags, read or write rights only), written directly.
+     */
+    int fdFdstatGet(Memory memory, int fd, int buf) {
+      if (!pristineStdio(fd)) {
+        return wasi().fdFdstatGet(memory, fd, buf);
+      }
+      memory.writeLong(buf, 0); // file type, flags and padding
+      memory.writeByte(buf, (byte) FILETYPE_UNKNOWN);
+      memory.writeLong(buf + 8, fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE);
+      memory.writeLong(buf + 16, 0);
+      return 0; // ESUCCESS
+    }
+
+    /** fd_prestat_get: EBADF for what is no volume, as Chicory answers, without its state. */
+    int fdPrestatGet(Memory memory, int fd, int buf) {
+      return pristineNotVolume(fd) ? EBADF : wasi().fdPrestatGet(memory, fd, buf);
+    }
+
+    int fdPrestatDirName(Memory memory, int fd, int path, int pathLen) {
+      return pristineNotVolume(fd) ? EBADF : wasi().fdPrestatDirName(memory, fd, path, pathLen);
     }
 
     OutboundHttp.Session outbound() {
@@ -317,9 +400,17 @@ final class WasiLink {
 
     HostFunction function(int index) {
       if (functions == null) {
-        functions = WasiPreview1_ModuleFactory.toHostFunctions(wasi);
+        functions = WasiPreview1_ModuleFactory.toHostFunctions(wasi());
       }
       return functions[index];
+    }
+
+    /** Closes Chicory's WASI state (the files the guest left open), if there is one. */
+    @Override
+    public void close() {
+      if (wasi != null) {
+        wasi.close();
+      }
     }
   }
 }

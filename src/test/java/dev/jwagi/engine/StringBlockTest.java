@@ -57,4 +57,22 @@ class StringBlockTest {
     assertThat(StringBlock.EMPTY.count()).isZero();
     assertThat(StringBlock.EMPTY.byteLength()).isZero();
   }
+
+  @Test
+  void numbersAreWrittenInDecimal() {
+    long[] numbers = {
+      0, 7, 9, 10, 99, 100, 65536, 1234567890123L, -1, -42, Long.MAX_VALUE, Long.MIN_VALUE
+    };
+    var builder = new StringBlock.Builder(4, 1);
+    for (long n : numbers) {
+      builder.append("N=").append(n).end();
+    }
+    builder.append(Integer.MIN_VALUE).end();
+    List<String> expected = new java.util.ArrayList<>();
+    for (long n : numbers) {
+      expected.add("N=" + n);
+    }
+    expected.add(Integer.toString(Integer.MIN_VALUE));
+    assertThat(builder.build().toList()).isEqualTo(expected);
+  }
 }

@@ -1,6 +1,9 @@
 package com.dylibso.chicory.runtime;
 
+import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.ActiveElement;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.Element;
 import com.dylibso.chicory.wasm.types.Export;
@@ -9,11 +12,18 @@ import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Global;
+import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.Table;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TagSection;
 import com.dylibso.chicory.wasm.types.TagType;
+import com.dylibso.chicory.wasm.types.Value;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -24,15 +34,31 @@ import java.util.function.Function;
  * concatenation per import) and validates them, and builds the exports map; that was most of the
  * allocation of a request. This class does all of it once, after one ordinary {@code build()} has
  * validated the combination, and then calls the instance constructor (package-private, hence this
- * package) with the shared results. Per instance only the memory, the instance's own state and the
- * copy of the data segments (which {@code data.drop} changes) are new.
+ * package) with the shared results. Per instance only the memory, the instance's own state, its
+ * tables' limits and the copy of the data segments (which {@code data.drop} changes) are new.
+ *
+ * <p>Initialisation: Chicory's {@link Instance#initialize} evaluates every global's and element's
+ * constant expression again for each instance (a stack and arrays per expression). When every such
+ * expression is a plain constant (numbers, {@code ref.null}, {@code ref.func}, extended-const
+ * arithmetic: no {@code global.get}, no GC objects), the values are the same for every instance, so
+ * they are evaluated here once, with Chicory's evaluator, and {@link #newInstance} initialises in
+ * the same order as Chicory (globals, active elements, memories with their data, the start
+ * function) from them. Otherwise, or if this Chicory's instance no longer has the private {@code
+ * globals} array this writes, {@link Instance#initialize} does it.
  *
  * <p>It requires the import values to hold exactly one function per import, in the module's import
- * order (what jwagi's WASI linking builds); {@link #of} checks this and returns null otherwise, and
- * the caller then uses the builder. Tied to Chicory's internals: check it when upgrading Chicory
- * (the engine's tests cover it: every guest run goes through it).
+ * order (what jwagi's WASI linking builds), and a module with one memory at most; {@link #of}
+ * checks this and returns null otherwise, and the caller then uses the builder. Tied to Chicory's
+ * internals: check it when upgrading Chicory (the engine's tests cover it: every guest run goes
+ * through it).
  */
 public final class JwagiInstanceTemplate {
+  private static final long[] NO_ARGS = new long[0];
+  private static final Memory[] NO_MEMORIES = new Memory[0];
+
+  /** Instance's private array of its globals, filled by {@link #initialize}; null: unavailable. */
+  private static final VarHandle GLOBALS = globalsHandle();
+
   private final WasmModule module;
   private final Global[] globals;
   private final DataSegment[] dataSegments;
@@ -41,17 +67,30 @@ public final class JwagiInstanceTemplate {
   private final int[] functionTypes;
   private final ImportValues imports;
   private final Table[] tables;
+
+  /** Each table's size as the module declares it (Chicory grows a Table's limits in place). */
+  private final long[] tableMinimums;
+
+  /** Whether a table may grow (its maximum is above its size): then each instance needs its own. */
+  private final boolean growableTables;
+
   private final Element[] elements;
   private final TagType[] tags;
   private final Map<String, Export> exports;
   private final Function<Instance, Machine> machineFactory;
+
+  /** The module's memory, if it has one: none or one element. */
   private final MemoryLimits[] memoryLimits;
+
+  /** The constant initial values, when {@link #initialize} can use them; else null. */
+  private final Constants constants;
 
   private JwagiInstanceTemplate(
       WasmModule module,
       ImportValues imports,
       Function<Instance, Machine> machineFactory,
-      MemoryLimits memoryLimits) {
+      MemoryLimits memoryLimits,
+      Instance probe) {
     this.module = module;
     this.imports = imports;
     this.machineFactory = machineFactory;
@@ -72,9 +111,14 @@ public final class JwagiInstanceTemplate {
       functionTypes[f++] = module.functionSection().getFunctionType(i);
     }
     this.tables = new Table[module.tableSection().tableCount()];
+    this.tableMinimums = new long[tables.length];
+    boolean growable = false;
     for (int i = 0; i < tables.length; i++) {
       tables[i] = module.tableSection().getTable(i);
+      tableMinimums[i] = tables[i].limits().min();
+      growable |= tables[i].limits().max() > tables[i].limits().min();
     }
+    this.growableTables = growable;
     this.elements = module.elementSection().elements();
     this.tags = module.tagSection().map(TagSection::types).orElse(null);
     Map<String, Export> exportMap = new HashMap<>();
@@ -91,6 +135,7 @@ public final class JwagiInstanceTemplate {
               ? memoryLimits
               : module.memorySection().get().getMemory(i).limits();
     }
+    this.constants = Constants.of(this, probe);
   }
 
   /**
@@ -107,7 +152,8 @@ public final class JwagiInstanceTemplate {
       Function<Instance, Machine> machineFactory,
       MemoryLimits memoryLimits) {
     var importSection = module.importSection();
-    if (importSection.count(ExternalType.FUNCTION) != importSection.importCount()
+    if (module.memorySection().map(s -> s.memoryCount()).orElse(0) > 1
+        || importSection.count(ExternalType.FUNCTION) != importSection.importCount()
         || imports.functionCount() != importSection.importCount()
         || imports.globalCount() + imports.memoryCount() + imports.tableCount() + imports.tagCount()
             != 0) {
@@ -130,37 +176,248 @@ public final class JwagiInstanceTemplate {
     if (memoryLimits != null) {
       probe.withMemoryLimits(memoryLimits).withMemoryFactory(ByteArrayMemory::new);
     }
-    probe.build();
-    return new JwagiInstanceTemplate(module, imports, machineFactory, memoryLimits);
+    return new JwagiInstanceTemplate(module, imports, machineFactory, memoryLimits, probe.build());
+  }
+
+  /** The limits of the module's memory (as given to {@link #of}), or null if it has none. */
+  public MemoryLimits memoryLimits() {
+    return memoryLimits.length == 0 ? null : memoryLimits[0];
   }
 
   /**
    * A fresh instance, initialised (globals, tables, memory with its data segments, the module's
    * start function if any) but with its {@code _start} not run.
+   *
+   * @param memory the instance's memory, made for {@link #memoryLimits()} (null if there are none)
    */
-  public Instance newInstance(Function<MemoryLimits, Memory> memoryFactory) {
-    Memory[] memories = new Memory[memoryLimits.length];
-    for (int i = 0; i < memories.length; i++) {
-      memories[i] = memoryFactory.apply(memoryLimits[i]);
+  public Instance newInstance(Memory memory) {
+    Memory[] memories = memoryLimits.length == 0 ? NO_MEMORIES : new Memory[] {memory};
+    DataSegment[] segments = dataSegments.clone();
+    var instance =
+        new Instance(
+            module,
+            globals,
+            memories,
+            segments,
+            functions,
+            types,
+            functionTypes,
+            imports,
+            ownTables(),
+            elements,
+            tags,
+            exports,
+            machineFactory,
+            null,
+            null,
+            false,
+            false,
+            null);
+    if (constants == null) {
+      return instance.initialize(false);
     }
-    return new Instance(
-        module,
-        globals,
-        memories,
-        dataSegments.clone(),
-        functions,
-        types,
-        functionTypes,
-        imports,
-        tables,
-        elements,
-        tags,
-        exports,
-        machineFactory,
-        null,
-        null,
-        true,
-        false,
-        null);
+    constants.initialize(instance, memories, segments);
+    return instance;
+  }
+
+  /**
+   * The tables for a new instance: the module's, each with limits of its own. Chicory's {@code
+   * table.grow} grows the {@link TableLimits} of the {@link Table} an instance was made from;
+   * shared, one run's growth would be the next runs' initial size. Tables that cannot grow (maximum
+   * = size, as C compilers declare the function table) are shared: nothing changes them.
+   */
+  private Table[] ownTables() {
+    if (!growableTables) {
+      return tables;
+    }
+    Table[] own = new Table[tables.length];
+    for (int i = 0; i < own.length; i++) {
+      Table t = tables[i];
+      own[i] =
+          new Table(
+              t.elementType(),
+              new TableLimits(tableMinimums[i], t.limits().max(), t.limits().shared()),
+              t.initialize());
+    }
+    return own;
+  }
+
+  /**
+   * Calls the exported function {@code name}, without arguments, as {@code
+   * instance.export(name).apply()} does.
+   */
+  public void call(Instance instance, String name) {
+    Export export = exports.get(name);
+    if (export == null || export.exportType() != ExternalType.FUNCTION) {
+      instance.export(name).apply(); // Chicory's own error
+      return;
+    }
+    try {
+      instance.getMachine().call(export.index(), NO_ARGS);
+    } finally {
+      instance.gcSafePoint();
+    }
+  }
+
+  private static VarHandle globalsHandle() {
+    try {
+      return MethodHandles.privateLookupIn(Instance.class, MethodHandles.lookup())
+          .findVarHandle(Instance.class, "globals", GlobalInstance[].class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null; // Chicory's own initialisation is used
+    }
+  }
+
+  /**
+   * The initial values of a module's globals and of its active elements' table entries, evaluated
+   * once. Immutable after construction (arrays of numbers, never written), so shared by every
+   * instance; each instance gets its own {@link GlobalInstance}s and table entries from them.
+   */
+  private static final class Constants {
+    private final Global[] globals;
+    private final long[] globalLow;
+    private final long[] globalHigh;
+    private final int[] elementTables;
+    private final int[] elementOffsets;
+    private final int[][] elementRefs;
+    private final long startFunction;
+
+    private Constants(
+        Global[] globals,
+        long[] globalLow,
+        long[] globalHigh,
+        int[] elementTables,
+        int[] elementOffsets,
+        int[][] elementRefs,
+        long startFunction) {
+      this.globals = globals;
+      this.globalLow = globalLow;
+      this.globalHigh = globalHigh;
+      this.elementTables = elementTables;
+      this.elementOffsets = elementOffsets;
+      this.elementRefs = elementRefs;
+      this.startFunction = startFunction;
+    }
+
+    /** The constants of the template's module, or null if any is not a plain constant. */
+    static Constants of(JwagiInstanceTemplate t, Instance probe) {
+      if (GLOBALS == null) {
+        return null;
+      }
+      Global[] globals = t.globals;
+      long[] low = new long[globals.length];
+      long[] high = new long[globals.length];
+      for (int i = 0; i < globals.length; i++) {
+        long[] value = evaluate(probe, globals[i].initInstructions());
+        if (value == null) {
+          return null;
+        }
+        low[i] = value[0];
+        high[i] = value.length > 1 ? value[1] : 0;
+      }
+      List<int[]> active = new ArrayList<>();
+      List<int[]> refs = new ArrayList<>();
+      for (Element element : t.elements) {
+        if (!(element instanceof ActiveElement)) {
+          continue;
+        }
+        var ae = (ActiveElement) element;
+        long[] offset = evaluate(probe, ae.offset());
+        if (offset == null || ae.tableIndex() < 0 || ae.tableIndex() >= t.tables.length) {
+          return null;
+        }
+        int at = (int) offset[0];
+        int count = ae.initializers().size();
+        long size = t.tableMinimums[ae.tableIndex()];
+        if (at > size || (at + count - 1) >= size) {
+          return null; // out of bounds: Chicory's initialisation fails each run, as it should
+        }
+        int[] values = new int[count];
+        for (int k = 0; k < count; k++) {
+          long[] value = evaluate(probe, ae.initializers().get(k));
+          if (value == null || Value.isI31(value[0])) {
+            return null;
+          }
+          values[k] = (int) value[0];
+        }
+        active.add(new int[] {ae.tableIndex(), at});
+        refs.add(values);
+      }
+      boolean hasActiveData = false;
+      for (DataSegment segment : t.dataSegments) {
+        hasActiveData |= segment instanceof ActiveDataSegment;
+      }
+      if (hasActiveData && t.memoryLimits.length == 0) {
+        return null; // Chicory's initialisation reports the missing memory
+      }
+      int[] tables = new int[active.size()];
+      int[] offsets = new int[active.size()];
+      for (int i = 0; i < tables.length; i++) {
+        tables[i] = active.get(i)[0];
+        offsets[i] = active.get(i)[1];
+      }
+      long start = t.module.startSection().map(s -> s.startIndex()).orElse(-1L);
+      return new Constants(globals, low, high, tables, offsets, refs.toArray(new int[0][]), start);
+    }
+
+    /**
+     * The value of a constant expression that is the same in every instance, by Chicory's own
+     * evaluator; null if it may not be (it reads a global or makes a GC object).
+     */
+    private static long[] evaluate(Instance probe, List<Instruction> expression) {
+      for (Instruction instruction : expression) {
+        switch (instruction.opcode()) {
+          case I32_CONST:
+          case I64_CONST:
+          case F32_CONST:
+          case F64_CONST:
+          case V128_CONST:
+          case REF_NULL:
+          case REF_FUNC:
+          case I32_ADD:
+          case I32_SUB:
+          case I32_MUL:
+          case I64_ADD:
+          case I64_SUB:
+          case I64_MUL:
+          case END:
+            break;
+          default:
+            return null;
+        }
+      }
+      return ConstantEvaluators.computeConstantValue(probe, expression);
+    }
+
+    /** {@link Instance#initialize}{@code (false)}, from the constants. */
+    void initialize(Instance instance, Memory[] memories, DataSegment[] segments) {
+      GlobalInstance[] own = (GlobalInstance[]) GLOBALS.get(instance);
+      for (int i = 0; i < own.length; i++) {
+        var global =
+            new GlobalInstance(
+                globalLow[i], globalHigh[i], globals[i].valueType(), globals[i].mutabilityType());
+        global.setInstance(instance);
+        own[i] = global;
+      }
+      for (int e = 0; e < elementTables.length; e++) {
+        TableInstance table = instance.table(elementTables[e]);
+        int[] refs = elementRefs[e];
+        for (int k = 0; k < refs.length; k++) {
+          table.setRef(elementOffsets[e] + k, refs[k], instance);
+        }
+      }
+      for (int i = 0; i < memories.length; i++) {
+        memories[i].zero();
+        memories[i].initialize(instance, segments, i);
+      }
+      if (startFunction >= 0) {
+        try {
+          instance.getMachine().call((int) startFunction, NO_ARGS);
+        } catch (TrapException e) {
+          throw new UninstantiableException(e.getMessage(), e);
+        }
+      }
+      instance.gcSafePoint();
+    }
   }
 }

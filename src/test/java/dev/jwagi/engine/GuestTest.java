@@ -1,0 +1,100 @@
+package dev.jwagi.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A prepared guest run directly, on real modules (WAT, assembled as the server does). */
+class GuestTest {
+  private static final OutboundHttp.Policy NO_OUTBOUND =
+      new OutboundHttp.Policy(host -> false, 0, Duration.ofSeconds(30));
+
+  private static ModuleLoader loader;
+
+  @BeforeAll
+  static void assembler() {
+    loader = new ModuleLoader(null);
+  }
+
+  private static Guest guest(String wat) throws Exception {
+    byte[] wasm = loader.load(Path.of("src", "test", "resources", "wasm", wat));
+    return CompiledModule.compile(wasm, null).prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND);
+  }
+
+  private static byte[] run(Guest guest, String entrypoint) throws Exception {
+    var stdout = new ByteArrayOutputStream();
+    GuestResult result =
+        guest.run(entrypoint, List.of("x"), Map.of(), InputStream.nullInputStream(), stdout);
+    assertThat(result.exitCode()).isZero();
+    return stdout.toByteArray();
+  }
+
+  /**
+   * Globals and tables are the instance's own: a run that grew its table and changed its global
+   * leaves both as the module declares them for the next run (Chicory grows the limits of the table
+   * definition an instance was made from: shared, they would carry the growth over).
+   */
+  @Test
+  void tablesAndGlobalsStartFreshEveryRun() throws Exception {
+    Guest guest = guest("tables.wat");
+    for (int i = 0; i < 5; i++) {
+      assertThat(new String(run(guest, "_start"), StandardCharsets.US_ASCII))
+          .as("run %d", i)
+          .isEqualTo("1 5 7\n");
+    }
+  }
+
+  /**
+   * jwagi answers fd_fdstat_get and fd_prestat_get itself while the guest has not needed Chicory's
+   * WASI state: byte for byte what Chicory answers.
+   */
+  @Test
+  void directStdioAnswersAreChicorys() throws Exception {
+    Guest guest = guest("fdstat.wat");
+    byte[] direct = run(guest, "_start");
+    byte[] chicory = run(guest, "afterClock");
+    assertThat(direct).hasSize(172).isEqualTo(chicory);
+    // and they are what they should be: stdout is not a tty, may be written, fd 3 is no file
+    assertThat(direct[28 + 4]).isZero(); // filetype unknown
+    assertThat(direct[28 + 4 + 8]).isEqualTo((byte) (1 << 6)); // rights: fd_write
+    assertThat(direct[84]).isEqualTo((byte) 8); // fd 3: EBADF
+  }
+
+  /**
+   * Argv and environment blocks made when the guest first asks: a guest that reads neither never
+   * has them built; one that reads them gets them whole.
+   */
+  @Test
+  void deferredArgvAndEnvAreBuiltOnlyForAGuestThatReadsThem() throws Exception {
+    var argv = StringBlock.deferred(() -> StringBlock.of(List.of("/env", "a=1")));
+    var env = StringBlock.deferred(() -> StringBlock.of(List.of("X_TEST=yes")));
+    run(guest("tables.wat"), argv, env);
+    assertThat(argv.isBuilt()).isFalse();
+    assertThat(env.isBuilt()).isFalse();
+
+    byte[] wasm = Files.readAllBytes(Path.of("examples", "modules", "env.wasm"));
+    Guest reader =
+        CompiledModule.compile(wasm, null).prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND);
+    String out = new String(run(reader, argv, env), StandardCharsets.UTF_8);
+    assertThat(argv.isBuilt()).isTrue();
+    assertThat(env.isBuilt()).isTrue();
+    assertThat(out).contains("X_TEST=yes").contains("a=1");
+  }
+
+  private static byte[] run(Guest guest, StringBlock argv, StringBlock env) throws Exception {
+    var stdout = new ByteArrayOutputStream();
+    GuestResult result =
+        guest.run("_start", argv, env, InputStream.nullInputStream(), stdout, null);
+    assertThat(result.exitCode()).isZero();
+    return stdout.toByteArray();
+  }
+}

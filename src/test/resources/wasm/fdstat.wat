@@ -1,0 +1,35 @@
+;; What fd_fdstat_get (fds 0-3) and fd_prestat_get (fds 0-4) answer, dumped raw to stdout
+;; (GuestTest): each answer is its errno (4 bytes) and the buffer it filled (24 or 8 bytes, set
+;; to 0xff before). "_start" asks first; "afterClock" first makes a call that jwagi leaves to
+;; Chicory's WASI (clock_time_get), so that Chicory answers the rest.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $stat (param $fd i32) (param $at i32)
+    (memory.fill (local.get $at) (i32.const 255) (i32.const 28))
+    (i32.store (local.get $at)
+      (call $fdstat (local.get $fd) (i32.add (local.get $at) (i32.const 4)))))
+  (func $pre (param $fd i32) (param $at i32)
+    (memory.fill (local.get $at) (i32.const 255) (i32.const 12))
+    (i32.store (local.get $at)
+      (call $prestat (local.get $fd) (i32.add (local.get $at) (i32.const 4)))))
+  (func $dump
+    (call $stat (i32.const 0) (i32.const 1024))
+    (call $stat (i32.const 1) (i32.const 1052))
+    (call $stat (i32.const 2) (i32.const 1080))
+    (call $stat (i32.const 3) (i32.const 1108))
+    (call $pre (i32.const 0) (i32.const 1136))
+    (call $pre (i32.const 1) (i32.const 1148))
+    (call $pre (i32.const 2) (i32.const 1160))
+    (call $pre (i32.const 3) (i32.const 1172))
+    (call $pre (i32.const 4) (i32.const 1184))
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 172))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start") (call $dump))
+  (func (export "afterClock")
+    (drop (call $clock (i32.const 0) (i64.const 1) (i32.const 16)))
+    (call $dump)))

@@ -1,0 +1,23 @@
+;; Per-instance state besides memory (GuestTest): prints "<table size> <global> <entry 0>\n",
+;; then grows its table and bumps its global. A fresh instance prints "1 5 7" every time.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (type $answer (func (result i32)))
+  (memory (export "memory") 1)
+  (table $t 1 10 funcref)
+  (global $g (mut i32) (i32.const 5))
+  (elem (i32.const 0) $seven)
+  (func $seven (result i32) (i32.const 7))
+  (func (export "_start")
+    (i32.store8 (i32.const 100) (i32.add (i32.const 48) (table.size $t)))
+    (i32.store8 (i32.const 101) (i32.const 32))
+    (i32.store8 (i32.const 102) (i32.add (i32.const 48) (global.get $g)))
+    (i32.store8 (i32.const 103) (i32.const 32))
+    (i32.store8 (i32.const 104)
+      (i32.add (i32.const 48) (call_indirect (type $answer) (i32.const 0))))
+    (i32.store8 (i32.const 105) (i32.const 10))
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (table.grow $t (ref.null func) (i32.const 1)))
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))))
