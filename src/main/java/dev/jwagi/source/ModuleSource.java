@@ -10,12 +10,26 @@ import java.util.Objects;
  * an {@code https://} URL pinned by a digest, or an OCI registry reference. {@link #toString()} is
  * the reference as the user wrote it, for messages. {@link ModuleFetcher} turns one into a local
  * file.
+ *
+ * <p>The records write out {@code equals} and {@code hashCode}: start-up keys maps by source, and a
+ * record's generated ones are bootstrapped through method handles spun at first use (12 lambda
+ * forms, none of them in the AOT cache).
  */
 public sealed interface ModuleSource {
   /** A module file on this machine (a .wasm, or a .wat assembled at start-up). */
   record LocalFile(Path path) implements ModuleSource {
     public LocalFile {
       Objects.requireNonNull(path, "path");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof LocalFile other && path.equals(other.path);
+    }
+
+    @Override
+    public int hashCode() {
+      return path.hashCode();
     }
 
     @Override
@@ -32,6 +46,16 @@ public sealed interface ModuleSource {
     public Url {
       Objects.requireNonNull(uri, "uri");
       Objects.requireNonNull(digest, "digest");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Url other && uri.equals(other.uri) && digest.equals(other.digest);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * uri.hashCode() + digest.hashCode();
     }
 
     /**
@@ -72,6 +96,16 @@ public sealed interface ModuleSource {
   record Oci(OciReference reference) implements ModuleSource {
     public Oci {
       Objects.requireNonNull(reference, "reference");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Oci other && reference.equals(other.reference);
+    }
+
+    @Override
+    public int hashCode() {
+      return reference.hashCode();
     }
 
     @Override
