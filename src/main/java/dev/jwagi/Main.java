@@ -135,8 +135,28 @@ public final class Main {
     return run ? new RunCommand(in, out, flags, runOptions, parsed).call() : serve();
   }
 
+  /**
+   * Runs, beside the main thread, class initialisers that serving needs later and that cost the
+   * main thread most at start-up (bench/profile-startup.sh): Netty's platform probing (~20 ms,
+   * reached through the deadline timer and the listener) and BigDecimal's tables (~14 ms on JDK 25,
+   * reached through Jackson's TOML parser). The main thread meanwhile sets up logging and reads the
+   * flags; a class being initialised here is simply waited for.
+   */
+  private static void initialiseAside() {
+    Thread thread =
+        new Thread(
+            () -> {
+              java.math.BigDecimal.ONE.signum();
+              io.netty.util.internal.PlatformDependent.isAndroid();
+            },
+            "jwagi-init");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   /** Serves until SIGTERM or SIGINT. */
   private int serve() throws InterruptedException {
+    initialiseAside();
     flags.portVariable = System.getenv("PORT");
     flags.processEnv = System.getenv();
     Jwagi jwagi;
