@@ -136,27 +136,21 @@ public final class Main {
   }
 
   /**
-   * Runs, beside the main thread, class initialisers that serving needs later and that cost the
-   * main thread most at start-up (bench/profile-startup.sh): Netty's platform probing (~20 ms,
-   * reached through the deadline timer and the listener) and BigDecimal's tables (~14 ms on JDK 25,
-   * reached through Jackson's TOML parser). The main thread meanwhile sets up logging and reads the
-   * flags; a class being initialised here is simply waited for.
+   * Runs a class initialiser that serving needs later beside the main thread, which meanwhile goes
+   * on (a class still being initialised when it gets there is waited for). For those that cost the
+   * main thread most at start-up (bench/profile-startup.sh): BigDecimal's tables (~14 ms on JDK 25,
+   * reached through Jackson's TOML parser) and Netty's platform probing (~20 ms, reached through
+   * the deadline timer and the listener).
    */
-  private static void initialiseAside() {
-    Thread thread =
-        new Thread(
-            () -> {
-              java.math.BigDecimal.ONE.signum();
-              io.netty.util.internal.PlatformDependent.isAndroid();
-            },
-            "jwagi-init");
+  private static void initialiseAside(Runnable touch) {
+    Thread thread = new Thread(touch, "jwagi-init");
     thread.setDaemon(true);
     thread.start();
   }
 
   /** Serves until SIGTERM or SIGINT. */
   private int serve() throws InterruptedException {
-    initialiseAside();
+    initialiseAside(java.math.BigDecimal.ONE::signum); // the JDK's alone: it logs nothing
     flags.portVariable = System.getenv("PORT");
     flags.processEnv = System.getenv();
     Jwagi jwagi;
@@ -164,6 +158,8 @@ public final class Main {
     try {
       Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
       log = LoggerFactory.getLogger(Main.class);
+      // Netty logs through SLF4J: only once logging is set up (else SLF4J replays early lines).
+      initialiseAside(io.netty.util.internal.PlatformDependent::isAndroid);
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
         Jwagi.prepare(config).close();
