@@ -121,11 +121,14 @@ class ServerFailureIT {
             routes,
             "127.0.0.1",
             0,
+            // One worker; a queue of one, so that a request sent as soon as the previous
+            // response arrived waits for the worker to finish its bookkeeping (with no queue it
+            // could be refused 503 in that instant).
             new ConnectionLimits(
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(60),
                 1,
-                0,
+                1,
                 Duration.ofSeconds(5),
                 1L << 30),
             null,
