@@ -90,24 +90,22 @@ bench_wait_line() {
   done
 }
 
-# Waits until URL answers 200 (TIMEOUT seconds); fails early if PID (optional) exits. LOG
-# (optional) is shown on failure.
+# Waits until URL (http://127.0.0.1:PORT/PATH) answers 200 (TIMEOUT seconds), polled with
+# bench_poll_200 (no process per poll); fails early if PID (optional) exits. LOG (optional) is
+# shown on failure.
 bench_wait_200() {
-  local url="$1" timeout="$2" pid="${3:-}" log="${4:-}" deadline code
-  deadline=$((SECONDS + timeout))
-  until [[ "${code:=}" == 200 ]]; do
-    code="$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$url" || true)"
-    [[ "$code" == 200 ]] && break
-    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
-      [[ -n "$log" ]] && cat "$log" >&2
-      bench_die "$url: the server (pid $pid) exited"
-    fi
-    if ((SECONDS >= deadline)); then
-      [[ -n "$log" ]] && cat "$log" >&2
-      bench_die "$url: no 200 after ${timeout}s (last status: $code)"
-    fi
-    sleep 0.05
-  done
+  local url="$1" timeout="$2" pid="${3:-}" log="${4:-}" rest port path alive=true status
+  [[ "$url" == http://127.0.0.1:* ]] || bench_die "bench_wait_200: $url is not http://127.0.0.1:PORT/..."
+  rest="${url#http://127.0.0.1:}"
+  port="${rest%%/*}"
+  path="/${rest#*/}"
+  [[ -n "$pid" ]] && alive="kill -0 $pid"
+  status=0
+  POLL="${POLL:-0.002}" bench_poll_200 "$port" "$path" "$timeout" "$alive" 2>/dev/null || status=$?
+  ((status == 0)) && return 0
+  [[ -n "$log" ]] && cat "$log" >&2
+  ((status == 1)) && bench_die "$url: the server (pid $pid) exited"
+  bench_die "$url: no 200 after ${timeout}s"
 }
 
 # Milliseconds since the epoch, without a fork (bash 5's EPOCHREALTIME).

@@ -6,7 +6,7 @@
 # Environment (defaults in brackets):
 #   RUNS [5]       timed warm starts (median)
 #   QUIET_WAIT [60]  before each start, wait up to this many seconds for other processes to calm down
-#   POLL [0.01]    seconds between polls of /hello
+#   POLL [0.002]   seconds between polls of /hello (from the shell, no process per poll)
 #   JAVA_OPTS      JVM options, passed before -jar
 #   CDS [1]        1: class data sharing as ./jwagi uses it (archive made by the cold start)
 #   JWAGI_JAR      benchmark this jar instead of building the work tree
@@ -20,8 +20,7 @@ trap 'exit 130' INT TERM
 LOAD_BEFORE="$(bench_load_note)"
 
 RUNS="${RUNS:-5}"
-POLL="${POLL:-0.01}"
-bench_need curl:curl
+POLL="${POLL:-0.002}"
 BENCH_TMP="$(mktemp -d)"
 bench_build_jwagi
 CACHE="$BENCH_TMP/module-cache"
@@ -33,7 +32,7 @@ JAVA_ARGS=(${JAVA_OPTS:-})
 # T_200 (ms from start to the first 200) and T_READY (ms to the "Ready" log line). $1 names the log.
 T_200="" T_READY=""
 start_and_time() {
-  local name="$1" port log pid start now code ready_ms="?"
+  local name="$1" port log pid start now ready_ms="?"
   port="$(bench_free_port)"
   log="$BENCH_TMP/$name.log"
   start="$(date +%s%N)"
@@ -41,17 +40,7 @@ start_and_time() {
     -l "127.0.0.1:$port" --module-cache "$CACHE") >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
-  while :; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/hello" || true)"
-    [[ "$code" == 200 ]] && break
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$log" >&2
-      bench_die "jwagi exited before answering 200"
-    fi
-    now="$(date +%s%N)"
-    (((now - start) / 1000000000 < 120)) || bench_die "no 200 on /hello within 120 s"
-    sleep "$POLL"
-  done
+  bench_wait_200 "http://127.0.0.1:$port/hello" 120 "$pid" "$log"
   now="$(date +%s%N)"
   # When the "Ready" line was logged, relative to the start (the log's clock is HH:MM:SS.mmm).
   local ready_clock start_clock
@@ -106,7 +95,7 @@ echo "before the run: $LOAD_BEFORE"
 echo "Commands:"
 echo "  $BENCH_JAR_HOW"
 echo "  java ${CDS_ARGS[*]} ${JAVA_OPTS:-} -jar $JAR -c examples/modules.toml -l 127.0.0.1:<free port> --module-cache $CACHE"
-echo "  curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:<port>/hello   # every ${POLL}s until 200"
+echo "  GET http://127.0.0.1:<port>/hello from the shell (bench_poll_200), every ${POLL}s until 200"
 echo "  time = from just before the java process is started to the first 200 (date +%s%N)"
 echo
 echo "Cache-filling start (cold, compiles): first 200 after $cold ms (Ready line at ~$cold_ready ms)"

@@ -58,8 +58,7 @@ time_server() {
   "$@" -l "127.0.0.1:$port" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
-  bench_poll_200 "$port" /hello 120 "kill -0 $pid" ||
-    { cat "$log" >&2; bench_die "$NAME: jwagi exited, or no 200 within 120 s"; }
+  bench_wait_200 "http://127.0.0.1:$port/hello" 120 "$pid" "$log"
   T="$(($(bench_now_ms) - start))"
   bench_stop "$pid"
   BENCH_PIDS=()
