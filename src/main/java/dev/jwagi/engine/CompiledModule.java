@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.jwagi.memory.MemoryBudget;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,11 +72,13 @@ public final class CompiledModule {
    * restarts. Throws with a message fit to follow the module's name in an error.
    */
   public static CompiledModule compile(byte[] wasm, DiskCache cache) throws ModuleLoadException {
-    WasmModule module;
-    try {
-      module = Parser.parse(wasm);
-    } catch (ChicoryException | IllegalArgumentException e) {
-      throw new ModuleLoadException("it is not a valid WebAssembly module: " + e.getMessage(), e);
+    // A cache entry exists only for bytes (keyed by their SHA-256) that were validated when they
+    // were compiled, and whoever can write the cache can change the compiled code anyway, so a
+    // hit skips Chicory's validation (~20% of parsing, at start-up while the JIT is cold).
+    WasmModule module = parse(wasm, cache == null);
+    boolean cacheHit = cache != null && cache.contains(module.digest());
+    if (cache != null && !cacheHit) {
+      module = parse(wasm, true);
     }
     ImportValues imports = WasiLink.link(module);
     Set<String> exported = new HashSet<>();
@@ -85,7 +88,6 @@ public final class CompiledModule {
         exported.add(exports.getExport(i).name());
       }
     }
-    boolean cacheHit = cache != null && cache.contains(module.digest());
     Function<Instance, Machine> factory;
     try {
       var builder = MachineFactoryCompiler.builder(module);
@@ -97,6 +99,17 @@ public final class CompiledModule {
       throw new ModuleLoadException("it cannot be compiled: " + e.getMessage(), e);
     }
     return new CompiledModule(module, factory, imports, Set.copyOf(exported), cacheHit);
+  }
+
+  private static WasmModule parse(byte[] wasm, boolean validate) throws ModuleLoadException {
+    try {
+      return Parser.builder()
+          .withValidation(validate)
+          .build()
+          .parse(() -> new ByteArrayInputStream(wasm));
+    } catch (ChicoryException | IllegalArgumentException e) {
+      throw new ModuleLoadException("it is not a valid WebAssembly module: " + e.getMessage(), e);
+    }
   }
 
   /** Whether the compiled classes came from the on-disk cache. */
