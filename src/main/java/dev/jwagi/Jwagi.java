@@ -173,7 +173,8 @@ public final class Jwagi implements AutoCloseable {
               return thread;
             });
     try {
-      Map<ModuleConfig, Future<CompiledModule>> pending = new LinkedHashMap<>();
+      // Keyed by source: a ModuleConfig's record hashCode costs ~10 ms to link at start-up.
+      Map<ModuleSource, Future<CompiledModule>> pending = new LinkedHashMap<>();
       ConfigException fetchFailure = null;
       for (ModuleConfig module : modules) {
         long started = System.nanoTime();
@@ -185,10 +186,11 @@ public final class Jwagi implements AutoCloseable {
           break;
         }
         pending.put(
-            module, pool.submit(() -> compile(module, file, loader, cache, started, events)));
+            module.source(),
+            pool.submit(() -> compile(module, file, loader, cache, started, events)));
       }
       for (var entry : pending.entrySet()) {
-        compiled.put(entry.getKey().source(), await(entry.getValue()));
+        compiled.put(entry.getKey(), await(entry.getValue()));
       }
       if (fetchFailure != null) {
         throw fetchFailure;

@@ -139,8 +139,8 @@ public final class Main {
    * Runs a class initialiser that serving needs later beside the main thread, which meanwhile goes
    * on (a class still being initialised when it gets there is waited for). For those that cost the
    * main thread most at start-up (bench/profile-startup.sh): BigDecimal's tables (~14 ms on JDK 25,
-   * reached through Jackson's TOML parser) and Netty's platform probing (~20 ms, reached through
-   * the deadline timer and the listener).
+   * reached through Jackson's TOML parser), the time zone, the default SecureRandom and Netty's
+   * platform probing (~20 ms, reached through the deadline timer and the listener).
    */
   private static void initialiseAside(Runnable touch) {
     Thread thread = new Thread(touch, "jwagi-init");
@@ -150,7 +150,12 @@ public final class Main {
 
   /** Serves until SIGTERM or SIGINT. */
   private int serve() throws InterruptedException {
-    initialiseAside(java.math.BigDecimal.ONE::signum); // the JDK's alone: it logs nothing
+    initialiseAside( // the JDK's alone: they log nothing
+        () -> {
+          java.time.ZoneId.systemDefault(); // the log lines' clock (~7 ms: the zone database)
+          java.math.BigDecimal.ONE.signum();
+          new java.security.SecureRandom(); // the default log directory's name (~8 ms: providers)
+        });
     flags.portVariable = System.getenv("PORT");
     flags.processEnv = System.getenv();
     Jwagi jwagi;

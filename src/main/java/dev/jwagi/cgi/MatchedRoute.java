@@ -7,25 +7,66 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The route a request matched, as the cgi layer needs it.
- *
- * @param route as written in modules.toml, e.g. {@code /env/...}
- * @param argvTemplate the route's {@code argv} template, or null for none
- * @param env the module's own {@code environment} variables, in order: after the global env, before
- *     the CGI variables
+ * The route a request matched, as the cgi layer needs it. A value (equal when its parts are), and a
+ * class rather than a record: {@link CgiEnvironment} looks it up on every request, so its hash is
+ * computed once, and a record's generated hashCode would cost ~3 ms to link at start-up.
  */
-public record MatchedRoute(String route, String argvTemplate, Map<String, String> env) {
-  public MatchedRoute {
-    Objects.requireNonNull(route, "route");
-    env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+public final class MatchedRoute {
+  private final String route;
+  private final String argvTemplate;
+  private final Map<String, String> env;
+  private final int hash;
+
+  /**
+   * @param route as written in modules.toml, e.g. {@code /env/...}
+   * @param argvTemplate the route's {@code argv} template, or null for none
+   * @param env the module's own {@code environment} variables, in order: after the global env,
+   *     before the CGI variables
+   */
+  public MatchedRoute(String route, String argvTemplate, Map<String, String> env) {
+    this.route = Objects.requireNonNull(route, "route");
+    this.argvTemplate = argvTemplate;
+    this.env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+    this.hash = Objects.hash(route, argvTemplate, this.env);
   }
 
   public MatchedRoute(String route, String argvTemplate) {
     this(route, argvTemplate, Map.of());
   }
 
+  public String route() {
+    return route;
+  }
+
+  public String argvTemplate() {
+    return argvTemplate;
+  }
+
+  public Map<String, String> env() {
+    return env;
+  }
+
   /** SCRIPT_NAME: the route without a trailing {@code /...}; {@code /...} alone gives "". */
   public String scriptName() {
     return new RoutePattern(route).base();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof MatchedRoute that
+        && hash == that.hash
+        && route.equals(that.route)
+        && Objects.equals(argvTemplate, that.argvTemplate)
+        && env.equals(that.env);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  @Override
+  public String toString() {
+    return "MatchedRoute[route=" + route + ", argvTemplate=" + argvTemplate + ", env=" + env + "]";
   }
 }

@@ -67,6 +67,18 @@ public record RoutePattern(String text) {
     return new RoutePattern(base + sub);
   }
 
+  // Written out: a record's generated equals and hashCode are linked on first call (~10 ms of
+  // start-up each, not kept by the JVM's class-data archives); the route table compares patterns.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RoutePattern pattern && text.equals(pattern.text);
+  }
+
+  @Override
+  public int hashCode() {
+    return text.hashCode();
+  }
+
   @Override
   public String toString() {
     return text;
