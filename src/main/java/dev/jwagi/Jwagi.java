@@ -30,6 +30,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,10 +77,32 @@ public final class Jwagi implements AutoCloseable {
       listeners.add(new AccessLog(config.observability().logFormat() == LogFormat.JSON));
     }
     ServerEvents events = CompositeEvents.of(listeners);
+    // The listener is set up beside the module loading (~20 ms of first-time class work on the
+    // main thread otherwise), and bound once the routes are ready.
+    CompletableFuture<HttpServer> opening = new CompletableFuture<>();
+    Thread setUp =
+        new Thread(
+            () -> {
+              try {
+                opening.complete(
+                    HttpServer.open(
+                        config.listenHost(),
+                        config.listenPort(),
+                        config.connections(),
+                        config.tls(),
+                        events));
+              } catch (Throwable e) {
+                opening.completeExceptionally(e);
+              }
+            },
+            "jwagi-listener-setup");
+    setUp.setDaemon(true);
+    setUp.start();
     RoutingTable routes;
     try {
       routes = prepare(config, builtIns, events);
     } catch (ConfigException | RuntimeException e) {
+      opening.thenAccept(HttpServer::close);
       if (metrics != null) {
         metrics.close();
       }
@@ -86,14 +110,8 @@ public final class Jwagi implements AutoCloseable {
     }
     HttpServer server;
     try {
-      server =
-          HttpServer.start(
-              routes,
-              config.listenHost(),
-              config.listenPort(),
-              config.connections(),
-              config.tls(),
-              events);
+      server = opened(opening);
+      server.listen(routes);
     } catch (RuntimeException e) {
       routes.close();
       if (metrics != null) {
@@ -112,6 +130,20 @@ public final class Jwagi implements AutoCloseable {
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
     return new Jwagi(server, routes, metrics);
+  }
+
+  private static HttpServer opened(CompletableFuture<HttpServer> opening) {
+    try {
+      return opening.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   /**

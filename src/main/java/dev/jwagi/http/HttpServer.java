@@ -40,70 +40,91 @@ public final class HttpServer implements AutoCloseable {
   private final EventLoopGroup eventLoops;
   private final Workers workers;
   private final Channel listener;
+  private final InetSocketAddress address;
   private final ChannelGroup connections;
-  private final RoutingTable routes;
   private final ConnectionLimits limits;
+
+  /** Set by {@link #listen}, before the listener is bound (no connection can come earlier). */
+  private volatile RoutingTable routes;
+
   private boolean stopped;
 
   private HttpServer(
       EventLoopGroup acceptor,
       EventLoopGroup eventLoops,
       Workers workers,
-      Channel listener,
       ChannelGroup connections,
-      RoutingTable routes,
-      ConnectionLimits limits) {
+      ConnectionLimits limits,
+      SslContext ssl,
+      ServerEvents events,
+      InetSocketAddress address) {
     this.acceptor = acceptor;
     this.eventLoops = eventLoops;
     this.workers = workers;
-    this.listener = listener;
     this.connections = connections;
-    this.routes = routes;
     this.limits = limits;
+    this.address = address;
+    this.listener =
+        new ServerBootstrap()
+            .group(acceptor, eventLoops)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    connections.add(ch);
+                    assemble(ch, ssl, routes, workers, limits, events);
+                  }
+                })
+            .register()
+            .syncUninterruptibly()
+            .channel();
   }
 
   /**
-   * Binds and starts serving. Guests run on {@code limits.maxConcurrency()} worker threads; up to
-   * {@code limits.queue()} more requests wait for one, and beyond that get 503. With {@code tls}
-   * (else null) every connection is HTTPS.
+   * Sets up the event loops, the worker pool and the listening socket, not yet bound: start-up does
+   * this while the modules load (it is ~20 ms of first-time class work), then {@link #listen}s.
+   * Guests will run on {@code limits.maxConcurrency()} worker threads; up to {@code limits.queue()}
+   * more requests wait for one, and beyond that get 503. With {@code tls} (else null) every
+   * connection is HTTPS.
    */
-  public static HttpServer start(
-      RoutingTable routes,
-      String host,
-      int port,
-      ConnectionLimits limits,
-      TlsIdentity tls,
-      ServerEvents events)
-      throws InterruptedException {
+  public static HttpServer open(
+      String host, int port, ConnectionLimits limits, TlsIdentity tls, ServerEvents events) {
     SslContext ssl = tls == null ? null : sslContext(tls);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     Workers workers = new Workers(limits.maxConcurrency(), limits.queue());
     try {
-      Channel listener =
-          new ServerBootstrap()
-              .group(acceptor, eventLoops)
-              .channel(NioServerSocketChannel.class)
-              .option(ChannelOption.SO_BACKLOG, 1024)
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(
-                  new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                      connections.add(ch);
-                      assemble(ch, ssl, routes, workers, limits, events);
-                    }
-                  })
-              .bind(new InetSocketAddress(host, port))
-              .sync()
-              .channel();
+      HttpServer server =
+          new HttpServer(
+              acceptor,
+              eventLoops,
+              workers,
+              connections,
+              limits,
+              ssl,
+              events,
+              new InetSocketAddress(host, port));
       events.guestPool(workers::running, workers::queued);
-      return new HttpServer(acceptor, eventLoops, workers, listener, connections, routes, limits);
-    } catch (RuntimeException | InterruptedException e) {
+      return server;
+    } catch (RuntimeException e) {
       acceptor.shutdownGracefully();
       eventLoops.shutdownGracefully();
       workers.stopNow();
+      throw e;
+    }
+  }
+
+  /** Binds the listener and serves {@code routes}; on failure, stops everything (then throws). */
+  public void listen(RoutingTable routes) throws InterruptedException {
+    this.routes = routes;
+    try {
+      listener.bind(address).sync();
+    } catch (RuntimeException | InterruptedException e) {
+      close();
       throw e;
     }
   }
@@ -158,7 +179,9 @@ public final class HttpServer implements AutoCloseable {
       return true;
     }
     stopped = true;
-    routes.readiness().drainStarted();
+    if (routes != null) {
+      routes.readiness().drainStarted();
+    }
     listener.close().syncUninterruptibly();
     for (Channel connection : connections) {
       RequestHandler handler = connection.pipeline().get(RequestHandler.class);

@@ -117,8 +117,7 @@ class ServerFailureIT {
           }
         };
     server =
-        HttpServer.start(
-            routes,
+        HttpServer.open(
             "127.0.0.1",
             0,
             // One worker; a queue of one, so that a request sent as soon as the previous
@@ -133,6 +132,7 @@ class ServerFailureIT {
                 1L << 30),
             null,
             events);
+    server.listen(routes);
   }
 
   @AfterAll
