@@ -112,10 +112,13 @@ public final class Jwagi implements AutoCloseable {
     try {
       server = opened(opening);
       server.listen(routes);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       routes.close();
       if (metrics != null) {
         metrics.close();
+      }
+      if (e instanceof InterruptedException interrupted) {
+        throw interrupted;
       }
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);

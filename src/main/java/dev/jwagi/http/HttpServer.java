@@ -118,12 +118,15 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
-  /** Binds the listener and serves {@code routes}; on failure, stops everything (then throws). */
-  public void listen(RoutingTable routes) throws InterruptedException {
+  /**
+   * Binds the listener and serves {@code routes}. On failure (the address in use, say: Netty
+   * rethrows the socket's IOException unchecked), stops everything and throws.
+   */
+  public void listen(RoutingTable routes) throws Exception {
     this.routes = routes;
     try {
       listener.bind(address).sync();
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (Exception e) {
       close();
       throw e;
     }

@@ -39,6 +39,20 @@ class StartupIT {
   }
 
   @Test
+  void anAddressInUseIsNamed() throws Exception {
+    try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String listen = "127.0.0.1:" + taken.getLocalPort();
+      assertThatThrownBy(
+              () ->
+                  TestServer.start(
+                      dir, TestServer.module("/", TestServer.wasm("counter")), "-l", listen))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("cannot listen on " + listen)
+          .hasMessageContaining("Address already in use");
+    }
+  }
+
+  @Test
   void missingModuleKey() {
     String toml = "[[module]]\nroute = \"/nomod\"\n";
     assertThatThrownBy(() -> TestServer.start(dir, toml))
