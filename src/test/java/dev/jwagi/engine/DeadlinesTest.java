@@ -35,6 +35,22 @@ class DeadlinesTest {
   }
 
   @Test
+  void theThreadsNextDeadlineStartsClean() {
+    var first = deadlines.start(Duration.ofMillis(20));
+    try {
+      Thread.sleep(TimeUnit.SECONDS.toMillis(20));
+    } catch (InterruptedException e) {
+      // fired, as expected
+    }
+    first.close();
+    var second = deadlines.start(Duration.ofSeconds(20));
+    assertThat(second.fired()).isFalse();
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    second.close();
+    assertThat(second.fired()).isFalse();
+  }
+
+  @Test
   void aClosedDeadlineNeverFires() throws Exception {
     var closed = deadlines.start(Duration.ofMillis(20));
     closed.close();
