@@ -4,11 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Workers {
   private final ThreadPoolExecutor pool;
-  private final ConcurrentHashMap<Thread, String> busy = new ConcurrentHashMap<>();
+
+  /** Every worker thread started, with the route it serves (a field: no map work per request). */
+  private final List<Worker> started = new CopyOnWriteArrayList<>();
 
   Workers(int threads, int queue) {
     pool =
@@ -30,7 +33,26 @@ final class Workers {
             0,
             TimeUnit.SECONDS,
             queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue),
-            namedThreads("jwagi-worker-"));
+            new ThreadFactory() {
+              private final AtomicInteger count = new AtomicInteger();
+
+              @Override
+              public Thread newThread(Runnable r) {
+                Worker worker = new Worker(r, "jwagi-worker-" + count.incrementAndGet());
+                started.add(worker);
+                return worker;
+              }
+            });
+  }
+
+  /** A worker thread, and the route whose guest it runs (null when idle). */
+  private static final class Worker extends Thread {
+    volatile String route;
+
+    Worker(Runnable task, String name) {
+      super(task, name);
+      setDaemon(true);
+    }
   }
 
   /**
@@ -41,12 +63,12 @@ final class Workers {
     FutureTask<Void> future =
         new FutureTask<>(
             () -> {
-              Thread thread = Thread.currentThread();
-              busy.put(thread, route);
+              Worker worker = (Worker) Thread.currentThread();
+              worker.route = route;
               try {
                 task.run();
               } finally {
-                busy.remove(thread);
+                worker.route = null;
               }
             },
             null);
@@ -77,17 +99,14 @@ final class Workers {
 
   /** Interrupts every running task and drops the queued ones; returns the routes interrupted. */
   List<String> stopNow() {
-    List<String> routes = new ArrayList<>(busy.values());
+    List<String> routes = new ArrayList<>();
+    for (Worker worker : started) {
+      String route = worker.route;
+      if (route != null) {
+        routes.add(route);
+      }
+    }
     pool.shutdownNow();
     return routes;
-  }
-
-  static java.util.concurrent.ThreadFactory namedThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }
