@@ -1,5 +1,6 @@
 package dev.jwagi.observe;
 
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.slf4j.Logger;
@@ -37,12 +38,49 @@ public final class AccessLog implements ServerEvents {
   static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
+  private static final DateTimeFormatter UP_TO_SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+
+  /** A second, formatted up to its dot; immutable, so threads can share the last one. */
+  private static final class Second {
+    final long epochSecond;
+    final String text;
+
+    Second(long epochSecond, String text) {
+      this.epochSecond = epochSecond;
+      this.text = text;
+    }
+  }
+
+  private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+  /**
+   * {@code time} as {@link #TIME} formats it, with the part up to the seconds formatted once per
+   * second: the formatter was ~0.45 µs of every request on the event loop (bench/profile.sh).
+   */
+  static String utc(Instant time) {
+    Second second = lastSecond;
+    if (second.epochSecond != time.getEpochSecond()) {
+      second = new Second(time.getEpochSecond(), UP_TO_SECONDS.format(time));
+      lastSecond = second;
+    }
+    int millis = time.getNano() / 1_000_000;
+    char[] text = new char[second.text.length() + 4];
+    second.text.getChars(0, second.text.length(), text, 0);
+    int at = second.text.length();
+    text[at] = (char) ('0' + millis / 100);
+    text[at + 1] = (char) ('0' + millis / 10 % 10);
+    text[at + 2] = (char) ('0' + millis % 10);
+    text[at + 3] = 'Z';
+    return new String(text);
+  }
+
   @Override
   public void requestDone(RequestRecord r) {
     if (!log.isInfoEnabled()) {
       return;
     }
-    String start = TIME.format(r.start());
+    String start = utc(r.start());
     StringBuilder line = new StringBuilder(160);
     line.append(start).append(' ').append(r.client()).append(" \"");
     quoted(line, r.method()).append(' ');

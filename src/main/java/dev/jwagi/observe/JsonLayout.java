@@ -16,7 +16,7 @@ public final class JsonLayout extends LayoutBase<ILoggingEvent> {
   public String doLayout(ILoggingEvent event) {
     StringBuilder json = new StringBuilder(256);
     json.append("{\"time\":");
-    string(json, AccessLog.TIME.format(event.getInstant()));
+    string(json, AccessLog.utc(event.getInstant()));
     json.append(",\"level\":");
     string(json, event.getLevel().toString());
     json.append(",\"logger\":");
