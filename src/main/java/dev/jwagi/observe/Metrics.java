@@ -16,13 +16,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -215,9 +215,15 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     final Timer requestDuration;
     final Counter bytesIn;
     final Counter bytesOut;
-    final Map<Integer, Counter> byStatus = new ConcurrentHashMap<>();
-    final Map<GuestOutcome, Counter> byOutcome =
-        java.util.Collections.synchronizedMap(new EnumMap<>(GuestOutcome.class));
+
+    /** By status - 100 (statuses are 100-599: the CGI parser and Netty refuse others). */
+    final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(500);
+
+    // Made on first use, then read per guest run: an array slot or a field, no map and no lock.
+    final AtomicReferenceArray<Counter> byOutcome =
+        new AtomicReferenceArray<>(GuestOutcome.values().length);
+    volatile Timer guestDuration;
+    volatile Timer prepare;
     final Map<String, Meter> onFirstUse = new ConcurrentHashMap<>();
 
     RouteMeters(PrometheusMeterRegistry registry, String route) {
@@ -243,28 +249,34 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               .register(registry);
     }
 
+    // Registering twice (two threads at once) gives the same meter: the registry keeps one per
+    // name and tags.
     Timer guestDuration() {
-      return (Timer)
-          onFirstUse.computeIfAbsent(
-              "guest",
-              k ->
-                  Timer.builder("jwagi.guest.duration")
-                      .description("Guest runs: instance preparation and the run")
-                      .tag("route", route)
-                      .serviceLevelObjectives(REQUEST_BUCKETS)
-                      .register(registry));
+      Timer timer = guestDuration;
+      if (timer == null) {
+        timer =
+            Timer.builder("jwagi.guest.duration")
+                .description("Guest runs: instance preparation and the run")
+                .tag("route", route)
+                .serviceLevelObjectives(REQUEST_BUCKETS)
+                .register(registry);
+        guestDuration = timer;
+      }
+      return timer;
     }
 
     Timer prepare() {
-      return (Timer)
-          onFirstUse.computeIfAbsent(
-              "prepare",
-              k ->
-                  Timer.builder("jwagi.guest.prepare")
-                      .description("Preparing a fresh guest instance")
-                      .tag("route", route)
-                      .serviceLevelObjectives(PREPARE_BUCKETS)
-                      .register(registry));
+      Timer timer = prepare;
+      if (timer == null) {
+        timer =
+            Timer.builder("jwagi.guest.prepare")
+                .description("Preparing a fresh guest instance")
+                .tag("route", route)
+                .serviceLevelObjectives(PREPARE_BUCKETS)
+                .register(registry);
+        prepare = timer;
+      }
+      return timer;
     }
 
     Counter backpressure() {
@@ -279,25 +291,34 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     }
 
     Counter status(int status) {
-      return byStatus.computeIfAbsent(
-          status,
-          s ->
-              Counter.builder("jwagi.requests")
-                  .description("Requests answered, by route and status")
-                  .tag("route", route)
-                  .tag("status", Integer.toString(s))
-                  .register(registry));
+      int slot = status - 100;
+      Counter counter = slot >= 0 && slot < byStatus.length() ? byStatus.get(slot) : null;
+      if (counter == null) {
+        counter =
+            Counter.builder("jwagi.requests")
+                .description("Requests answered, by route and status")
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .register(registry);
+        if (slot >= 0 && slot < byStatus.length()) {
+          byStatus.set(slot, counter);
+        }
+      }
+      return counter;
     }
 
     Counter outcome(GuestOutcome outcome) {
-      return byOutcome.computeIfAbsent(
-          outcome,
-          o ->
-              Counter.builder("jwagi.guest.runs")
-                  .description("Guest runs by how they ended (ok, trap, timeout, ...)")
-                  .tag("route", route)
-                  .tag("outcome", o.name().toLowerCase(Locale.ROOT))
-                  .register(registry));
+      Counter counter = byOutcome.get(outcome.ordinal());
+      if (counter == null) {
+        counter =
+            Counter.builder("jwagi.guest.runs")
+                .description("Guest runs by how they ended (ok, trap, timeout, ...)")
+                .tag("route", route)
+                .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                .register(registry);
+        byOutcome.set(outcome.ordinal(), counter);
+      }
+      return counter;
     }
   }
 
