@@ -15,7 +15,10 @@ public final class CgiOutputStream extends OutputStream {
   public static final int MAX_HEADER_BLOCK = 64 * 1024;
 
   private final ResponseSink sink;
-  private byte[] head = new byte[512];
+
+  /** The header block so far; grows (most are well under 128 bytes). */
+  private byte[] head = new byte[128];
+
   private int headLength;
 
   /** Whether the header line being scanned holds only '\r' so far. */

@@ -40,8 +40,11 @@ final class StreamingResponse implements ResponseSink {
   /** Body bytes waiting for the client at most; the handler blocks beyond. */
   static final int CAPACITY = 2 * HOLD_BYTES;
 
-  /** Smallest piece allocated for body bytes (a small response needs no more). */
-  private static final int MIN_CHUNK = 1024;
+  /**
+   * Smallest piece allocated for body bytes: a small response needs no more, and a body written in
+   * many small writes fills pieces of this size rather than a list of tiny ones.
+   */
+  private static final int MIN_CHUNK = 256;
 
   /** What the connection learns when a response is over. */
   interface Done {

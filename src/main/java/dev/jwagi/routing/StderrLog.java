@@ -37,7 +37,8 @@ final class StderrLog {
    */
   OutputStream open() {
     return new OutputStream() {
-      private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream(256);
+      // Made on the first write: most runs write no stderr, and need no buffer.
+      private java.io.ByteArrayOutputStream held;
 
       @Override
       public void write(int b) {
@@ -46,6 +47,9 @@ final class StderrLog {
 
       @Override
       public void write(byte[] b, int off, int len) {
+        if (held == null) {
+          held = new java.io.ByteArrayOutputStream(Math.max(256, len));
+        }
         held.write(b, off, len);
         if (held.size() >= HELD) {
           flushHeld();
@@ -58,8 +62,10 @@ final class StderrLog {
       }
 
       private void flushHeld() {
-        append(held.toByteArray());
-        held.reset();
+        if (held != null && held.size() > 0) {
+          append(held.toByteArray());
+          held.reset();
+        }
       }
     };
   }
