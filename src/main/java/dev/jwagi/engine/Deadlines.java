@@ -3,7 +3,6 @@ package dev.jwagi.engine;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -19,9 +18,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class Deadlines implements AutoCloseable {
   /** How late a deadline may fire. */
   static final Duration TICK = Duration.ofMillis(10);
-
-  /** Timeouts this long or longer never fire (and cannot overflow the clock arithmetic). */
-  private static final long NEVER = TimeUnit.DAYS.toNanos(365);
 
   private final Set<Deadline> all = ConcurrentHashMap.newKeySet();
   private final ThreadLocal<Deadline> own = new ThreadLocal<>();
@@ -49,8 +45,7 @@ public final class Deadlines implements AutoCloseable {
       all.add(deadline);
       startWatcher();
     }
-    long nanos = timeout.compareTo(Duration.ofNanos(NEVER)) >= 0 ? NEVER : timeout.toNanos();
-    deadline.arm(nanos == NEVER ? 0 : System.nanoTime() + nanos, nanos != NEVER);
+    deadline.arm(System.nanoTime() + timeout.toNanos()); // timeouts are at most 7 days (LimitKey)
     return deadline;
   }
 
@@ -89,12 +84,12 @@ public final class Deadlines implements AutoCloseable {
       this.thread = thread;
     }
 
-    private synchronized void arm(long due, boolean armed) {
-      if (this.armed) {
+    private synchronized void arm(long due) {
+      if (armed) {
         throw new IllegalStateException("a deadline is already running on this thread");
       }
       this.due = due;
-      this.armed = armed;
+      this.armed = true;
       this.fired = false;
     }
 

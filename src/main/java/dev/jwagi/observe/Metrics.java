@@ -230,11 +230,10 @@ public final class Metrics implements ServerEvents, AutoCloseable {
       this.registry = registry;
       this.route = route;
       requestDuration =
-          Timer.builder("jwagi.request.duration")
-              .description("Requests: from their first bytes to the response")
-              .tag("route", route)
-              .serviceLevelObjectives(REQUEST_BUCKETS)
-              .register(registry);
+          timer(
+              "jwagi.request.duration",
+              "Requests: from their first bytes to the response",
+              REQUEST_BUCKETS);
       bytesIn =
           Counter.builder("jwagi.request.body")
               .description("Request body bytes read")
@@ -249,17 +248,24 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               .register(registry);
     }
 
+    private Timer timer(String name, String description, Duration[] buckets) {
+      return Timer.builder(name)
+          .description(description)
+          .tag("route", route)
+          .serviceLevelObjectives(buckets)
+          .register(registry);
+    }
+
     // Registering twice (two threads at once) gives the same meter: the registry keeps one per
     // name and tags.
     Timer guestDuration() {
       Timer timer = guestDuration;
       if (timer == null) {
         timer =
-            Timer.builder("jwagi.guest.duration")
-                .description("Guest runs: instance preparation and the run")
-                .tag("route", route)
-                .serviceLevelObjectives(REQUEST_BUCKETS)
-                .register(registry);
+            timer(
+                "jwagi.guest.duration",
+                "Guest runs: instance preparation and the run",
+                REQUEST_BUCKETS);
         guestDuration = timer;
       }
       return timer;
@@ -268,12 +274,7 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     Timer prepare() {
       Timer timer = prepare;
       if (timer == null) {
-        timer =
-            Timer.builder("jwagi.guest.prepare")
-                .description("Preparing a fresh guest instance")
-                .tag("route", route)
-                .serviceLevelObjectives(PREPARE_BUCKETS)
-                .register(registry);
+        timer = timer("jwagi.guest.prepare", "Preparing a fresh guest instance", PREPARE_BUCKETS);
         prepare = timer;
       }
       return timer;
