@@ -72,7 +72,7 @@ public class ObserveBenchmark {
   public void setUp() throws Exception {
     metrics = new Metrics();
     metrics.scrape(); // set up and JVM meters bound, as on a scraped server
-    accessLog = new AccessLog();
+    accessLog = new AccessLog(format.equals("json")); // JSON: the fields too
     file = Files.createTempFile("jwagi-access-", ".log");
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     Encoder<ILoggingEvent> encoder;
