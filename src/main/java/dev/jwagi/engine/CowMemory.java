@@ -53,10 +53,6 @@ final class CowMemory implements Memory {
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle FLOAT =
-      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle DOUBLE =
-      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
 
   /**
    * A module's initial memory: the chunks after its data segments are applied, taken once on its
@@ -466,11 +462,7 @@ final class CowMemory implements Memory {
 
   @Override
   public float readFloat(int addr) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 4) {
-      return (float) FLOAT.get(readable(addr, 4), off);
-    }
-    return Float.intBitsToFloat(readInt(addr));
+    return Float.intBitsToFloat(readInt(addr)); // raw bits, as the int is stored
   }
 
   @Override
@@ -480,20 +472,11 @@ final class CowMemory implements Memory {
 
   @Override
   public void writeF32(int addr, float data) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 4) {
-      FLOAT.set(writable(addr, 4), off, data);
-    } else {
-      writeI32(addr, Float.floatToRawIntBits(data));
-    }
+    writeI32(addr, Float.floatToRawIntBits(data));
   }
 
   @Override
   public double readDouble(int addr) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 8) {
-      return (double) DOUBLE.get(readable(addr, 8), off);
-    }
     return Double.longBitsToDouble(readLong(addr));
   }
 
@@ -504,12 +487,7 @@ final class CowMemory implements Memory {
 
   @Override
   public void writeF64(int addr, double data) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 8) {
-      DOUBLE.set(writable(addr, 8), off, data);
-    } else {
-      writeLong(addr, Double.doubleToRawLongBits(data));
-    }
+    writeLong(addr, Double.doubleToRawLongBits(data));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ class CowMemoryTest {
                 ? random.nextInt(size)
                 : Math.max(0, (random.nextInt(size / 4096) * 4096) - random.nextInt(9));
         int len = random.nextInt(Math.min(9000, size - addr) + 1);
-        switch (random.nextInt(9)) {
+        switch (random.nextInt(11)) {
           case 0 -> {
             byte v = (byte) random.nextInt();
             ours.writeByte(addr, v);
@@ -214,12 +214,29 @@ class CowMemoryTest {
               assertThat(ours.grow(1)).isEqualTo(theirs.grow(1));
             }
           }
+          case 8 -> {
+            if (addr <= size - 4) {
+              float v = Float.intBitsToFloat(random.nextInt()); // NaN payloads too
+              ours.writeF32(addr, v);
+              theirs.writeF32(addr, v);
+            }
+          }
+          case 9 -> {
+            if (addr <= size - 8) {
+              double v = Double.longBitsToDouble(random.nextLong());
+              ours.writeF64(addr, v);
+              theirs.writeF64(addr, v);
+            }
+          }
           default -> {
             if (addr <= size - 8) {
               assertThat(ours.readLong(addr)).isEqualTo(theirs.readLong(addr));
               assertThat(ours.readInt(addr)).isEqualTo(theirs.readInt(addr));
               assertThat(ours.readShort(addr)).isEqualTo(theirs.readShort(addr));
-              assertThat(ours.readDouble(addr)).isEqualTo(theirs.readDouble(addr));
+              assertThat(Double.doubleToRawLongBits(ours.readDouble(addr)))
+                  .isEqualTo(Double.doubleToRawLongBits(theirs.readDouble(addr)));
+              assertThat(Float.floatToRawIntBits(ours.readFloat(addr)))
+                  .isEqualTo(Float.floatToRawIntBits(theirs.readFloat(addr)));
             }
           }
         }
