@@ -57,14 +57,21 @@ public final class Jwagi implements AutoCloseable {
     this.metrics = metrics;
   }
 
-  public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
-    // Netty's buffer allocators emit JFR events, and the first allocation (in the first request)
-    // then initialises JFR's event machinery: 57 of the 97 ms the first request spent on its event
-    // loop in a profile (bench/profile-startup.sh, EVENT=wall). jwagi has its own metrics;
-    // -Dio.netty.jfr.enabled=true turns the events back on.
+  /**
+   * Netty's buffer allocators emit JFR events, and the first allocation (in the first request) then
+   * initialises JFR's event machinery: ~60 ms of the first request's event loop on JDK 17
+   * (bench/profile-startup.sh MODE=cds). jwagi has its own metrics; -Dio.netty.jfr.enabled=true
+   * turns the events back on. Netty reads the property once, when PlatformDependent is first
+   * initialised: call this before anything touches Netty.
+   */
+  static void turnOffNettyJfrEvents() {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
+  }
+
+  public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
+    turnOffNettyJfrEvents();
     // The listeners of what the server does: metrics (and their /metrics route), access log.
     Metrics metrics = config.observability().metrics() ? new Metrics() : null;
     List<ServerEvents> listeners = new ArrayList<>();

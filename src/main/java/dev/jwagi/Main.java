@@ -164,6 +164,7 @@ public final class Main {
       Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
       log = LoggerFactory.getLogger(Main.class);
       // Netty logs through SLF4J: only once logging is set up (else SLF4J replays early lines).
+      Jwagi.turnOffNettyJfrEvents(); // before Netty reads it
       initialiseAside(io.netty.util.internal.PlatformDependent::isAndroid);
       AppConfig config = new ConfigLoader(Path.of("")).load(flags);
       if (flags.prepareOnly) {
