@@ -71,6 +71,35 @@ class ProcessIT {
     assertThat(jwagi.output()).contains("stopping: finishing requests in flight", "stopped");
   }
 
+  /**
+   * Netty's buffer allocators emit JFR events unless told not to, and the first event initialises
+   * JFR (~60 ms of the first request on JDK 17). jwagi turns them off before Netty reads the
+   * setting; that it read it too early once went unnoticed for a session.
+   */
+  @Test
+  void theFirstRequestDoesNotInitialiseJfr() throws Exception {
+    Path config = dir.resolve("modules.toml");
+    Files.writeString(
+        config,
+        "[[module]]\nroute = \"/hello\"\nmodule = \""
+            + Path.of("examples", "modules", "hello.wasm").toAbsolutePath()
+            + "\"\n");
+    try (JwagiProcess jwagi =
+        JwagiProcess.start(dir, List.of("-Xlog:class+load=info"), "-c", config.toString())) {
+      HttpClient client = HttpClient.newHttpClient();
+      URI hello = URI.create("http://127.0.0.1:" + jwagi.port + "/hello");
+      var response =
+          client.send(HttpRequest.newBuilder(hello).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.body()).isEqualTo("hello world\n");
+      jwagi.terminate();
+      assertThat(jwagi.waitFor(30)).isZero();
+      // The class-load log works and Netty did allocate buffers...
+      assertThat(jwagi.output()).contains("io.netty.buffer.AdaptivePoolingAllocator");
+      // ...without starting JFR's event machinery.
+      assertThat(jwagi.output()).doesNotContain("jdk.jfr.internal.MetadataRepository");
+    }
+  }
+
   @Test
   void runPrintsTheResponseAloneOnStdoutAndExitsZero() throws Exception {
     List<String> command =
