@@ -32,6 +32,17 @@ import java.util.Arrays;
  * to a shared view and the buffers are kept for later copies, so nothing of a previous run can be
  * read.
  *
+ * <p>A run that writes most of its memory goes flat: once it owns at least half of the chunks (and
+ * {@link #FLAT_MIN_CHUNKS} or more), the chunks are copied into one array and every access from
+ * then on is a single bounds-checked array access. That is what makes memory-bound guests fast:
+ * with chunks, each access looks its chunk up first, and a hot loop pays for it on every load and
+ * store (SHA-256 of 1 MiB ran 1.5 times longer). Going flat copies the memory once, at most twice
+ * what the run has already copied chunk by chunk, and at most once per run. A flat memory grows by
+ * copying the array when the growth is at least an eighth of its size (amortised: a run never
+ * copies more than a few times its final size); a smaller growth turns it back into chunks for the
+ * rest of the run, so a guest growing page by page never copies its whole memory at each step. A
+ * reset ({@link #zero()}) drops the flat array.
+ *
  * <p>Growth happens in {@link #grow} only: it checks the maximum (the route's {@code max_memory}),
  * then asks the {@link GrowthListener}. New pages read as zero until written.
  *
@@ -43,6 +54,9 @@ final class CowMemory implements Memory {
   static final int CHUNK_SIZE = 1 << CHUNK_SHIFT;
   private static final int CHUNK_MASK = CHUNK_SIZE - 1;
   private static final int CHUNKS_PER_PAGE = PAGE_SIZE / CHUNK_SIZE;
+
+  /** The fewest copied chunks (256 KiB) that make a memory go flat: small guests never do. */
+  static final int FLAT_MIN_CHUNKS = 64;
 
   /** Read by every chunk that is still zero; never written (writes go to a copy). */
   private static final byte[] ZERO = new byte[CHUNK_SIZE];
@@ -90,7 +104,22 @@ final class CowMemory implements Memory {
   private final MemoryLimits limits;
   private final int maxPages;
   private final int maxSpares;
+  private final int flatMinChunks;
   private GrowthListener growth = GrowthListener.UNLIMITED;
+
+  /**
+   * The whole memory as one array once this run went flat, else null. While it is set, every access
+   * goes to it, and {@link #chunks} and {@link #own} are not used.
+   */
+  private byte[] flat;
+
+  /** Whether this run went flat already (it does at most once; cleared by {@link #zero()}). */
+  private boolean wentFlat;
+
+  /**
+   * Whether the data segments are in (set by {@link #initialize}): only a guest's run goes flat.
+   */
+  private boolean initialised;
 
   /** What reads see: a shared chunk (image or zero) or this memory's own buffer. */
   private byte[][] chunks;
@@ -117,6 +146,11 @@ final class CowMemory implements Memory {
   private boolean segmentsCopied;
 
   CowMemory(Image image, MemoryLimits limits) {
+    this(image, limits, FLAT_MIN_CHUNKS);
+  }
+
+  /** With the fewest copied chunks that make it go flat (tests use small memories). */
+  CowMemory(Image image, MemoryLimits limits, int flatMinChunks) {
     if (limits.shared()) {
       throw new IllegalArgumentException("shared memories are not copy-on-write");
     }
@@ -127,6 +161,7 @@ final class CowMemory implements Memory {
     // Keep at most as many spare buffers as the initial memory has chunks (and 1 MiB at most),
     // so an idle pooled memory holds no more than a plain one would.
     this.maxSpares = Math.min(pages * CHUNKS_PER_PAGE, 256);
+    this.flatMinChunks = flatMinChunks;
     this.chunks = new byte[pages * CHUNKS_PER_PAGE][];
     this.own = new byte[chunks.length][];
     Arrays.fill(chunks, ZERO);
@@ -148,24 +183,26 @@ final class CowMemory implements Memory {
     return spareCount;
   }
 
+  /** Whether the memory is one array now (this run wrote most of it). */
+  boolean isFlat() {
+    return flat != null;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Life cycle: reset, initialise, grow
 
   /** Back to all zeros at the initial size; the copies made so far become spare buffers. */
   @Override
   public void zero() {
-    byte[][] o = own;
-    for (int i = 0; i < ownedCount; i++) {
-      int index = owned[i];
-      keepSpare(o[index]);
-      o[index] = null;
-    }
-    ownedCount = 0;
-    int initialChunks = limits.initialPages() * CHUNKS_PER_PAGE;
+    releaseOwnBuffers();
+    flat = null;
+    wentFlat = false;
+    initialised = false;
+    pages = limits.initialPages();
+    int initialChunks = pages * CHUNKS_PER_PAGE;
     if (chunks.length != initialChunks) {
       chunks = new byte[initialChunks][];
       own = new byte[initialChunks][];
-      pages = limits.initialPages();
     }
     Arrays.fill(chunks, ZERO);
     dataSegments = null;
@@ -190,6 +227,7 @@ final class CowMemory implements Memory {
     if (allZero && memoryIndex == 0 && taken != null && taken.length == chunks.length) {
       System.arraycopy(taken, 0, chunks, 0, taken.length);
       allZero = false;
+      initialised = true;
       return;
     }
     boolean takeImage = allZero && memoryIndex == 0 && pages == image.initialPages;
@@ -223,6 +261,7 @@ final class CowMemory implements Memory {
     if (takeImage) {
       takeImage();
     }
+    initialised = true;
   }
 
   /** Publishes this memory's current content as the image, then views it like any later run. */
@@ -233,13 +272,7 @@ final class CowMemory implements Memory {
       snapshot[i] = chunk == ZERO || Arrays.equals(chunk, ZERO) ? ZERO : chunk.clone();
     }
     image.chunks = snapshot;
-    byte[][] o = own;
-    for (int i = 0; i < ownedCount; i++) {
-      int index = owned[i];
-      keepSpare(o[index]);
-      o[index] = null;
-    }
-    ownedCount = 0;
+    releaseOwnBuffers();
     System.arraycopy(snapshot, 0, chunks, 0, snapshot.length);
   }
 
@@ -255,6 +288,14 @@ final class CowMemory implements Memory {
     }
     if (!growth.growing((long) size * PAGE_SIZE, after * PAGE_SIZE)) {
       return -1;
+    }
+    if (flat != null) {
+      if ((long) size * PAGE_SIZE >= flat.length / 8) {
+        flat = Arrays.copyOf(flat, (int) after * PAGE_SIZE);
+        pages = (int) after;
+        return before;
+      }
+      leaveFlat();
     }
     int newChunks = (int) after * CHUNKS_PER_PAGE;
     byte[][] grownChunks = Arrays.copyOf(chunks, newChunks);
@@ -287,13 +328,16 @@ final class CowMemory implements Memory {
   }
 
   private int sizeInBytes() {
-    return chunks.length << CHUNK_SHIFT;
+    return pages * PAGE_SIZE; // at most RUNTIME_MAX_PAGES: fits in an int
   }
 
   // ---------------------------------------------------------------------------------------------
   // Copy on write
 
-  /** The writable buffer of the chunk holding {@code addr}: its own, or a copy made now. */
+  /**
+   * The writable buffer of the chunk holding {@code addr}: its own, or a copy made now; or null if
+   * the memory went flat instead, and the caller must write to {@link #flat}.
+   */
   private byte[] writable(int addr, int size) {
     int index = addr >>> CHUNK_SHIFT;
     byte[][] o = own;
@@ -311,22 +355,79 @@ final class CowMemory implements Memory {
     if (index >= chunks.length) {
       throw outOfBounds(addr, size);
     }
-    byte[] copy;
-    if (spareCount > 0) {
-      copy = spares[--spareCount];
-      spares[spareCount] = null;
-    } else {
-      copy = new byte[CHUNK_SIZE];
+    if (!wentFlat
+        && initialised
+        && ownedCount >= flatMinChunks
+        && ownedCount >= chunks.length - ownedCount) {
+      goFlat();
+      return null;
     }
+    byte[] copy = spareOrNewBuffer();
     System.arraycopy(chunks[index], 0, copy, 0, CHUNK_SIZE);
-    chunks[index] = copy;
-    own[index] = copy;
+    own(index, copy);
+    allZero = false;
+    return copy;
+  }
+
+  private byte[] spareOrNewBuffer() {
+    if (spareCount == 0) {
+      return new byte[CHUNK_SIZE];
+    }
+    byte[] buffer = spares[--spareCount];
+    spares[spareCount] = null;
+    return buffer;
+  }
+
+  /** Chunk {@code index} is {@code buffer}, this memory's own. */
+  private void own(int index, byte[] buffer) {
+    chunks[index] = buffer;
+    own[index] = buffer;
     if (ownedCount == owned.length) {
       owned = Arrays.copyOf(owned, owned.length * 2);
     }
     owned[ownedCount++] = index;
-    allZero = false;
-    return copy;
+  }
+
+  /** This memory's own buffers become spares, and every chunk reads its shared view again. */
+  private void releaseOwnBuffers() {
+    byte[][] o = own;
+    for (int i = 0; i < ownedCount; i++) {
+      int index = owned[i];
+      keepSpare(o[index]);
+      o[index] = null;
+    }
+    ownedCount = 0;
+  }
+
+  /** Copies every chunk into one array, which all accesses use from now on. */
+  private void goFlat() {
+    byte[] f = new byte[sizeInBytes()];
+    byte[][] c = chunks;
+    for (int i = 0; i < c.length; i++) {
+      if (c[i] != ZERO) {
+        System.arraycopy(c[i], 0, f, i << CHUNK_SHIFT, CHUNK_SIZE);
+      }
+    }
+    releaseOwnBuffers();
+    Arrays.fill(c, null); // not read while flat: a stray chunk access fails loudly
+    flat = f;
+    wentFlat = true;
+  }
+
+  /** Back to chunks, all of them this memory's own (before a small growth of a flat memory). */
+  private void leaveFlat() {
+    byte[] f = flat;
+    int count = pages * CHUNKS_PER_PAGE; // a flat memory may have grown
+    if (chunks.length != count) {
+      chunks = new byte[count][];
+      own = new byte[count][];
+    }
+    for (int i = 0; i < count; i++) {
+      byte[] copy = spareOrNewBuffer();
+      System.arraycopy(f, i << CHUNK_SHIFT, copy, 0, CHUNK_SIZE);
+      own(i, copy);
+    }
+    flat = null;
   }
 
   private void keepSpare(byte[] buffer) {
@@ -367,26 +468,64 @@ final class CowMemory implements Memory {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Single values. A value that straddles two chunks goes byte by byte.
+  // Single values: one array access, in the flat array or in the value's chunk. Each accessor has
+  // one VarHandle access only, whatever the mode: the JIT inlines the whole access path into a
+  // guest's function at every load and store, and with two paths per accessor a large guest
+  // function ran out of the JIT's inlining budget (SHA-256 then ran twice as long). Flat, the
+  // array's own bounds check is wasm's (past the end, or negative: IndexOutOfBoundsException). In
+  // chunks, a value that straddles two chunks goes byte by byte, and a write that makes the memory
+  // go flat is done again on the array.
 
   @Override
   public byte read(int addr) {
-    return readable(addr, 1)[addr & CHUNK_MASK];
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      array = readable(addr, 1);
+      at = addr & CHUNK_MASK;
+    }
+    try {
+      return array[at];
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 1);
+    }
   }
 
   @Override
   public void writeByte(int addr, byte data) {
-    writable(addr, 1)[addr & CHUNK_MASK] = data;
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      array = writable(addr, 1);
+      if (array == null) {
+        writeByte(addr, data);
+        return;
+      }
+      at = addr & CHUNK_MASK;
+    }
+    try {
+      array[at] = data;
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 1);
+    }
   }
 
   @Override
   public short readShort(int addr) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 2) {
-      return (short) SHORT.get(readable(addr, 2), off);
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 2) {
+        return (short) readAcross(addr, 2);
+      }
+      array = readable(addr, 2);
     }
-    checkBounds(addr, 2);
-    return (short) ((read(addr) & 0xFF) | (read(addr + 1) << 8));
+    try {
+      return (short) SHORT.get(array, at);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 2);
+    }
   }
 
   @Override
@@ -396,67 +535,123 @@ final class CowMemory implements Memory {
 
   @Override
   public void writeShort(int addr, short data) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 2) {
-      SHORT.set(writable(addr, 2), off, data);
-    } else {
-      checkBounds(addr, 2);
-      writeByte(addr, (byte) data);
-      writeByte(addr + 1, (byte) (data >>> 8));
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 2) {
+        writeAcross(addr, data, 2);
+        return;
+      }
+      array = writable(addr, 2);
+      if (array == null) {
+        writeShort(addr, data);
+        return;
+      }
+    }
+    try {
+      SHORT.set(array, at, data);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 2);
     }
   }
 
   @Override
   public int readInt(int addr) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 4) {
-      return (int) INT.get(readable(addr, 4), off);
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 4) {
+        return (int) readAcross(addr, 4);
+      }
+      array = readable(addr, 4);
     }
-    checkBounds(addr, 4);
-    int value = 0;
-    for (int i = 3; i >= 0; i--) {
-      value = (value << 8) | (read(addr + i) & 0xFF);
+    try {
+      return (int) INT.get(array, at);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 4);
     }
-    return value;
   }
 
   @Override
   public void writeI32(int addr, int data) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 4) {
-      INT.set(writable(addr, 4), off, data);
-    } else {
-      checkBounds(addr, 4);
-      for (int i = 0; i < 4; i++) {
-        writeByte(addr + i, (byte) (data >>> (8 * i)));
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 4) {
+        writeAcross(addr, data, 4);
+        return;
       }
+      array = writable(addr, 4);
+      if (array == null) {
+        writeI32(addr, data);
+        return;
+      }
+    }
+    try {
+      INT.set(array, at, data);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 4);
     }
   }
 
   @Override
   public long readLong(int addr) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 8) {
-      return (long) LONG.get(readable(addr, 8), off);
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 8) {
+        return readAcross(addr, 8);
+      }
+      array = readable(addr, 8);
     }
-    checkBounds(addr, 8);
+    try {
+      return (long) LONG.get(array, at);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 8);
+    }
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    byte[] array = flat;
+    int at = addr;
+    if (array == null) {
+      at = addr & CHUNK_MASK;
+      if (at > CHUNK_SIZE - 8) {
+        writeAcross(addr, data, 8);
+        return;
+      }
+      array = writable(addr, 8);
+      if (array == null) {
+        writeLong(addr, data);
+        return;
+      }
+    }
+    try {
+      LONG.set(array, at, data);
+    } catch (IndexOutOfBoundsException e) {
+      throw outOfBounds(addr, 8);
+    }
+  }
+
+  /** A little-endian value of {@code size} bytes that straddles two chunks, byte by byte. */
+  private long readAcross(int addr, int size) {
+    checkBounds(addr, size);
     long value = 0;
-    for (int i = 7; i >= 0; i--) {
+    for (int i = size - 1; i >= 0; i--) {
       value = (value << 8) | (read(addr + i) & 0xFFL);
     }
     return value;
   }
 
-  @Override
-  public void writeLong(int addr, long data) {
-    int off = addr & CHUNK_MASK;
-    if (off <= CHUNK_SIZE - 8) {
-      LONG.set(writable(addr, 8), off, data);
-    } else {
-      checkBounds(addr, 8);
-      for (int i = 0; i < 8; i++) {
-        writeByte(addr + i, (byte) (data >>> (8 * i)));
-      }
+  private void writeAcross(int addr, long data, int size) {
+    checkBounds(addr, size);
+    for (int i = 0; i < size; i++) {
+      writeByte(addr + i, (byte) (data >>> (8 * i)));
     }
   }
 
@@ -491,7 +686,7 @@ final class CowMemory implements Memory {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Ranges, chunk by chunk
+  // Ranges: bounds are checked first, so a flat array access cannot fail.
 
   @Override
   public void write(int addr, byte[] data, int offset, int size) {
@@ -501,9 +696,18 @@ final class CowMemory implements Memory {
     }
     checkBounds(addr, size);
     while (size > 0) {
+      byte[] f = flat;
+      if (f != null) {
+        System.arraycopy(data, offset, f, addr, size);
+        return;
+      }
       int off = addr & CHUNK_MASK;
       int n = Math.min(size, CHUNK_SIZE - off);
-      System.arraycopy(data, offset, writable(addr, n), off, n);
+      byte[] chunk = writable(addr, n);
+      if (chunk == null) {
+        continue; // went flat: the rest goes to the array
+      }
+      System.arraycopy(data, offset, chunk, off, n);
       addr += n;
       offset += n;
       size -= n;
@@ -524,6 +728,11 @@ final class CowMemory implements Memory {
       throw new IndexOutOfBoundsException(
           "offset " + offset + " and length " + len + " of " + dst.length);
     }
+    byte[] f = flat;
+    if (f != null) {
+      System.arraycopy(f, addr, dst, offset, len);
+      return;
+    }
     int at = offset;
     int end = offset + len;
     while (at < end) {
@@ -541,22 +750,38 @@ final class CowMemory implements Memory {
     checkBounds(fromIndex, size);
     int addr = fromIndex;
     while (size > 0) {
+      byte[] f = flat;
+      if (f != null) {
+        Arrays.fill(f, addr, addr + size, value);
+        return;
+      }
       int off = addr & CHUNK_MASK;
       int n = Math.min(size, CHUNK_SIZE - off);
       // Zeroing a chunk that reads as zero already need not copy it.
       if (value != 0 || chunks[addr >>> CHUNK_SHIFT] != ZERO) {
-        Arrays.fill(writable(addr, n), off, off + n, value);
+        byte[] chunk = writable(addr, n);
+        if (chunk == null) {
+          continue; // went flat: the rest goes to the array
+        }
+        Arrays.fill(chunk, off, off + n, value);
       }
       addr += n;
       size -= n;
     }
   }
 
+  /**
+   * Copies like memmove. If the memory goes flat midway, the part not copied yet is copied on the
+   * array: it does not overlap what was already written (that lies beyond it in the direction of
+   * the copy).
+   */
   @Override
   public void copy(int dest, int src, int size) {
     checkBounds(dest, size);
     checkBounds(src, size);
-    if (dest > src && dest < src + size) {
+    if (flat != null) {
+      System.arraycopy(flat, src, flat, dest, size);
+    } else if (dest > src && dest < src + size) {
       // Overlapping, destination after source: from the end backwards.
       int d = dest + size;
       int s = src + size;
@@ -564,9 +789,13 @@ final class CowMemory implements Memory {
         int dIn = d & CHUNK_MASK;
         int sIn = s & CHUNK_MASK;
         int n = Math.min(size, Math.min(dIn == 0 ? CHUNK_SIZE : dIn, sIn == 0 ? CHUNK_SIZE : sIn));
+        byte[] to = writable(d - n, n); // first: it may replace the source chunk by its copy
+        if (to == null) {
+          System.arraycopy(flat, src, flat, dest, size);
+          return;
+        }
         d -= n;
         s -= n;
-        byte[] to = writable(d, n); // first: it may replace the source chunk by its copy
         System.arraycopy(chunks[s >>> CHUNK_SHIFT], s & CHUNK_MASK, to, d & CHUNK_MASK, n);
         size -= n;
       }
@@ -576,6 +805,10 @@ final class CowMemory implements Memory {
         int sOff = src & CHUNK_MASK;
         int n = Math.min(size, CHUNK_SIZE - Math.max(dOff, sOff));
         byte[] to = writable(dest, n);
+        if (to == null) {
+          System.arraycopy(flat, src, flat, dest, size);
+          return;
+        }
         System.arraycopy(chunks[src >>> CHUNK_SHIFT], sOff, to, dOff, n);
         dest += n;
         src += n;
