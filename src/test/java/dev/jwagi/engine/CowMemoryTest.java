@@ -47,6 +47,23 @@ class CowMemoryTest {
     return m.readBytes(0, m.pages() * PAGE);
   }
 
+  /** Every kind of access that reaches past {@code end}, or below 0, traps as wasm requires. */
+  private static void assertTrapsOutside(Memory memory, int end) {
+    assertThatThrownBy(() -> memory.readInt(end - 2)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.readLong(-4)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeI32(end - 2, 1)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeShort(end - 1, (short) 1))
+        .isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeByte(end, (byte) 1))
+        .isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.read(-1)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.write(end - 1, new byte[2], 0, 2))
+        .isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.copy(0, end - 1, 2)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.fill((byte) 1, end - 1, end + 1))
+        .isInstanceOf(WasmRuntimeException.class);
+  }
+
   @Test
   void startsWithTheDataSegmentsAndSharesTheImageAfterTheFirstRun() {
     var image = new CowMemory.Image(2);
@@ -135,16 +152,7 @@ class CowMemoryTest {
   void outOfBoundsAccessesTrapLikeChicorysMemory() {
     var memory = started(new CowMemory(new CowMemory.Image(2), new MemoryLimits(2, 3)));
     int end = 2 * PAGE;
-    assertThatThrownBy(() -> memory.readInt(end - 2)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.writeI32(end - 2, 1)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.writeByte(end, (byte) 1))
-        .isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.read(-1)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.write(end - 1, new byte[2], 0, 2))
-        .isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.copy(0, end - 1, 2)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.fill((byte) 1, end - 1, end + 1))
-        .isInstanceOf(WasmRuntimeException.class);
+    assertTrapsOutside(memory, end);
     memory.grow(1);
     memory.writeI32(end - 2, 0x01020304); // now in bounds, across the page boundary
     assertThat(memory.readInt(end - 2)).isEqualTo(0x01020304);
@@ -235,19 +243,7 @@ class CowMemoryTest {
     memory.fill((byte) 1, 0, 2 * PAGE);
     assertThat(memory.isFlat()).isTrue();
     int end = 2 * PAGE;
-    assertThatThrownBy(() -> memory.readInt(end - 2)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.readLong(-4)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.writeI32(end - 2, 1)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.writeShort(end - 1, (short) 1))
-        .isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.writeByte(end, (byte) 1))
-        .isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.read(-1)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.write(end - 1, new byte[2], 0, 2))
-        .isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.copy(0, end - 1, 2)).isInstanceOf(WasmRuntimeException.class);
-    assertThatThrownBy(() -> memory.fill((byte) 1, end - 1, end + 1))
-        .isInstanceOf(WasmRuntimeException.class);
+    assertTrapsOutside(memory, end);
     assertThat(memory.readInt(end - 4)).isEqualTo(0x01010101);
     memory.grow(1);
     memory.writeI32(end - 2, 0x01020304);
