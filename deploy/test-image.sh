@@ -3,7 +3,7 @@
 # non-default PORT behind a published loopback port, expects 200 from /hello, /readyz and /metrics,
 # stops it with SIGTERM (podman stop) and expects exit code 0. Then removes its container and image.
 #
-# These machines have no Docker engine and no registry, so (see ../shared/containers.md):
+# Built for a CI host without a Docker engine or a reachable image registry, so:
 # - podman runs as root with a private containers.conf (runc, cgroupfs, ulimits it may set) and a
 #   private store under $STATE, never touching /etc/containers;
 # - the base images of the FROM lines are local stand-ins with exactly those names: a jlink'd
