@@ -143,7 +143,8 @@ public final class CgiEnvironment {
       configuredBytes = StringBlock.of(all).byteLength();
       scriptName = fixed("SCRIPT_NAME=" + route.scriptName());
       softwareAndRoute =
-          StringBlock.encode(List.of("SERVER_SOFTWARE=WAGI/1", "X_MATCHED_ROUTE=" + route.route()));
+          StringBlock.encode(
+              List.of("SERVER_SOFTWARE=WAGI/1", "X_MATCHED_ROUTE=" + route.route().text()));
     }
   }
 

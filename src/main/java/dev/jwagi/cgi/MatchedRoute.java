@@ -12,29 +12,31 @@ import java.util.Objects;
  * computed once, and a record's generated hashCode would cost ~3 ms to link at start-up.
  */
 public final class MatchedRoute {
-  private final String route;
+  private final RoutePattern route;
+  private final String scriptName;
   private final String argvTemplate;
   private final Map<String, String> env;
   private final int hash;
 
   /**
-   * @param route as written in modules.toml, e.g. {@code /env/...}
+   * @param route the route as configured, e.g. {@code /env/...}
    * @param argvTemplate the route's {@code argv} template, or null for none
    * @param env the module's own {@code environment} variables, in order: after the global env,
    *     before the CGI variables
    */
-  public MatchedRoute(String route, String argvTemplate, Map<String, String> env) {
+  public MatchedRoute(RoutePattern route, String argvTemplate, Map<String, String> env) {
     this.route = Objects.requireNonNull(route, "route");
+    this.scriptName = route.base();
     this.argvTemplate = argvTemplate;
     this.env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     this.hash = Objects.hash(route, argvTemplate, this.env);
   }
 
-  public MatchedRoute(String route, String argvTemplate) {
+  public MatchedRoute(RoutePattern route, String argvTemplate) {
     this(route, argvTemplate, Map.of());
   }
 
-  public String route() {
+  public RoutePattern route() {
     return route;
   }
 
@@ -48,7 +50,7 @@ public final class MatchedRoute {
 
   /** SCRIPT_NAME: the route without a trailing {@code /...}; {@code /...} alone gives "". */
   public String scriptName() {
-    return new RoutePattern(route).base();
+    return scriptName;
   }
 
   @Override

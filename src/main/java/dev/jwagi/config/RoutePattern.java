@@ -1,19 +1,18 @@
 package dev.jwagi.config;
 
-import java.util.Objects;
-
 /**
  * A route as written in modules.toml or printed by {@code _routes}: {@code /foo} matches exactly
  * /foo; {@code /foo/...} matches /foo and anything under /foo/ (not /foobar); {@code /...} matches
- * everything. The one place that knows the {@code /...} wildcard rule.
- *
- * @param text the route as written, e.g. {@code /env/...}
+ * everything. The one place that knows the {@code /...} wildcard rule. Only {@link #parse} makes
+ * one, so every pattern has been checked.
  */
-public record RoutePattern(String text) {
+public final class RoutePattern {
   private static final String WILDCARD = "/...";
 
-  public RoutePattern {
-    Objects.requireNonNull(text, "text");
+  private final String text;
+
+  private RoutePattern(String text) {
+    this.text = text;
   }
 
   /**
@@ -30,6 +29,11 @@ public record RoutePattern(String text) {
           "\"" + text + "\": \"...\" is only allowed as the last segment, as in \"/foo/...\"");
     }
     return new RoutePattern(text);
+  }
+
+  /** The route as written, e.g. {@code /env/...}. */
+  public String text() {
+    return text;
   }
 
   public boolean wildcard() {
@@ -64,11 +68,12 @@ public record RoutePattern(String text) {
     if (base.endsWith("/") && sub.startsWith("/")) {
       sub = sub.substring(1);
     }
-    return new RoutePattern(base + sub);
+    return parse(base + sub);
   }
 
-  // Written out: a record's generated equals and hashCode are linked on first call (~10 ms of
-  // start-up each, not kept by the JVM's class-data archives); the route table compares patterns.
+  // A class, not a record: a record's generated equals and hashCode are linked on first call
+  // (~10 ms of start-up each, not kept by the JVM's class-data archives); the route table
+  // compares patterns.
   @Override
   public boolean equals(Object other) {
     return other instanceof RoutePattern pattern && text.equals(pattern.text);

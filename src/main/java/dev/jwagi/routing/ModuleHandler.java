@@ -50,7 +50,7 @@ final class ModuleHandler implements Handler {
       Limits limits,
       Integer maxConcurrency,
       ServerEvents events) {
-    this.route = cgiRoute.route();
+    this.route = cgiRoute.route().text();
     this.cgiRoute = cgiRoute;
     this.entrypoint = entrypoint;
     this.guest = guest;

@@ -38,12 +38,12 @@ public final class RoutingTable implements AutoCloseable {
     this.deadlines = deadlines;
     this.budget = budget;
     List<Route> withHealth = new ArrayList<>();
-    withHealth.add(new Route(new RoutePattern(HealthHandler.ROUTE), new HealthHandler(), -1));
+    withHealth.add(new Route(RoutePattern.parse(HealthHandler.ROUTE), new HealthHandler(), -1));
     withHealth.add(
-        new Route(new RoutePattern(ReadyHandler.ROUTE), new ReadyHandler(readiness), -2));
+        new Route(RoutePattern.parse(ReadyHandler.ROUTE), new ReadyHandler(readiness), -2));
     builtIns.forEach(
         (route, handler) ->
-            withHealth.add(new Route(new RoutePattern(route), handler, -1 - withHealth.size())));
+            withHealth.add(new Route(RoutePattern.parse(route), handler, -1 - withHealth.size())));
     withHealth.addAll(routes);
     // Plain lambdas, not Comparator.comparingInt: those are linked at start-up (~4 ms).
     withHealth.sort((a, b) -> Integer.compare(a.order(), b.order()));

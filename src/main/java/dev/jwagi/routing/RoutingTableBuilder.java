@@ -132,7 +132,7 @@ public final class RoutingTableBuilder {
       ServerEvents events) {
     return new ModuleHandler(
         module.source() + " (entrypoint " + entrypoint + ")",
-        new MatchedRoute(route.text(), module.argvTemplate(), module.environment()),
+        new MatchedRoute(route, module.argvTemplate(), module.environment()),
         entrypoint,
         guest,
         environment,

@@ -3,6 +3,7 @@ package dev.jwagi.cgi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jwagi.config.RoutePattern;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 class CgiEnvironmentTest {
   private static final CgiEnvironment PLAIN = new CgiEnvironment(Map.of(), "localhost:3000");
-  private static final MatchedRoute WILDCARD = new MatchedRoute("/env/...", null);
-  private static final MatchedRoute EXACT = new MatchedRoute("/env", null);
+  private static final MatchedRoute WILDCARD =
+      new MatchedRoute(RoutePattern.parse("/env/..."), null);
+  private static final MatchedRoute EXACT = new MatchedRoute(RoutePattern.parse("/env"), null);
 
   /** A GET with the given path, query and headers (name, value pairs), from 127.0.0.1. */
   private static IncomingRequest get(String rawPath, String rawQuery, String... headers) {
@@ -121,7 +123,7 @@ class CgiEnvironmentTest {
 
   @Test
   void rootWildcardHasEmptyScriptNameAndWholePathAsPathInfo() {
-    MatchedRoute root = new MatchedRoute("/...", null);
+    MatchedRoute root = new MatchedRoute(RoutePattern.parse("/..."), null);
     assertThat(env(get("/", null), root))
         .containsEntry("SCRIPT_NAME", "")
         .containsEntry("PATH_INFO", "/");
@@ -405,7 +407,9 @@ class CgiEnvironmentTest {
     var cgi = new CgiEnvironment(linked("A", "global", "B", "global only"), "localhost:3000");
     var route =
         new MatchedRoute(
-            "/env/...", null, linked("A", "module", "C", "module only", "PATH_INFO", "/x"));
+            RoutePattern.parse("/env/..."),
+            null,
+            linked("A", "module", "C", "module only", "PATH_INFO", "/x"));
     Map<String, String> env = cgi.build(get("/env/real", null), route).envMap();
     assertThat(env)
         .containsEntry("A", "module")
@@ -438,7 +442,8 @@ class CgiEnvironmentTest {
 
   @Test
   void argvTemplateExpandsScriptNameAndArgsThenSplits() {
-    MatchedRoute route = new MatchedRoute("/env/...", "  prog --path=${SCRIPT_NAME}\t${ARGS}  ");
+    MatchedRoute route =
+        new MatchedRoute(RoutePattern.parse("/env/..."), "  prog --path=${SCRIPT_NAME}\t${ARGS}  ");
     assertThat(PLAIN.build(get("/env/x%20y", "a=1&b=2&&c"), route).argvList())
         .containsExactly("prog", "--path=/env/x%20y", "a=1", "b=2", "c");
     assertThat(PLAIN.build(get("/env", null), route).argvList())
@@ -447,7 +452,7 @@ class CgiEnvironmentTest {
 
   @Test
   void argvTemplateExpandsInOnePass() {
-    MatchedRoute route = new MatchedRoute("/...", "${SCRIPT_NAME} ${ARGS}");
+    MatchedRoute route = new MatchedRoute(RoutePattern.parse("/..."), "${SCRIPT_NAME} ${ARGS}");
     assertThat(PLAIN.build(get("/$%7B", "${SCRIPT_NAME}&$1"), route).argvList())
         .containsExactly("/$%7B", "${SCRIPT_NAME}", "$1");
   }
@@ -461,9 +466,9 @@ class CgiEnvironmentTest {
 
   @Test
   void scriptNameStripsOnlyTrailingWildcard() {
-    assertThat(new MatchedRoute("/a/...", null).scriptName()).isEqualTo("/a");
-    assertThat(new MatchedRoute("/...", null).scriptName()).isEqualTo("");
-    assertThat(new MatchedRoute("/a", null).scriptName()).isEqualTo("/a");
-    assertThat(new MatchedRoute("/", null).scriptName()).isEqualTo("/");
+    assertThat(new MatchedRoute(RoutePattern.parse("/a/..."), null).scriptName()).isEqualTo("/a");
+    assertThat(new MatchedRoute(RoutePattern.parse("/..."), null).scriptName()).isEqualTo("");
+    assertThat(new MatchedRoute(RoutePattern.parse("/a"), null).scriptName()).isEqualTo("/a");
+    assertThat(new MatchedRoute(RoutePattern.parse("/"), null).scriptName()).isEqualTo("/");
   }
 }

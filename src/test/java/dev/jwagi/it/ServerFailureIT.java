@@ -73,7 +73,7 @@ class ServerFailureIT {
         RoutingTable.of(
             List.of(
                 new Route(
-                    new RoutePattern("/oom"),
+                    RoutePattern.parse("/oom"),
                     new Fake(
                         "oom",
                         (request, sink) -> {
@@ -81,9 +81,9 @@ class ServerFailureIT {
                         }),
                     0),
                 new Route(
-                    new RoutePattern("/forgets"), new Fake("forgets", (request, sink) -> {}), 1),
+                    RoutePattern.parse("/forgets"), new Fake("forgets", (request, sink) -> {}), 1),
                 new Route(
-                    new RoutePattern("/ok"),
+                    RoutePattern.parse("/ok"),
                     new Fake(
                         "ok",
                         (request, sink) -> {
