@@ -6,6 +6,7 @@ import dev.jwagi.config.CommandLine.UsageException;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
+import dev.jwagi.config.ServerSettings;
 import dev.jwagi.observe.Logging;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -161,7 +162,7 @@ public final class Main {
     Jwagi jwagi;
     Logger log;
     try {
-      Logging.configure(ConfigLoader.observability(flags).logFormat()); // before any other line
+      Logging.configure(ServerSettings.observability(flags).logFormat()); // before any other line
       log = LoggerFactory.getLogger(Main.class);
       // Netty logs through SLF4J: only once logging is set up (else SLF4J replays early lines).
       Jwagi.turnOffNettyJfrEvents(); // before Netty reads it

@@ -11,7 +11,7 @@ import java.util.Set;
  * jwagi's command-line flags (WAGI 0.8.1's names, plus jwagi's own), as given, before validation:
  * the one place where each flag and its default are written. The fields hold the values (their
  * initial values are the defaults); {@link #OPTIONS} (and {@link Run#OPTIONS}) give each flag its
- * names, value label and help text for {@link CommandLine}. {@link ConfigLoader} validates them.
+ * names, value label and help text for {@link CommandLine}. {@link ServerSettings} validates them.
  * Where a default depends on something else (the PORT variable, modules.toml), the field is null
  * and the constant below names the fallback.
  */
@@ -241,7 +241,7 @@ public final class Flags {
     public String body;
     public List<String> volumes = new ArrayList<>();
     public String route = "/...";
-    public String entrypoint = "_start";
+    public String entrypoint = ModuleConfig.DEFAULT_ENTRYPOINT;
     public String argv;
     public String digest;
 

@@ -2,14 +2,19 @@ package dev.jwagi.config;
 
 import dev.jwagi.source.ModuleSource;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * One {@code [[module]]} table of modules.toml, validated and with paths resolved.
+ * One route's module, validated and with paths resolved: a {@code [[module]]} table of
+ * modules.toml, or jwagi run's MODULE. Made with {@link #builder()}.
  *
  * @param where how to name this entry in messages, e.g. {@code modules.toml: [[module]] #2 (route
  *     "/foo")}
  * @param source where the module's bytes come from (a file, an https:// URL, an OCI reference)
+ * @param entrypoint the exported function a request calls
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
  * @param environment the module's own variables ({@code environment}): after the global env, before
@@ -17,6 +22,7 @@ import java.util.Map;
  * @param allowedHosts where the module's outbound HTTP requests may go (none: nowhere)
  * @param httpMaxConcurrency WAGI's limit on a guest's open outbound HTTP responses; null: none
  * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
+ * @param limits what one run of the module may use
  */
 public record ModuleConfig(
     String where,
@@ -29,4 +35,109 @@ public record ModuleConfig(
     AllowedHosts allowedHosts,
     Integer httpMaxConcurrency,
     Integer maxConcurrency,
-    Limits limits) {}
+    Limits limits) {
+
+  /** WAGI's entrypoint where none is given. */
+  public static final String DEFAULT_ENTRYPOINT = "_start";
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Sets the parts one at a time; {@link #build} checks that the required ones (where, route,
+   * source, limits) are there. Without a call, a part is: entrypoint {@value #DEFAULT_ENTRYPOINT},
+   * WAGI's argv, no volumes, no own environment, no outbound hosts, no concurrency limits of its
+   * own.
+   */
+  public static final class Builder {
+    private String where;
+    private RoutePattern route;
+    private ModuleSource source;
+    private String entrypoint = DEFAULT_ENTRYPOINT;
+    private String argvTemplate;
+    private Map<String, Path> volumes = Map.of();
+    private Map<String, String> environment = Map.of();
+    private AllowedHosts allowedHosts = AllowedHosts.NONE;
+    private Integer httpMaxConcurrency;
+    private Integer maxConcurrency;
+    private Limits limits;
+
+    private Builder() {}
+
+    public Builder withWhere(String where) {
+      this.where = where;
+      return this;
+    }
+
+    public Builder withRoute(RoutePattern route) {
+      this.route = route;
+      return this;
+    }
+
+    public Builder withSource(ModuleSource source) {
+      this.source = source;
+      return this;
+    }
+
+    public Builder withEntrypoint(String entrypoint) {
+      this.entrypoint = Objects.requireNonNull(entrypoint, "entrypoint");
+      return this;
+    }
+
+    /** Null: WAGI's default argv. */
+    public Builder withArgvTemplate(String argvTemplate) {
+      this.argvTemplate = argvTemplate;
+      return this;
+    }
+
+    /** Guest path → host directory, kept in the given order. */
+    public Builder withVolumes(Map<String, Path> volumes) {
+      this.volumes = Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
+      return this;
+    }
+
+    /** Kept in the given order. */
+    public Builder withEnvironment(Map<String, String> environment) {
+      this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+      return this;
+    }
+
+    public Builder withAllowedHosts(AllowedHosts allowedHosts) {
+      this.allowedHosts = Objects.requireNonNull(allowedHosts, "allowedHosts");
+      return this;
+    }
+
+    /** Null: no limit. */
+    public Builder withHttpMaxConcurrency(Integer httpMaxConcurrency) {
+      this.httpMaxConcurrency = httpMaxConcurrency;
+      return this;
+    }
+
+    /** Null: only the server-wide limit. */
+    public Builder withMaxConcurrency(Integer maxConcurrency) {
+      this.maxConcurrency = maxConcurrency;
+      return this;
+    }
+
+    public Builder withLimits(Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public ModuleConfig build() {
+      return new ModuleConfig(
+          Objects.requireNonNull(where, "where"),
+          Objects.requireNonNull(route, "route"),
+          Objects.requireNonNull(source, "source"),
+          entrypoint,
+          argvTemplate,
+          volumes,
+          environment,
+          allowedHosts,
+          httpMaxConcurrency,
+          maxConcurrency,
+          Objects.requireNonNull(limits, "limits"));
+    }
+  }
+}

@@ -13,7 +13,7 @@ class ObservabilityFlagsTest {
     args[0] = "-c";
     args[1] = "modules.toml";
     System.arraycopy(flags, 0, args, 2, flags.length);
-    return ConfigLoader.observability(Main.parse(args, null));
+    return ServerSettings.observability(Main.parse(args, null));
   }
 
   @Test
