@@ -11,9 +11,9 @@ import java.util.Set;
  * jwagi's command-line flags (WAGI 0.8.1's names, plus jwagi's own), as given, before validation:
  * the one place where each flag and its default are written. The fields hold the values (their
  * initial values are the defaults); {@link #OPTIONS} (and {@link Run#OPTIONS}) give each flag its
- * names, value label and help text for {@link CommandLine}. {@link ServerSettings} validates them.
- * Where a default depends on something else (the PORT variable, modules.toml), the field is null
- * and the constant below names the fallback.
+ * names, value label and help text for {@link CommandLine}; a limit's flag name is its {@link
+ * LimitKey}'s. {@link ServerSettings} validates them. Where a default depends on something else
+ * (the PORT variable, modules.toml), the field is null and the constant below names the fallback.
  */
 public final class Flags {
   /** Where to listen without -l and without PORT. */
@@ -128,24 +128,24 @@ public final class Flags {
                   "Believe Forwarded: proto= and X-Forwarded-Proto (https in X_FULL_URL and"
                       + " HTTPS=on) from loopback (Knative's queue-proxy) and these IP addresses"
                       + " or CIDR ranges (repeatable). Default: from nobody."),
-          Option.<Flags>value("DURATION", (f, v) -> f.timeout = v, "--timeout")
+          Option.<Flags>value("DURATION", (f, v) -> f.timeout = v, LimitKey.TIMEOUT.flag())
               .shows(f -> f.timeout)
               .help("A guest still running after this is stopped: 504. Default: ${DEFAULT}."),
-          Option.<Flags>value("SIZE", (f, v) -> f.maxMemory = v, "--max-memory")
+          Option.<Flags>value("SIZE", (f, v) -> f.maxMemory = v, LimitKey.MAX_MEMORY.flag())
               .shows(f -> f.maxMemory)
               .help("Cap on a guest's linear memory. Default: ${DEFAULT}."),
-          Option.<Flags>value("SIZE", (f, v) -> f.maxBody = v, "--max-body")
+          Option.<Flags>value("SIZE", (f, v) -> f.maxBody = v, LimitKey.MAX_BODY.flag())
               .shows(f -> f.maxBody)
               .help("Largest request body: 413 beyond. Default: ${DEFAULT}."),
-          Option.<Flags>value("SIZE", (f, v) -> f.maxOutput = v, "--max-output")
+          Option.<Flags>value("SIZE", (f, v) -> f.maxOutput = v, LimitKey.MAX_OUTPUT.flag())
               .shows(f -> f.maxOutput)
               .help("Largest module output: 502 beyond. Default: ${DEFAULT}."),
-          Option.<Flags>value("DURATION", (f, v) -> f.readTimeout = v, "--read-timeout")
+          Option.<Flags>value("DURATION", (f, v) -> f.readTimeout = v, LimitKey.READ_TIMEOUT.flag())
               .shows(f -> f.readTimeout)
               .help(
                   "A request's headers and body must arrive within this: 408. Default:"
                       + " ${DEFAULT}."),
-          Option.<Flags>value("DURATION", (f, v) -> f.idleTimeout = v, "--idle-timeout")
+          Option.<Flags>value("DURATION", (f, v) -> f.idleTimeout = v, LimitKey.IDLE_TIMEOUT.flag())
               .shows(f -> f.idleTimeout)
               .help("Idle keep-alive connections are closed after this. Default: ${DEFAULT}."),
           Option.<Flags>value(
@@ -157,12 +157,13 @@ public final class Flags {
               .help(
                   "Requests waiting for a guest slot; beyond, 503 + Retry-After. Default:"
                       + " ${DEFAULT}."),
-          Option.<Flags>value("SIZE", (f, v) -> f.maxBuffered = v, "--max-buffered")
+          Option.<Flags>value("SIZE", (f, v) -> f.maxBuffered = v, LimitKey.MAX_BUFFERED.flag())
               .help(
                   "Memory budget for requests in flight: body and output buffers and guest"
                       + " linear memories, server-wide. Beyond it a guest's memory.grow fails, a"
                       + " new guest waits briefly or gets 503. Default: half the maximum heap."),
-          Option.<Flags>value("DURATION", (f, v) -> f.drainTimeout = v, "--drain-timeout")
+          Option.<Flags>value(
+                  "DURATION", (f, v) -> f.drainTimeout = v, LimitKey.DRAIN_TIMEOUT.flag())
               .shows(f -> f.drainTimeout)
               .help(
                   "On SIGTERM/SIGINT, requests in flight get this long to finish; guests still"
@@ -202,9 +203,9 @@ public final class Flags {
           "--prepare-only",
           "--max-concurrency",
           "--queue",
-          "--read-timeout",
-          "--idle-timeout",
-          "--drain-timeout",
+          LimitKey.READ_TIMEOUT.flag(),
+          LimitKey.IDLE_TIMEOUT.flag(),
+          LimitKey.DRAIN_TIMEOUT.flag(),
           "--metrics",
           "--access-log",
           "--log-format");

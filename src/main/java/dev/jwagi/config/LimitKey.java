@@ -3,10 +3,11 @@ package dev.jwagi.config;
 import java.time.Duration;
 
 /**
- * Every size or duration limit set by a flag or a modules.toml key: its names and allowed range.
- * The one parser for both, so {@code --timeout 99999999999999999h} and {@code timeout =
- * "99999999999999999h"} get the same check and the same reason, prefixed with the flag, or with the
- * file, route and key.
+ * Every size or duration limit set by a flag or a modules.toml key: the one place of its flag name
+ * ({@link Flags} registers the flag under it), its TOML key (the readers look it up under it) and
+ * its allowed range. The one parser for both, so {@code --timeout 99999999999999999h} and {@code
+ * timeout = "99999999999999999h"} get the same check and the same reason, prefixed with the flag,
+ * or with the file, route and key.
  */
 public enum LimitKey {
   TIMEOUT("--timeout", "timeout", Duration.ofMillis(1), Duration.ofDays(7)),

@@ -45,4 +45,11 @@ class LimitKeyTest {
     assertThatThrownBy(() -> LimitKey.MAX_BUFFERED.sizeFlag("1KiB"))
         .hasMessageStartingWith("--max-buffered: ");
   }
+
+  @Test
+  void everyLimitIsAFlagUnderItsOwnName() {
+    for (LimitKey limit : LimitKey.values()) {
+      assertThat(Flags.OPTIONS).as(limit.flag()).anyMatch(o -> o.names.contains(limit.flag()));
+    }
+  }
 }
