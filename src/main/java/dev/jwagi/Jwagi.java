@@ -2,59 +2,65 @@ package dev.jwagi;
 
 import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
-import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.config.Observability.LogFormat;
-import dev.jwagi.engine.CompiledModule;
-import dev.jwagi.engine.DiskCache;
-import dev.jwagi.engine.ModuleLoadException;
-import dev.jwagi.engine.ModuleLoader;
 import dev.jwagi.http.HttpServer;
 import dev.jwagi.observe.AccessLog;
 import dev.jwagi.observe.CompositeEvents;
 import dev.jwagi.observe.Metrics;
 import dev.jwagi.observe.ServerEvents;
+import dev.jwagi.reload.ConfigSource;
+import dev.jwagi.reload.ConfigWatcher;
+import dev.jwagi.reload.Reloader;
+import dev.jwagi.reload.WatchedFiles;
 import dev.jwagi.routing.Handler;
 import dev.jwagi.routing.MetricsHandler;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
-import dev.jwagi.routing.RoutingTableBuilder;
-import dev.jwagi.source.FetchException;
-import dev.jwagi.source.ModuleFetcher;
-import dev.jwagi.source.ModuleSource;
+import dev.jwagi.routing.ServerResources;
+import dev.jwagi.routing.ServingTable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running jwagi: start-up does all the work that can be done once (load config, compile every
  * module, run {@code _routes}, build the routing table) and fails before listening; then it serves.
+ * Started with a {@link ConfigSource}, it can reload: the same path builds a new table, swapped in
+ * whole.
  */
 public final class Jwagi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Jwagi.class);
 
   private final HttpServer server;
-  private final RoutingTable routes;
+  private final ServingTable serving;
+  private final ServerResources resources;
   private final Metrics metrics;
 
-  private Jwagi(HttpServer server, RoutingTable routes, Metrics metrics) {
+  /** Null when not started with a ConfigSource. */
+  private final Reloader reloader;
+
+  private ConfigWatcher watcher;
+
+  private Jwagi(
+      HttpServer server,
+      ServingTable serving,
+      ServerResources resources,
+      Metrics metrics,
+      Reloader reloader) {
     this.server = server;
-    this.routes = routes;
+    this.serving = serving;
+    this.resources = resources;
     this.metrics = metrics;
+    this.reloader = reloader;
   }
 
   /**
@@ -70,7 +76,17 @@ public final class Jwagi implements AutoCloseable {
     }
   }
 
+  /** Starts serving {@code config}; it cannot be reloaded. */
   public static Jwagi start(AppConfig config) throws ConfigException, InterruptedException {
+    return start(config, null);
+  }
+
+  /**
+   * Starts serving {@code config}; {@link #reloader} reloads from {@code reloads} (null: no
+   * reloads), which loads the configuration as {@code config} was loaded.
+   */
+  public static Jwagi start(AppConfig config, ConfigSource reloads)
+      throws ConfigException, InterruptedException {
     turnOffNettyJfrEvents();
     // The listeners of what the server does: metrics (and their /metrics route), access log.
     Metrics metrics = config.observability().metrics() ? new Metrics() : null;
@@ -84,6 +100,7 @@ public final class Jwagi implements AutoCloseable {
       listeners.add(new AccessLog(config.observability().logFormat() == LogFormat.JSON));
     }
     ServerEvents events = CompositeEvents.of(listeners);
+    ServerResources resources = ServerResources.of(config.connections());
     // The listener is set up beside the module loading (~20 ms of first-time class work on the
     // main thread otherwise), and bound once the routes are ready.
     CompletableFuture<HttpServer> opening = new CompletableFuture<>();
@@ -97,7 +114,9 @@ public final class Jwagi implements AutoCloseable {
                         config.listenPort(),
                         config.connections(),
                         config.tls(),
-                        events));
+                        events,
+                        resources.budget(),
+                        resources.readiness()));
               } catch (Throwable e) {
                 opening.completeExceptionally(e);
               }
@@ -105,22 +124,26 @@ public final class Jwagi implements AutoCloseable {
             "jwagi-listener-setup");
     setUp.setDaemon(true);
     setUp.start();
+    TableFactory tables;
     RoutingTable routes;
     try {
-      routes = prepare(config, builtIns, events);
+      tables = new TableFactory(config, resources, builtIns, events);
+      routes = tables.build(config);
     } catch (ConfigException | RuntimeException e) {
       opening.thenAccept(HttpServer::close);
+      resources.close();
       if (metrics != null) {
         metrics.close();
       }
       throw e;
     }
+    ServingTable serving = new ServingTable(routes);
     HttpServer server;
     try {
       server = opened(opening);
-      server.listen(routes);
+      server.listen(serving);
     } catch (Exception e) {
-      routes.close();
+      resources.close();
       if (metrics != null) {
         metrics.close();
       }
@@ -130,6 +153,8 @@ public final class Jwagi implements AutoCloseable {
       throw new ConfigException(
           "cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e, e);
     }
+    resources.routeStates().retainOnly(routes);
+    events.configServed(false, routes.patterns());
     for (Route route : routes.routes()) {
       log.info("route {} → {}", route.pattern(), route.handler());
     }
@@ -139,7 +164,26 @@ public final class Jwagi implements AutoCloseable {
         config.tls() == null ? "http" : "https",
         config.listenHost().contains(":") ? "[" + config.listenHost() + "]" : config.listenHost(),
         server.port());
-    return new Jwagi(server, routes, metrics);
+    Reloader reloader =
+        reloads == null
+            ? null
+            : new Reloader(
+                reloads,
+                config,
+                new Reloader.Tables() {
+                  @Override
+                  public RoutingTable build(AppConfig next) throws ConfigException {
+                    return tables.build(next);
+                  }
+
+                  @Override
+                  public void serve(RoutingTable table) {
+                    serving.replace(table);
+                    resources.routeStates().retainOnly(table);
+                  }
+                },
+                events);
+    return new Jwagi(server, serving, resources, metrics, reloader);
   }
 
   private static HttpServer opened(CompletableFuture<HttpServer> opening) {
@@ -157,177 +201,64 @@ public final class Jwagi implements AutoCloseable {
   }
 
   /**
-   * All start-up work but listening: compiles every module (into the module cache, if any), runs
-   * {@code _routes} and builds the routing table. The caller closes the table.
+   * All start-up work but listening, with resources of its own: compiles every module (into the
+   * module cache, if any), runs {@code _routes} and builds the routing table. Closing {@code
+   * resources} stops what the table's guests use.
    */
-  public static RoutingTable prepare(AppConfig config) throws ConfigException {
-    return prepare(config, Map.of(), ServerEvents.NONE);
-  }
-
-  /**
-   * {@link #prepare(AppConfig)} with built-in routes besides /healthz (route → handler), reporting
-   * module loads and, later, guest runs to {@code events}.
-   */
-  static RoutingTable prepare(AppConfig config, Map<String, Handler> builtIns, ServerEvents events)
+  public static RoutingTable prepare(AppConfig config, ServerResources resources)
       throws ConfigException {
-    DiskCache cache = config.moduleCache() == null ? null : new DiskCache(config.moduleCache());
-    ModuleLoader loader = new ModuleLoader(cache);
-    ModuleFetcher fetcher = new ModuleFetcher(downloadDir(config), config.registryCredentials());
-    Map<ModuleSource, ModuleConfig> firstUse = new LinkedHashMap<>();
-    for (ModuleConfig module : config.modules()) {
-      firstUse.putIfAbsent(module.source(), module);
-    }
-    return RoutingTableBuilder.build(
-        config, compileAll(firstUse.values(), fetcher, loader, cache, events), builtIns, events);
-  }
-
-  /**
-   * Fetches and compiles (or loads from the cache) each module once. Fetching stays sequential, in
-   * file order, on this thread (as before: the fetcher is not thread-safe, and registries see the
-   * same requests in the same order); compiling, the CPU-bound part, runs in parallel with more
-   * than one core. A failure is reported for the first failing module in file order, as a
-   * sequential start would.
-   */
-  private static Map<ModuleSource, CompiledModule> compileAll(
-      Collection<ModuleConfig> modules,
-      ModuleFetcher fetcher,
-      ModuleLoader loader,
-      DiskCache cache,
-      ServerEvents events)
-      throws ConfigException {
-    Map<ModuleSource, CompiledModule> compiled = new HashMap<>();
-    int threads = Math.min(modules.size(), Runtime.getRuntime().availableProcessors());
-    if (threads <= 1) {
-      for (ModuleConfig module : modules) {
-        long started = System.nanoTime();
-        Path file = fetch(module, fetcher);
-        compiled.put(module.source(), compile(module, file, loader, cache, started, events));
-      }
-      return compiled;
-    }
-    AtomicInteger count = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            threads,
-            task -> {
-              Thread thread = new Thread(task, "jwagi-prepare-" + count.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    try {
-      // Keyed by source: a ModuleConfig's record hashCode costs ~10 ms to link at start-up.
-      Map<ModuleSource, Future<CompiledModule>> pending = new LinkedHashMap<>();
-      ConfigException fetchFailure = null;
-      for (ModuleConfig module : modules) {
-        long started = System.nanoTime();
-        Path file;
-        try {
-          file = fetch(module, fetcher);
-        } catch (ConfigException e) {
-          fetchFailure = e; // reported after the failures of modules before it, if any
-          break;
-        }
-        pending.put(
-            module.source(),
-            pool.submit(() -> compile(module, file, loader, cache, started, events)));
-      }
-      for (var entry : pending.entrySet()) {
-        compiled.put(entry.getKey(), await(entry.getValue()));
-      }
-      if (fetchFailure != null) {
-        throw fetchFailure;
-      }
-      return compiled;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static CompiledModule await(Future<CompiledModule> future) throws ConfigException {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ConfigException("interrupted while loading modules", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof ConfigException configError) {
-        throw configError;
-      }
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (cause instanceof Error error) {
-        throw error;
-      }
-      throw new IllegalStateException(cause);
-    }
-  }
-
-  /** Downloaded modules live in the module cache (so restarts need no network), else a temp dir. */
-  private static Path downloadDir(AppConfig config) throws ConfigException {
-    if (config.moduleCache() != null) {
-      return config.moduleCache().resolve("sources");
-    }
-    try {
-      return Files.createTempDirectory("jwagi-sources-");
-    } catch (IOException e) {
-      throw new ConfigException("cannot create a folder for downloaded modules: " + e, e);
-    }
-  }
-
-  private static Path fetch(ModuleConfig module, ModuleFetcher fetcher) throws ConfigException {
-    try {
-      return fetcher.fetch(module.source(), module.where());
-    } catch (FetchException e) {
-      throw new ConfigException(
-          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** {@code started}: when this module's fetch began (its load time counts from there). */
-  private static CompiledModule compile(
-      ModuleConfig module,
-      Path file,
-      ModuleLoader loader,
-      DiskCache cache,
-      long started,
-      ServerEvents events)
-      throws ConfigException {
-    try {
-      CompiledModule code = CompiledModule.compile(loader.load(file), cache);
-      long nanos = System.nanoTime() - started;
-      events.moduleLoaded(module.source().toString(), code.cacheHit(), nanos);
-      log.info(
-          "module {}: {} in {} ms",
-          module.source(),
-          code.cacheHit() ? "loaded from cache" : "compiled",
-          nanos / 1_000_000);
-      return code;
-    } catch (IOException e) {
-      throw new ConfigException(
-          module.where() + ": key `module`: cannot read " + module.source() + ": " + e, e);
-    } catch (ModuleLoadException e) {
-      throw new ConfigException(
-          module.where() + ": key `module`: " + module.source() + ": " + e.getMessage(), e);
-    }
+    return new TableFactory(config, resources, Map.of(), ServerEvents.NONE).build(config);
   }
 
   public int port() {
     return server.port();
   }
 
+  /** The table new requests get now. */
   public RoutingTable routes() {
-    return routes;
+    return serving.current();
+  }
+
+  /** What reloads the configuration (SIGHUP, --watch); null if started without a ConfigSource. */
+  public Reloader reloader() {
+    return reloader;
   }
 
   /**
-   * Drains (see {@link HttpServer#drain}): stops listening, lets requests in flight finish within
-   * the drain timeout, then stops. Returns whether everything finished in time.
+   * {@code --watch}: reloads when a file of the configuration ({@link WatchedFiles}) or one of
+   * {@code extraFiles} changes.
+   */
+  public synchronized void watch(Set<Path> extraFiles) throws IOException {
+    if (reloader == null) {
+      throw new IllegalStateException("started without a ConfigSource: nothing to reload from");
+    }
+    if (watcher == null) {
+      watcher =
+          ConfigWatcher.start(
+              reloader,
+              config -> {
+                Set<Path> files = new LinkedHashSet<>(WatchedFiles.of(config));
+                files.addAll(extraFiles);
+                return files;
+              });
+    }
+  }
+
+  /**
+   * Drains (see {@link HttpServer#drain}): stops reloading and listening, lets requests in flight
+   * finish within the drain timeout, then stops. Returns whether everything finished in time.
    */
   public boolean drain() {
+    synchronized (this) {
+      if (watcher != null) {
+        watcher.close();
+      }
+    }
+    if (reloader != null) {
+      reloader.close();
+    }
     boolean clean = server.drain();
-    routes.close();
+    resources.close();
     if (metrics != null) {
       metrics.close();
     }

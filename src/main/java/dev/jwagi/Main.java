@@ -8,10 +8,15 @@ import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
 import dev.jwagi.config.ServerSettings;
 import dev.jwagi.observe.Logging;
+import dev.jwagi.reload.Reloader;
+import dev.jwagi.routing.ServerResources;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,7 +154,7 @@ public final class Main {
     thread.start();
   }
 
-  /** Serves until SIGTERM or SIGINT. */
+  /** Serves until SIGTERM or SIGINT; reloads on SIGHUP (and with --watch). */
   private int serve() throws InterruptedException {
     initialiseAside( // the JDK's alone: they log nothing
         () -> {
@@ -167,17 +172,37 @@ public final class Main {
       // Netty logs through SLF4J: only once logging is set up (else SLF4J replays early lines).
       Jwagi.turnOffNettyJfrEvents(); // before Netty reads it
       initialiseAside(io.netty.util.internal.PlatformDependent::isAndroid);
-      AppConfig config = new ConfigLoader(Path.of("")).load(flags);
+      ConfigLoader loader = new ConfigLoader(Path.of(""));
+      AppConfig config = loader.load(flags);
       if (flags.prepareOnly) {
-        Jwagi.prepare(config).close();
+        try (ServerResources resources = ServerResources.of(config.connections())) {
+          Jwagi.prepare(config, resources);
+        }
         log.info("prepared: every module is compiled into {}", config.moduleCache());
         return 0;
       }
-      jwagi = Jwagi.start(config);
+      // A reload loads with the same flags; without --log-dir the first load made a folder, and
+      // the stderr logs stay there.
+      flags.logDir = config.logDir();
+      jwagi = Jwagi.start(config, () -> loader.load(flags));
+      if (flags.watch) {
+        Set<Path> envFiles = new LinkedHashSet<>();
+        for (Path envFile : flags.envFiles) {
+          envFiles.add(envFile.toAbsolutePath());
+        }
+        jwagi.watch(envFiles);
+      }
     } catch (ConfigException e) {
       LoggerFactory.getLogger(Main.class).error("{}", e.getMessage());
       return USAGE;
+    } catch (IOException e) {
+      LoggerFactory.getLogger(Main.class)
+          .error("--watch: cannot watch the files: {}", e.toString());
+      return USAGE;
     }
+    // SIGHUP: reload the configuration in the background (see Reloader); serving goes on.
+    Reloader reloader = jwagi.reloader();
+    Signal.handle(new Signal("HUP"), signal -> reloader.reloadInBackground("SIGHUP"));
     // SIGTERM (Knative, docker stop) and Ctrl-C: drain (see HttpServer.drain), exit 0 when every
     // request finished, 1 when the drain timeout cut some; a second signal exits at once. Handling
     // the signals ourselves (rather than in a shutdown hook) gives the exit code.

@@ -14,6 +14,7 @@ import dev.jwagi.observe.Logging;
 import dev.jwagi.observe.QueuedConsoleAppender;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
+import dev.jwagi.routing.ServerResources;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,7 +81,8 @@ final class RunCommand {
         return 2;
       }
       CgiResponse response;
-      try (RoutingTable routes = Jwagi.prepare(config)) {
+      try (ServerResources resources = ServerResources.of(config.connections())) {
+        RoutingTable routes = Jwagi.prepare(config, resources);
         Route route = routes.match(request.rawPath());
         if (route == null || !route.handler().runsGuest()) {
           log.error(

@@ -42,6 +42,7 @@ public final class Flags {
   public Path moduleCache = Path.of(System.getProperty("user.home"), ".cache", "jwagi", "modules");
   public boolean noModuleCache;
   public boolean prepareOnly;
+  public boolean watch;
   public Path tlsCert;
   public Path tlsKey;
 
@@ -114,6 +115,11 @@ public final class Flags {
                   "Do all start-up work (load the config, compile every module into the module"
                       + " cache, run _routes), then exit 0 without listening: fills the cache for"
                       + " a container image."),
+          Option.<Flags>flag(f -> f.watch = true, "--watch")
+              .help(
+                  "Reload when the modules.toml, a module file it names or an --env-file changes"
+                      + " (as SIGHUP does): a new routing table is built in the background and"
+                      + " swapped in; a configuration that fails keeps the old one serving."),
           Option.<Flags>value("FILE", (f, v) -> f.tlsCert = Path.of(v), "--tls-cert")
               .help(
                   "TLS certificate chain (PEM), server certificate first: serve HTTPS on the"
@@ -201,6 +207,7 @@ public final class Flags {
           "--tls-key",
           "--trust-proxy",
           "--prepare-only",
+          "--watch",
           "--max-concurrency",
           "--queue",
           LimitKey.READ_TIMEOUT.flag(),

@@ -2,8 +2,10 @@ package dev.jwagi.http;
 
 import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.config.TlsIdentity;
+import dev.jwagi.memory.MemoryBudget;
 import dev.jwagi.observe.ServerEvents;
-import dev.jwagi.routing.RoutingTable;
+import dev.jwagi.routing.Readiness;
+import dev.jwagi.routing.ServingTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -43,9 +45,10 @@ public final class HttpServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final ChannelGroup connections;
   private final ConnectionLimits limits;
+  private final Readiness readiness;
 
   /** Set by {@link #listen}, before the listener is bound (no connection can come earlier). */
-  private volatile RoutingTable routes;
+  private volatile ServingTable routes;
 
   private boolean stopped;
 
@@ -57,8 +60,11 @@ public final class HttpServer implements AutoCloseable {
       ConnectionLimits limits,
       SslContext ssl,
       ServerEvents events,
+      MemoryBudget budget,
+      Readiness readiness,
       InetSocketAddress address) {
     this.acceptor = acceptor;
+    this.readiness = readiness;
     this.eventLoops = eventLoops;
     this.workers = workers;
     this.connections = connections;
@@ -75,7 +81,7 @@ public final class HttpServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     connections.add(ch);
-                    assemble(ch, ssl, routes, workers, limits, events);
+                    assemble(ch, ssl, routes, workers, limits, events, budget, readiness);
                   }
                 })
             .register()
@@ -88,10 +94,17 @@ public final class HttpServer implements AutoCloseable {
    * this while the modules load (it is ~20 ms of first-time class work), then {@link #listen}s.
    * Guests will run on {@code limits.maxConcurrency()} worker threads; up to {@code limits.queue()}
    * more requests wait for one, and beyond that get 503. With {@code tls} (else null) every
-   * connection is HTTPS.
+   * connection is HTTPS. Requests' buffers are charged to {@code budget}; {@code readiness} turns
+   * not ready when a drain starts.
    */
   public static HttpServer open(
-      String host, int port, ConnectionLimits limits, TlsIdentity tls, ServerEvents events) {
+      String host,
+      int port,
+      ConnectionLimits limits,
+      TlsIdentity tls,
+      ServerEvents events,
+      MemoryBudget budget,
+      Readiness readiness) {
     SslContext ssl = tls == null ? null : sslContext(tls);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -107,6 +120,8 @@ public final class HttpServer implements AutoCloseable {
               limits,
               ssl,
               events,
+              budget,
+              readiness,
               new InetSocketAddress(host, port));
       events.guestPool(workers::running, workers::queued);
       return server;
@@ -119,10 +134,11 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Binds the listener and serves {@code routes}. On failure (the address in use, say: Netty
-   * rethrows the socket's IOException unchecked), stops everything and throws.
+   * Binds the listener and serves the table {@code routes} holds (read once per request, so that a
+   * reload can replace it). On failure (the address in use, say: Netty rethrows the socket's
+   * IOException unchecked), stops everything and throws.
    */
-  public void listen(RoutingTable routes) throws Exception {
+  public void listen(ServingTable routes) throws Exception {
     this.routes = routes;
     try {
       listener.bind(address).sync();
@@ -139,11 +155,14 @@ public final class HttpServer implements AutoCloseable {
   static void assemble(
       SocketChannel ch,
       SslContext ssl,
-      RoutingTable routes,
+      ServingTable routes,
       Workers workers,
       ConnectionLimits limits,
-      ServerEvents events) {
-    RequestHandler requests = new RequestHandler(routes, workers, limits, events);
+      ServerEvents events,
+      MemoryBudget budget,
+      Readiness readiness) {
+    RequestHandler requests =
+        new RequestHandler(routes, workers, limits, events, budget, readiness);
     ChannelPipeline pipeline = ch.pipeline();
     if (ssl != null) {
       pipeline.addLast(ssl.newHandler(ch.alloc()));
@@ -182,9 +201,7 @@ public final class HttpServer implements AutoCloseable {
       return true;
     }
     stopped = true;
-    if (routes != null) {
-      routes.readiness().drainStarted();
-    }
+    readiness.drainStarted();
     listener.close().syncUninterruptibly();
     for (Channel connection : connections) {
       RequestHandler handler = connection.pipeline().get(RequestHandler.class);

@@ -2,10 +2,11 @@ package dev.jwagi.http;
 
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.config.ConnectionLimits;
+import dev.jwagi.memory.MemoryBudget;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Handler;
 import dev.jwagi.routing.Readiness;
-import dev.jwagi.routing.RoutingTable;
+import dev.jwagi.routing.ServingTable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -51,10 +52,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    */
   static final long DRAIN_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  private final RoutingTable routes;
+  /** Read once per request: a keep-alive connection takes each request to the current table. */
+  private final ServingTable routes;
+
   private final Workers workers;
   private final ConnectionLimits limits;
   private final ServerEvents events;
+  private final MemoryBudget budget;
   private final Readiness readiness;
 
   private ChannelHandlerContext ctx;
@@ -74,12 +78,18 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   private String clientAddress;
 
   RequestHandler(
-      RoutingTable routes, Workers workers, ConnectionLimits limits, ServerEvents events) {
+      ServingTable routes,
+      Workers workers,
+      ConnectionLimits limits,
+      ServerEvents events,
+      MemoryBudget budget,
+      Readiness readiness) {
     this.routes = routes;
     this.workers = workers;
     this.limits = limits;
     this.events = events;
-    this.readiness = routes.readiness();
+    this.budget = budget;
+    this.readiness = readiness;
   }
 
   @Override
@@ -167,7 +177,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       settle(x, CgiResponse.text(400, "Bad Request: more than one Host header\n"), "two Hosts");
       return;
     }
-    x.route = routes.match(x.target.path());
+    x.route = routes.current().match(x.target.path());
     x.response =
         new StreamingResponse(
             ctx,
@@ -276,7 +286,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private void dispatch(Exchange x, long contentLength) {
     x.dispatched = true;
-    if (!routes.budget().tryReserve(BUFFERS_PER_REQUEST)) {
+    if (!budget.tryReserve(BUFFERS_PER_REQUEST)) {
       x.body.close();
       events.backpressure(x.route.pattern().text());
       x.response.respond(
@@ -404,7 +414,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private void releaseBuffers(Exchange x) {
     if (x.reserved > 0) {
-      routes.budget().release(x.reserved);
+      budget.release(x.reserved);
       x.reserved = 0;
     }
   }

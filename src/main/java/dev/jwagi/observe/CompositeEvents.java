@@ -1,5 +1,6 @@
 package dev.jwagi.observe;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -59,6 +60,20 @@ public final class CompositeEvents implements ServerEvents {
   public void requestDone(RequestRecord request) {
     for (ServerEvents listener : listeners) {
       listener.requestDone(request);
+    }
+  }
+
+  @Override
+  public void configServed(boolean reload, Collection<String> routes) {
+    for (ServerEvents listener : listeners) {
+      listener.configServed(reload, routes);
+    }
+  }
+
+  @Override
+  public void configReloadFailed() {
+    for (ServerEvents listener : listeners) {
+      listener.configReloadFailed();
     }
   }
 }

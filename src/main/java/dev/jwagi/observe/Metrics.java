@@ -16,12 +16,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -59,6 +62,9 @@ public final class Metrics implements ServerEvents, AutoCloseable {
 
   private volatile boolean jvmBound;
 
+  /** When the configuration now serving was loaded (start-up or the last successful reload). */
+  private final AtomicLong configServedMillis = new AtomicLong();
+
   /** What came before the registry was ready; guarded by this. */
   private final List<Consumer<PrometheusMeterRegistry>> early = new ArrayList<>();
 
@@ -87,6 +93,18 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // The 404s' meters: made here, they also load the meter classes before the first request.
     routes.put(NO_ROUTE, new RouteMeters(registry, NO_ROUTE));
+    reloads(registry, "ok");
+    reloads(registry, "failed");
+    Gauge.builder(
+            "jwagi.config.last.success.timestamp",
+            configServedMillis,
+            millis -> millis.get() / 1000.0)
+        .description(
+            "When the configuration now serving was loaded: start-up or the last successful"
+                + " reload (Unix time)")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
     return registry;
   }
 
@@ -140,7 +158,8 @@ public final class Metrics implements ServerEvents, AutoCloseable {
         registry ->
             Timer.builder("jwagi.module.load")
                 .description(
-                    "Modules loaded at start-up: compiled (cache=miss) or from the module cache")
+                    "Modules loaded at start-up and reloads: compiled (cache=miss) or from the"
+                        + " module cache")
                 .tag("cache", cacheHit ? "hit" : "miss")
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS));
@@ -183,6 +202,44 @@ public final class Metrics implements ServerEvents, AutoCloseable {
     meters.requestDuration.record(request.totalNanos(), TimeUnit.NANOSECONDS);
     meters.bytesIn.increment(request.bytesIn());
     meters.bytesOut.increment(request.bytesOut());
+  }
+
+  @Override
+  public void configServed(boolean reload, Collection<String> served) {
+    configServedMillis.set(System.currentTimeMillis());
+    if (!reload) {
+      return;
+    }
+    whenReady(
+        registry -> {
+          reloads(registry, "ok").increment();
+          // The series of routes the configuration no longer has go (a request still in flight on
+          // the old table would make its route's again), so that reloads do not grow them.
+          var kept = new HashSet<>(served);
+          kept.add(NO_ROUTE);
+          for (String route : List.copyOf(routes.keySet())) {
+            if (!kept.contains(route)) {
+              routes.remove(route);
+              for (Meter meter : List.copyOf(registry.getMeters())) {
+                if (route.equals(meter.getId().getTag("route"))) {
+                  registry.remove(meter);
+                }
+              }
+            }
+          }
+        });
+  }
+
+  @Override
+  public void configReloadFailed() {
+    whenReady(registry -> reloads(registry, "failed").increment());
+  }
+
+  private static Counter reloads(PrometheusMeterRegistry registry, String result) {
+    return Counter.builder("jwagi.config.reloads")
+        .description("Reloads of the configuration (SIGHUP, --watch) by result")
+        .tag("result", result)
+        .register(registry);
   }
 
   private RouteMeters route(String route) {

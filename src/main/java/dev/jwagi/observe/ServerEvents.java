@@ -1,5 +1,6 @@
 package dev.jwagi.observe;
 
+import java.util.Collection;
 import java.util.function.IntSupplier;
 
 /**
@@ -11,7 +12,10 @@ import java.util.function.IntSupplier;
 public interface ServerEvents {
   ServerEvents NONE = new ServerEvents() {};
 
-  /** At start-up: a module was compiled, or its compiled classes came from the module cache. */
+  /**
+   * At start-up or a reload: a module was compiled, or its compiled classes came from the module
+   * cache (a module a reload reuses from memory is not loaded again).
+   */
   default void moduleLoaded(String module, boolean cacheHit, long nanos) {}
 
   /**
@@ -31,4 +35,13 @@ public interface ServerEvents {
 
   /** A request is finished: answered, or given up (client gone, response cut). */
   default void requestDone(RequestRecord request) {}
+
+  /**
+   * A configuration's routing table serves new requests from now on: at start-up ({@code reload}
+   * false) and after each successful reload. {@code routes}: its routes as written.
+   */
+  default void configServed(boolean reload, Collection<String> routes) {}
+
+  /** A reload failed: the previous configuration goes on serving. */
+  default void configReloadFailed() {}
 }

@@ -15,7 +15,7 @@ import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.observe.GuestOutcome;
 import dev.jwagi.observe.ServerEvents;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,11 @@ final class ModuleHandler implements Handler {
   private final StderrLog stderrLog;
   private final Deadlines deadlines;
   private final Limits limits;
-  private final Semaphore slots;
+
+  /** Guests of this route running now, in every table that has it (null: no own limit). */
+  private final AtomicInteger running;
+
+  private final int maxConcurrency;
   private final String description;
   private final ServerEvents events;
 
@@ -49,6 +53,7 @@ final class ModuleHandler implements Handler {
       Deadlines deadlines,
       Limits limits,
       Integer maxConcurrency,
+      AtomicInteger running,
       ServerEvents events) {
     this.route = cgiRoute.route().text();
     this.cgiRoute = cgiRoute;
@@ -58,7 +63,8 @@ final class ModuleHandler implements Handler {
     this.stderrLog = stderrLog;
     this.deadlines = deadlines;
     this.limits = limits;
-    this.slots = maxConcurrency == null ? null : new Semaphore(maxConcurrency);
+    this.running = maxConcurrency == null ? null : running;
+    this.maxConcurrency = maxConcurrency == null ? 0 : maxConcurrency;
     this.description = description;
     this.events = events;
   }
@@ -66,6 +72,11 @@ final class ModuleHandler implements Handler {
   @Override
   public String toString() {
     return description;
+  }
+
+  /** Where the route's guest stderr goes. */
+  java.nio.file.Path stderrFile() {
+    return stderrLog.file();
   }
 
   @Override
@@ -80,11 +91,14 @@ final class ModuleHandler implements Handler {
 
   @Override
   public void handle(IncomingRequest request, ResponseSink sink) {
-    if (slots == null) {
+    if (running == null) {
       run(request, sink);
       return;
     }
-    if (!slots.tryAcquire()) {
+    // This table's limit against the route's count: after a reload that changed the limit, the
+    // requests still in flight on the old table count too.
+    if (running.incrementAndGet() > maxConcurrency) {
+      running.decrementAndGet();
       log.warn("route {}: at its max_concurrency; answered 503", route);
       events.backpressure(route);
       sink.respond(
@@ -95,7 +109,7 @@ final class ModuleHandler implements Handler {
     try {
       run(request, sink);
     } finally {
-      slots.release();
+      running.decrementAndGet();
     }
   }
 

@@ -1,12 +1,12 @@
 package dev.jwagi.routing;
 
 import dev.jwagi.config.RoutePattern;
-import dev.jwagi.engine.Deadlines;
-import dev.jwagi.memory.MemoryBudget;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,28 +15,25 @@ import org.slf4j.LoggerFactory;
  * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
  * file order (warned at start-up). The built-ins /healthz (as in WAGI), /readyz (and /metrics) beat
  * everything.
+ *
+ * <p>Immutable, and it holds nothing that needs closing: a reload replaces a table whole ({@link
+ * ServingTable}), and an old one is garbage once its last request ends. What must outlive a table
+ * (the memory budget, deadlines, readiness, per-route counts and logs) is in {@link
+ * ServerResources}.
  */
-public final class RoutingTable implements AutoCloseable {
+public final class RoutingTable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
   private final Map<String, Route> exact = new HashMap<>();
   private final List<Route> wildcards = new ArrayList<>();
   private final List<Route> all;
 
-  private final Deadlines deadlines;
-  private final Readiness readiness = new Readiness();
-  private final MemoryBudget budget;
-
   /**
-   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz are added here,
-   * and the other built-ins given (route → handler; they too win over a module routed there).
-   * deadlines: the timer the routes' handlers use, stopped by {@link #close}. budget: the memory
-   * budget the routes' guests are charged to, which the HTTP layer shares.
+   * routes: in file order (their {@code order}); the built-ins /healthz and /readyz (answering
+   * {@code readiness}) are added here, and the other built-ins given (route → handler; they too win
+   * over a module routed there).
    */
-  RoutingTable(
-      List<Route> routes, Map<String, Handler> builtIns, Deadlines deadlines, MemoryBudget budget) {
-    this.deadlines = deadlines;
-    this.budget = budget;
+  RoutingTable(List<Route> routes, Map<String, Handler> builtIns, Readiness readiness) {
     List<Route> withHealth = new ArrayList<>();
     withHealth.add(new Route(RoutePattern.parse(HealthHandler.ROUTE), new HealthHandler(), -1));
     withHealth.add(
@@ -79,19 +76,12 @@ public final class RoutingTable implements AutoCloseable {
     }
   }
 
-  /** A table of these routes (plus the built-ins), e.g. for tests with handlers of their own. */
-  public static RoutingTable of(List<Route> routes, MemoryBudget budget) {
-    return new RoutingTable(routes, Map.of(), new Deadlines(), budget);
-  }
-
-  /** The server-wide memory budget (--max-buffered). */
-  public MemoryBudget budget() {
-    return budget;
-  }
-
-  /** Ready or draining: what /readyz answers. */
-  public Readiness readiness() {
-    return readiness;
+  /**
+   * A table of these routes (plus the built-ins, /readyz answering {@code readiness}), e.g. for
+   * tests with handlers of their own.
+   */
+  public static RoutingTable of(List<Route> routes, Readiness readiness) {
+    return new RoutingTable(routes, Map.of(), readiness);
   }
 
   /** The route for a request path (still percent-encoded), or null: 404. */
@@ -108,10 +98,13 @@ public final class RoutingTable implements AutoCloseable {
     return null;
   }
 
-  /** Call once no request is in progress any more. */
-  @Override
-  public void close() {
-    deadlines.close();
+  /** Every route as written, built-ins included (each once), in file order. */
+  public Set<String> patterns() {
+    Set<String> patterns = new LinkedHashSet<>();
+    for (Route route : all) {
+      patterns.add(route.pattern().text());
+    }
+    return patterns;
   }
 
   /** Every route, built-in and shadowed ones included, in file order. */

@@ -7,13 +7,11 @@ import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
-import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
 import dev.jwagi.engine.ModuleLoadException;
 import dev.jwagi.engine.OutboundHttp;
-import dev.jwagi.memory.MemoryBudget;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.source.ModuleSource;
 import java.io.ByteArrayOutputStream;
@@ -26,8 +24,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the routing table at start-up: one route per [[module]], plus the routes a module lists
- * from its {@code _routes} export (run once, here), placed just before their parent route.
+ * Builds a routing table, at start-up and at each reload: one route per [[module]], plus the routes
+ * a module lists from its {@code _routes} export (run once, here), placed just before their parent
+ * route.
  */
 public final class RoutingTableBuilder {
   private static final org.slf4j.Logger log =
@@ -39,13 +38,15 @@ public final class RoutingTableBuilder {
 
   /**
    * compiled: every module file of the config, compiled. builtIns: route → handler of built-in
-   * routes besides /healthz (e.g. /metrics). events: where the module handlers report guest runs.
+   * routes besides /healthz and /readyz (e.g. /metrics). events: where the module handlers report
+   * guest runs. resources: the server's, which the table's handlers use and do not own.
    */
   public static RoutingTable build(
       AppConfig config,
       Map<ModuleSource, CompiledModule> compiled,
       Map<String, Handler> builtIns,
-      ServerEvents events)
+      ServerEvents events,
+      ServerResources resources)
       throws ConfigException {
     try {
       Files.createDirectories(config.logDir());
@@ -54,8 +55,7 @@ public final class RoutingTableBuilder {
     }
     var environment =
         new CgiEnvironment(config.globalEnv(), config.defaultHost(), config.trustedProxies());
-    var deadlines = new Deadlines();
-    var budget = new MemoryBudget(config.connections().maxBufferedBytes());
+    var budget = resources.budget();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
       CompiledModule code = compiled.get(module.source());
@@ -99,7 +99,7 @@ public final class RoutingTableBuilder {
                       line.entrypoint(),
                       guest,
                       environment,
-                      deadlines,
+                      resources,
                       events),
                   routes.size()));
         }
@@ -114,11 +114,11 @@ public final class RoutingTableBuilder {
                   module.entrypoint(),
                   guest,
                   environment,
-                  deadlines,
+                  resources,
                   events),
               routes.size()));
     }
-    return new RoutingTable(routes, builtIns, deadlines, budget);
+    return new RoutingTable(routes, builtIns, resources.readiness());
   }
 
   private static ModuleHandler handler(
@@ -128,7 +128,7 @@ public final class RoutingTableBuilder {
       String entrypoint,
       Guest guest,
       CgiEnvironment environment,
-      Deadlines deadlines,
+      ServerResources resources,
       ServerEvents events) {
     return new ModuleHandler(
         module.source() + " (entrypoint " + entrypoint + ")",
@@ -136,10 +136,11 @@ public final class RoutingTableBuilder {
         entrypoint,
         guest,
         environment,
-        new StderrLog(config.logDir(), route),
-        deadlines,
+        resources.routeStates().stderrLog(config.logDir(), route),
+        resources.deadlines(),
         module.limits(),
         module.maxConcurrency(),
+        resources.routeStates().running(route),
         events);
   }
 

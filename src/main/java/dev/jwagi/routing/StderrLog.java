@@ -9,14 +9,17 @@ import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A route's guest stderr, appended to one file under the log directory. */
+/**
+ * A route's guest stderr, appended to one file under the log directory. One per file for the
+ * server's lifetime ({@link RouteStates}): a reload's new table writes through the same object.
+ */
 final class StderrLog {
   private static final Logger log = LoggerFactory.getLogger(StderrLog.class);
 
   private final Path file;
 
-  StderrLog(Path logDir, RoutePattern route) {
-    this.file = logDir.resolve(fileName(route));
+  StderrLog(Path file) {
+    this.file = file;
   }
 
   /** "/env/..." → "env_wildcard.stderr.log"; "/" → "root.stderr.log". */

@@ -8,12 +8,15 @@ import dev.jwagi.cgi.ResponseSink;
 import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.config.RoutePattern;
 import dev.jwagi.http.HttpServer;
+import dev.jwagi.memory.MemoryBudget;
 import dev.jwagi.observe.GuestOutcome;
 import dev.jwagi.observe.RequestRecord;
 import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Handler;
+import dev.jwagi.routing.Readiness;
 import dev.jwagi.routing.Route;
 import dev.jwagi.routing.RoutingTable;
+import dev.jwagi.routing.ServingTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,6 +43,7 @@ class ServerFailureIT {
   static final List<String> refusals = new CopyOnWriteArrayList<>();
   static HttpServer server;
   static RoutingTable routes;
+  static final Readiness readiness = new Readiness();
   static LogCapture log;
   static final HttpClient client = HttpClient.newHttpClient();
 
@@ -97,7 +101,7 @@ class ServerFailureIT {
                           }
                         }),
                     2)),
-            new dev.jwagi.memory.MemoryBudget(1L << 30));
+            readiness);
     ServerEvents events =
         new ServerEvents() {
           @Override
@@ -131,13 +135,15 @@ class ServerFailureIT {
                 Duration.ofSeconds(5),
                 1L << 30),
             null,
-            events);
-    server.listen(routes);
+            events,
+            new MemoryBudget(1L << 30),
+            readiness);
+    server.listen(new ServingTable(routes));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    TestServer.closeAll(server, routes, log);
+    TestServer.closeAll(server, log);
   }
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
