@@ -76,8 +76,9 @@ final class TestServer implements AutoCloseable {
     args.addAll(given);
     var parsed = Main.parse(args.toArray(String[]::new), null);
     parsed.processEnv = processEnv;
-    var loaded = new ConfigLoader(workingDir).load(parsed);
-    return new TestServer(Jwagi.start(loaded), logDir);
+    var loader = new ConfigLoader(workingDir);
+    // Reloads load as start-up did, from the same flags (as the jwagi command does).
+    return new TestServer(Jwagi.start(loader.load(parsed), () -> loader.load(parsed)), logDir);
   }
 
   /**
@@ -114,6 +115,11 @@ final class TestServer implements AutoCloseable {
 
   Path logDir() {
     return logDir;
+  }
+
+  /** The server itself (its routing table, its reloader). */
+  Jwagi jwagi() {
+    return jwagi;
   }
 
   URI uri(String pathAndQuery) {
