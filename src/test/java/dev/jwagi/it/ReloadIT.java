@@ -2,6 +2,7 @@ package dev.jwagi.it;
 
 import static dev.jwagi.it.TestServer.example;
 import static dev.jwagi.it.TestServer.module;
+import static java.time.Duration.ofSeconds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jwagi.reload.Reloader;
@@ -184,6 +185,73 @@ class ReloadIT {
 
       // Replaced tables, and their handlers, are garbage once their requests are done.
       awaitCollected(replaced);
+    }
+  }
+
+  @Test
+  void aRequestInFlightFinishesOnItsTableAndCountsAgainstItsRouteInTheNext() throws Exception {
+    String slow = module("/slow", TestServer.wasm("nap"), "max_concurrency = 1");
+    try (TestServer server = TestServer.start(dir, slow)) {
+      var inFlight =
+          server.sendAsync(HttpRequest.newBuilder(server.uri("/slow?2000")).timeout(ofSeconds(60)));
+      awaitGuestsRunning(server, 1);
+      // The same route in the next table: the guest still running on the old one counts.
+      Files.writeString(dir.resolve("modules.toml"), slow + module("/hello", example("hello")));
+      assertThat(server.jwagi().reloader().reload("test").ok()).isTrue();
+      var refused = server.get("/slow?1");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+      // The route removed: new requests get 404, the one in flight finishes on its own table.
+      Files.writeString(dir.resolve("modules.toml"), module("/hello", example("hello")));
+      assertThat(server.jwagi().reloader().reload("test").ok()).isTrue();
+      assertThat(server.get("/slow?1").statusCode()).isEqualTo(404);
+      var finished = inFlight.get(60, TimeUnit.SECONDS);
+      assertThat(finished.statusCode()).isEqualTo(200);
+      assertThat(TestServer.text(finished)).isEqualTo("napped\n");
+    }
+  }
+
+  @Test
+  void aReloadCompilesOnlyTheModulesWhoseBytesChanged() throws Exception {
+    Path swap = dir.resolve("swap.wasm");
+    Files.copy(Path.of("examples", "modules", "hello.wasm"), swap);
+    try (TestServer server = TestServer.start(dir, config(1));
+        LogCapture log = LogCapture.of("dev.jwagi.TableFactory")) {
+      assertThat(server.jwagi().reloader().reload("unchanged").ok()).isTrue();
+      assertThat(log.messages())
+          .containsExactlyInAnyOrder(
+              "module "
+                  + Path.of("examples", "modules", "env.wasm").toAbsolutePath()
+                  + ": unchanged, reused",
+              "module " + swap + ": unchanged, reused");
+      Files.copy(
+          Path.of("src", "test", "resources", "wasm", "nap.wasm"),
+          swap,
+          StandardCopyOption.REPLACE_EXISTING);
+      assertThat(server.jwagi().reloader().reload("swap.wasm replaced").ok()).isTrue();
+      assertThat(log.messages().subList(2, log.messages().size()))
+          .hasSize(2)
+          .contains(
+              "module "
+                  + Path.of("examples", "modules", "env.wasm").toAbsolutePath()
+                  + ": unchanged, reused")
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .startsWith("module " + swap + ": ")
+                      .containsPattern(": (compiled|loaded from cache) in \\d+ ms"));
+      assertThat(TestServer.text(server.get("/swap"))).isEqualTo("napped\n");
+    }
+  }
+
+  /** Waits until {@code n} guests run (the gauge of /metrics). */
+  private static void awaitGuestsRunning(TestServer server, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (PrometheusText.parse(TestServer.text(server.get("/metrics")))
+            .value("jwagi_guests_running", Map.of())
+        != n) {
+      assertThat(System.nanoTime()).as("guests running").isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 
