@@ -9,6 +9,7 @@ import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.cgi.MatchedRoute;
 import dev.jwagi.cgi.ResponseSink;
 import dev.jwagi.config.Limits;
+import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
@@ -31,6 +32,13 @@ final class ModuleHandler implements Handler {
   private final MatchedRoute cgiRoute;
   private final String entrypoint;
   private final Guest guest;
+
+  /**
+   * The compiled module the guest was prepared from: held so that it lives as long as a table uses
+   * it (a reload reuses it by the SHA-256 of its bytes, holding it only weakly itself).
+   */
+  private final CompiledModule code;
+
   private final CgiEnvironment environment;
   private final StderrLog stderrLog;
   private final Deadlines deadlines;
@@ -47,6 +55,7 @@ final class ModuleHandler implements Handler {
       String description,
       MatchedRoute cgiRoute,
       String entrypoint,
+      CompiledModule code,
       Guest guest,
       CgiEnvironment environment,
       StderrLog stderrLog,
@@ -58,6 +67,7 @@ final class ModuleHandler implements Handler {
     this.route = cgiRoute.route().text();
     this.cgiRoute = cgiRoute;
     this.entrypoint = entrypoint;
+    this.code = code;
     this.guest = guest;
     this.environment = environment;
     this.stderrLog = stderrLog;
