@@ -194,7 +194,12 @@ class ReloadIT {
     try (TestServer server = TestServer.start(dir, slow)) {
       var inFlight =
           server.sendAsync(HttpRequest.newBuilder(server.uri("/slow?2000")).timeout(ofSeconds(60)));
-      awaitGuestsRunning(server, 1);
+      TestServer.await(
+          "the slow guest running",
+          () ->
+              PrometheusText.parse(TestServer.text(server.get("/metrics")))
+                      .value("jwagi_guests_running", Map.of())
+                  == 1);
       // The same route in the next table: the guest still running on the old one counts.
       Files.writeString(dir.resolve("modules.toml"), slow + module("/hello", example("hello")));
       assertThat(server.jwagi().reloader().reload("test").ok()).isTrue();
@@ -242,17 +247,6 @@ class ReloadIT {
                       .startsWith("module " + swap + ": ")
                       .containsPattern(": (compiled|loaded from cache) in \\d+ ms"));
       assertThat(TestServer.text(server.get("/swap"))).isEqualTo("napped\n");
-    }
-  }
-
-  /** Waits until {@code n} guests run (the gauge of /metrics). */
-  private static void awaitGuestsRunning(TestServer server, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (PrometheusText.parse(TestServer.text(server.get("/metrics")))
-            .value("jwagi_guests_running", Map.of())
-        != n) {
-      assertThat(System.nanoTime()).as("guests running").isLessThan(deadline);
-      Thread.sleep(5);
     }
   }
 
@@ -317,17 +311,13 @@ class ReloadIT {
     assertThat(failures).isEmpty();
   }
 
-  /** Waits (generously) for the garbage collector to clear every reference. */
-  static void awaitCollected(List<WeakReference<Object>> references) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (references.stream().anyMatch(r -> r.get() != null)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "still reachable: "
-                + references.stream().map(WeakReference::get).filter(o -> o != null).toList());
-      }
-      System.gc();
-      Thread.sleep(10);
-    }
+  /** Waits for the garbage collector to clear every reference. */
+  static void awaitCollected(List<WeakReference<Object>> references) throws Exception {
+    TestServer.await(
+        "replaced tables collected",
+        () -> {
+          System.gc();
+          return references.stream().allMatch(r -> r.get() == null);
+        });
   }
 }

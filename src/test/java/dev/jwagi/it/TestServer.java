@@ -171,6 +171,21 @@ final class TestServer implements AutoCloseable {
     jwagi.close();
   }
 
+  /**
+   * Polls {@code condition} until it holds, for what the server does in the background (a reload, a
+   * guest starting); fails naming {@code what} after a minute, room for a loaded machine.
+   */
+  static void await(String what, java.util.concurrent.Callable<Boolean> condition)
+      throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("still not so after 60 s: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
   /** Closes each resource that was opened (null: its @BeforeAll failed before getting there). */
   static void closeAll(AutoCloseable... resources) throws Exception {
     for (AutoCloseable resource : resources) {

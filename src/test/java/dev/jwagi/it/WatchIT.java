@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,20 +30,20 @@ class WatchIT {
     try (TestServer server = TestServer.start(dir, config)) {
       server.jwagi().watch(Set.of());
       Files.writeString(dir.resolve("modules.toml"), config + module("/added", example("hello")));
-      await(() -> server.get("/added").statusCode() == 200);
+      TestServer.await("the reload", () -> server.get("/added").statusCode() == 200);
 
       Files.copy(
           Path.of("src", "test", "resources", "wasm", "nap.wasm"),
           swap,
           StandardCopyOption.REPLACE_EXISTING);
-      await(() -> TestServer.text(server.get("/swap")).equals("napped\n"));
+      TestServer.await("the reload", () -> TestServer.text(server.get("/swap")).equals("napped\n"));
 
       // A broken edit is counted and changes nothing; the fix after it is served.
       Files.writeString(dir.resolve("modules.toml"), config + "[[module]]\nroute = \"/x\"\n");
-      await(() -> reloads(server, "failed") == 1);
+      TestServer.await("the reload", () -> reloads(server, "failed") == 1);
       assertThat(server.get("/added").statusCode()).isEqualTo(200);
       Files.writeString(dir.resolve("modules.toml"), config);
-      await(() -> server.get("/added").statusCode() == 404);
+      TestServer.await("the reload", () -> server.get("/added").statusCode() == 404);
       assertThat(reloads(server, "ok")).isEqualTo(3);
     }
   }
@@ -74,7 +72,7 @@ class WatchIT {
           mount.resolve("..data_tmp"), mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
       Files.delete(mount.resolve("..2026_01_01_00_00_00.1").resolve("modules.toml"));
       Files.delete(mount.resolve("..2026_01_01_00_00_00.1"));
-      await(() -> server.get("/added").statusCode() == 200);
+      TestServer.await("the reload", () -> server.get("/added").statusCode() == 200);
       assertThat(reloads(server, "ok")).isEqualTo(1);
     }
   }
@@ -82,14 +80,5 @@ class WatchIT {
   private static double reloads(TestServer server, String result) throws Exception {
     return PrometheusText.parse(TestServer.text(server.get("/metrics")))
         .value("jwagi_config_reloads_total", Map.of("result", result));
-  }
-
-  /** Waits for {@code condition}, generously: the watcher waits for quiet, then reloads. */
-  private static void await(Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.call()) {
-      assertThat(System.nanoTime()).as("the reload did not come").isLessThan(deadline);
-      Thread.sleep(20);
-    }
   }
 }
