@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -162,6 +164,25 @@ public final class Main {
           java.math.BigDecimal.ONE.signum();
           new java.security.SecureRandom(); // the default log directory's name (~8 ms: providers)
         });
+    // SIGHUP reloads (see Reloader); handled from the start, as the JVM's own handling would exit.
+    // One that comes during start-up is replayed once serving: the files may have changed after
+    // they were read.
+    AtomicReference<Reloader> reloads = new AtomicReference<>();
+    AtomicBoolean hupEarly = new AtomicBoolean();
+    Signal.handle(
+        new Signal("HUP"),
+        signal -> {
+          Reloader reloader = reloads.get();
+          if (reloader != null) {
+            reloader.reloadInBackground("SIGHUP");
+            return;
+          }
+          hupEarly.set(true);
+          reloader = reloads.get(); // set meanwhile? then one of us replays it
+          if (reloader != null && hupEarly.getAndSet(false)) {
+            reloader.reloadInBackground("SIGHUP during start-up");
+          }
+        });
     flags.portVariable = System.getenv("PORT");
     flags.processEnv = System.getenv();
     Jwagi jwagi;
@@ -185,24 +206,27 @@ public final class Main {
       // the stderr logs stay there.
       flags.logDir = config.logDir();
       jwagi = Jwagi.start(config, () -> loader.load(flags));
-      if (flags.watch) {
-        Set<Path> envFiles = new LinkedHashSet<>();
-        for (Path envFile : flags.envFiles) {
-          envFiles.add(envFile.toAbsolutePath());
-        }
-        jwagi.watch(envFiles);
-      }
     } catch (ConfigException e) {
       LoggerFactory.getLogger(Main.class).error("{}", e.getMessage());
       return USAGE;
-    } catch (IOException e) {
-      LoggerFactory.getLogger(Main.class)
-          .error("--watch: cannot watch the files: {}", e.toString());
-      return USAGE;
     }
-    // SIGHUP: reload the configuration in the background (see Reloader); serving goes on.
-    Reloader reloader = jwagi.reloader();
-    Signal.handle(new Signal("HUP"), signal -> reloader.reloadInBackground("SIGHUP"));
+    if (flags.watch) {
+      Set<Path> envFiles = new LinkedHashSet<>();
+      for (Path envFile : flags.envFiles) {
+        envFiles.add(envFile.toAbsolutePath());
+      }
+      try {
+        jwagi.watch(envFiles);
+      } catch (IOException e) {
+        log.error("--watch: cannot watch the files: {}", e.toString());
+        jwagi.close();
+        return USAGE;
+      }
+    }
+    reloads.set(jwagi.reloader());
+    if (hupEarly.getAndSet(false)) {
+      jwagi.reloader().reloadInBackground("SIGHUP during start-up");
+    }
     // SIGTERM (Knative, docker stop) and Ctrl-C: drain (see HttpServer.drain), exit 0 when every
     // request finished, 1 when the drain timeout cut some; a second signal exits at once. Handling
     // the signals ourselves (rather than in a shutdown hook) gives the exit code.

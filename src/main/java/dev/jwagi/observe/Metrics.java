@@ -214,17 +214,19 @@ public final class Metrics implements ServerEvents, AutoCloseable {
         registry -> {
           reloads(registry, "ok").increment();
           // The series of routes the configuration no longer has go (a request still in flight on
-          // the old table would make its route's again), so that reloads do not grow them.
+          // the old table would make its route's again), so that reloads do not grow them. The
+          // meters first, then the cache entry: a request that finds the entry meanwhile counts on
+          // a meter that is gone (its count lost), but none is left cached with such meters.
           var kept = new HashSet<>(served);
           kept.add(NO_ROUTE);
           for (String route : List.copyOf(routes.keySet())) {
             if (!kept.contains(route)) {
-              routes.remove(route);
               for (Meter meter : List.copyOf(registry.getMeters())) {
                 if (route.equals(meter.getId().getTag("route"))) {
                   registry.remove(meter);
                 }
               }
+              routes.remove(route);
             }
           }
         });
