@@ -17,7 +17,7 @@ class ModuleCacheIT {
     String toml = TestServer.module("/hello", TestServer.example("hello"));
     Path cache = dir.resolve("cache");
     for (String expected : new String[] {"compiled in", "loaded from cache in"}) {
-      try (var log = LogCapture.of("dev.jwagi.Jwagi");
+      try (var log = LogCapture.of("dev.jwagi.TableFactory");
           var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
         assertThat(TestServer.text(server.get("/hello"))).isEqualTo("hello world\n");
         assertThat(log.messages()).anyMatch(m -> m.contains("hello.wasm") && m.contains(expected));
