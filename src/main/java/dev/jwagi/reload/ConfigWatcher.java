@@ -9,11 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * {@code --watch}: reloads when a file of the configuration changes. It watches the folders the
  * files are in (a file itself cannot be watched, and an editor or a Kubernetes ConfigMap replaces
  * files rather than writing them: a ConfigMap update swaps the {@code ..data} symlink of the
- * mounted folder), and also the folder a symlinked file really lives in. After a burst of events
- * has been quiet for {@link #QUIET}, it compares the files' contents with what it saw last and
- * reloads only if one differs, so events of other files in those folders cost a comparison, not a
- * reload. The folders follow the configuration now serving (a reload may name new module files).
+ * mounted folder), and also the folder a symlinked file really lives in. Only events that name a
+ * watched file, or the first step of its symlink ({@code ..data}), count: other files of those
+ * folders (logs, say) cost nothing. After a burst of such events has been quiet for {@link #QUIET},
+ * it compares the files' contents with what it saw last and reloads only if one differs. The
+ * folders follow the configuration now serving (a reload may name new module files).
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -46,6 +48,10 @@ public final class ConfigWatcher implements AutoCloseable {
   private final Function<AppConfig, Set<Path>> files;
   private final WatchService service;
   private final Map<Path, WatchKey> folders = new HashMap<>();
+
+  /** Per folder watched, the names in it whose events count. */
+  private final Map<Path, Set<String>> names = new HashMap<>();
+
   private final Debounce debounce = new Debounce(QUIET);
   private final Thread thread;
 
@@ -90,9 +96,14 @@ public final class ConfigWatcher implements AutoCloseable {
         long wait = debounce.waitNanos(System.nanoTime());
         WatchKey key = service.poll(wait < 0 ? IDLE : wait, TimeUnit.NANOSECONDS);
         while (key != null) {
-          key.pollEvents();
+          Set<String> wanted = names.getOrDefault((Path) key.watchable(), Set.of());
+          for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW
+                || wanted.contains(String.valueOf(event.context()))) {
+              debounce.changed(System.nanoTime());
+            }
+          }
           key.reset();
-          debounce.changed(System.nanoTime());
           key = service.poll();
         }
         if (debounce.due(System.nanoTime())) {
@@ -136,15 +147,24 @@ public final class ConfigWatcher implements AutoCloseable {
   }
 
   private void watchFolders(Set<Path> current) {
-    Set<Path> wanted = new LinkedHashSet<>();
+    names.clear();
     for (Path file : current) {
-      wanted.add(file.toAbsolutePath().getParent());
+      Path absolute = file.toAbsolutePath();
+      watchName(absolute.getParent(), absolute.getFileName());
       try {
-        wanted.add(file.toRealPath().getParent());
+        if (Files.isSymbolicLink(absolute)) { // a ConfigMap's key: modules.toml -> ..data/...
+          Path target = Files.readSymbolicLink(absolute);
+          if (!target.isAbsolute()) {
+            watchName(absolute.getParent(), target.getName(0));
+          }
+        }
+        Path real = absolute.toRealPath();
+        watchName(real.getParent(), real.getFileName());
       } catch (IOException e) {
         // absent now: its folder as named is watched
       }
     }
+    Set<Path> wanted = names.keySet();
     folders
         .entrySet()
         .removeIf(
@@ -156,7 +176,7 @@ public final class ConfigWatcher implements AutoCloseable {
               return true;
             });
     for (Path folder : wanted) {
-      if (folder != null && !folders.containsKey(folder)) {
+      if (!folders.containsKey(folder)) {
         try {
           folders.put(
               folder,
@@ -171,6 +191,12 @@ public final class ConfigWatcher implements AutoCloseable {
           log.warn("--watch: cannot watch {}: {}", folder, e.toString());
         }
       }
+    }
+  }
+
+  private void watchName(Path folder, Path name) {
+    if (folder != null && name != null) {
+      names.computeIfAbsent(folder, f -> new HashSet<>()).add(name.toString());
     }
   }
 

@@ -62,7 +62,8 @@ class WatchIT {
       assertThat(server.get("/added").statusCode()).isEqualTo(404);
 
       // The kubelet's update: the new files in a new folder, ..data swapped to it by a rename,
-      // the old folder deleted. The symlink modules.toml itself never changes.
+      // then the old folder deleted. The symlink modules.toml itself never changes; the swap alone
+      // must be seen (the old folder goes only after it).
       Path next = Files.createDirectories(mount.resolve("..2026_01_01_00_01_00.2"));
       Files.writeString(
           next.resolve("modules.toml"),
@@ -70,9 +71,9 @@ class WatchIT {
       Files.createSymbolicLink(mount.resolve("..data_tmp"), next.getFileName());
       Files.move(
           mount.resolve("..data_tmp"), mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+      TestServer.await("the reload", () -> server.get("/added").statusCode() == 200);
       Files.delete(mount.resolve("..2026_01_01_00_00_00.1").resolve("modules.toml"));
       Files.delete(mount.resolve("..2026_01_01_00_00_00.1"));
-      TestServer.await("the reload", () -> server.get("/added").statusCode() == 200);
       assertThat(reloads(server, "ok")).isEqualTo(1);
     }
   }
