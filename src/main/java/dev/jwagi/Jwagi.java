@@ -173,7 +173,13 @@ public final class Jwagi implements AutoCloseable {
                 new Reloader.Tables() {
                   @Override
                   public RoutingTable build(AppConfig next) throws ConfigException {
-                    return tables.build(next);
+                    try {
+                      return tables.build(next);
+                    } catch (ConfigException | RuntimeException e) {
+                      // What the failed build made for its routes goes, or failures would add up.
+                      resources.routeStates().retainOnly(serving.current());
+                      throw e;
+                    }
                   }
 
                   @Override
