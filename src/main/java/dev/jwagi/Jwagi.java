@@ -167,29 +167,31 @@ public final class Jwagi implements AutoCloseable {
     Reloader reloader =
         reloads == null
             ? null
-            : new Reloader(
-                reloads,
-                config,
-                new Reloader.Tables() {
-                  @Override
-                  public RoutingTable build(AppConfig next) throws ConfigException {
-                    try {
-                      return tables.build(next);
-                    } catch (ConfigException | RuntimeException e) {
-                      // What the failed build made for its routes goes, or failures would add up.
-                      resources.routeStates().retainOnly(serving.current());
-                      throw e;
-                    }
-                  }
-
-                  @Override
-                  public void serve(RoutingTable table) {
-                    serving.replace(table);
-                    resources.routeStates().retainOnly(table);
-                  }
-                },
-                events);
+            : new Reloader(reloads, config, reloadTables(tables, serving, resources), events);
     return new Jwagi(server, serving, resources, metrics, reloader);
+  }
+
+  /** Where a reload builds (the start-up path) and serves its table. */
+  private static Reloader.Tables reloadTables(
+      TableFactory tables, ServingTable serving, ServerResources resources) {
+    return new Reloader.Tables() {
+      @Override
+      public RoutingTable build(AppConfig next) throws ConfigException {
+        try {
+          return tables.build(next);
+        } catch (ConfigException | RuntimeException e) {
+          // What the failed build made for its routes goes, or failures would add up.
+          resources.routeStates().retainOnly(serving.current());
+          throw e;
+        }
+      }
+
+      @Override
+      public void serve(RoutingTable table) {
+        serving.replace(table);
+        resources.routeStates().retainOnly(table);
+      }
+    };
   }
 
   private static HttpServer opened(CompletableFuture<HttpServer> opening) {
