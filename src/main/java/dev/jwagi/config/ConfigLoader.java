@@ -77,6 +77,11 @@ public final class ConfigLoader {
           references.existing(volume.substring(eq + 1), null, where, "--volume " + guest, true));
     }
     ServerSettings server = ServerSettings.of(flags, workingDir);
+    try {
+      module.withInit(run.init);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": --init " + e.getMessage(), e);
+    }
     module
         .withEntrypoint(run.entrypoint)
         .withArgvTemplate(run.argv)

@@ -250,6 +250,7 @@ public final class Flags {
     public List<String> volumes = new ArrayList<>();
     public String route = "/...";
     public String entrypoint = ModuleConfig.DEFAULT_ENTRYPOINT;
+    public String init;
     public String argv;
     public String digest;
 
@@ -278,6 +279,10 @@ public final class Flags {
             Option.<Run>value("NAME", (r, v) -> r.entrypoint = v, "--entrypoint")
                 .shows(r -> r.entrypoint)
                 .help("Exported function to call. Default: ${DEFAULT}."),
+            Option.<Run>value("NAME", (r, v) -> r.init = v, "--init")
+                .help(
+                    "Export that pre-initialises the module, as the init key in modules.toml."
+                        + " Default: wizer.initialize if exported."),
             Option.<Run>value("TEMPLATE", (r, v) -> r.argv = v, "--argv")
                 .help("argv template, as the argv key in modules.toml. Default: WAGI's argv."),
             Option.<Run>value("sha256:HEX", (r, v) -> r.digest = v, "--digest")

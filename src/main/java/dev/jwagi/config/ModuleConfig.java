@@ -15,6 +15,8 @@ import java.util.Objects;
  *     "/foo")}
  * @param source where the module's bytes come from (a file, an https:// URL, an OCI reference)
  * @param entrypoint the exported function a request calls
+ * @param init the export that pre-initialises the module (the {@code init} key), or null: then
+ *     Wizer's {@code wizer.initialize} if the module exports it, else none
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
  * @param environment the module's own variables ({@code environment}): after the global env, before
@@ -29,6 +31,7 @@ public record ModuleConfig(
     RoutePattern route,
     ModuleSource source,
     String entrypoint,
+    String init,
     String argvTemplate,
     Map<String, Path> volumes,
     Map<String, String> environment,
@@ -47,14 +50,15 @@ public record ModuleConfig(
   /**
    * Sets the parts one at a time; {@link #build} checks that the required ones (where, route,
    * source, limits) are there. Without a call, a part is: entrypoint {@value #DEFAULT_ENTRYPOINT},
-   * WAGI's argv, no volumes, no own environment, no outbound hosts, no concurrency limits of its
-   * own.
+   * no init of its own, WAGI's argv, no volumes, no own environment, no outbound hosts, no
+   * concurrency limits of its own.
    */
   public static final class Builder {
     private String where;
     private RoutePattern route;
     private ModuleSource source;
     private String entrypoint = DEFAULT_ENTRYPOINT;
+    private String init;
     private String argvTemplate;
     private Map<String, Path> volumes = Map.of();
     private Map<String, String> environment = Map.of();
@@ -82,6 +86,18 @@ public record ModuleConfig(
 
     public Builder withEntrypoint(String entrypoint) {
       this.entrypoint = Objects.requireNonNull(entrypoint, "entrypoint");
+      return this;
+    }
+
+    /**
+     * Null: none of its own (Wizer's, if exported). Throws {@link IllegalArgumentException} for an
+     * empty name.
+     */
+    public Builder withInit(String init) {
+      if (init != null && init.isEmpty()) {
+        throw new IllegalArgumentException("must name an exported function, not \"\"");
+      }
+      this.init = init;
       return this;
     }
 
@@ -131,6 +147,7 @@ public record ModuleConfig(
           Objects.requireNonNull(route, "route"),
           Objects.requireNonNull(source, "source"),
           entrypoint,
+          init,
           argvTemplate,
           volumes,
           environment,

@@ -48,6 +48,7 @@ final class ModulesTomlReader {
                 "module",
                 "digest",
                 "entrypoint",
+                "init",
                 "argv",
                 "volumes",
                 "environment",
@@ -108,6 +109,11 @@ final class ModulesTomlReader {
     String entrypoint = optionalString(table, "entrypoint", where);
     if (entrypoint != null) {
       module.withEntrypoint(entrypoint);
+    }
+    try {
+      module.withInit(optionalString(table, "init", where));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `init` " + e.getMessage(), e);
     }
     return module
         .withArgvTemplate(optionalString(table, "argv", where))

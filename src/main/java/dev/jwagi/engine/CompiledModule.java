@@ -12,9 +12,11 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.jwagi.memory.MemoryBudget;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +39,18 @@ public final class CompiledModule {
   /** The initial memory every instance starts from, shared by all routes of the module. */
   private final CowMemory.Image memoryImage;
 
+  /** What instances start from when this is the module pre-initialised; else null. */
+  private final Snapshot snapshot;
+
+  /** This module pre-initialised, by init export (see {@link #initialized}); guarded by itself. */
+  private final Map<String, CompiledModule> initialized = new HashMap<>();
+
+  /**
+   * The init exports of Wizer's convention, by which a module asks to be pre-initialised: {@code
+   * wizer.initialize} (Wizer up to 10) and {@code wizer-initialize} (Wizer 11's default).
+   */
+  static final List<String> WIZER_INIT_EXPORTS = List.of("wizer.initialize", "wizer-initialize");
+
   private CompiledModule(
       WasmModule module,
       Function<Instance, Machine> machineFactory,
@@ -49,6 +63,18 @@ public final class CompiledModule {
     this.exportedFunctions = exportedFunctions;
     this.cacheHit = cacheHit;
     this.memoryImage = copyOnWrite(module) ? new CowMemory.Image(initialPages(module)) : null;
+    this.snapshot = null;
+  }
+
+  /** {@code base}, its instances starting from {@code snapshot}. */
+  private CompiledModule(CompiledModule base, Snapshot snapshot) {
+    this.module = base.module;
+    this.machineFactory = base.machineFactory;
+    this.imports = base.imports;
+    this.exportedFunctions = base.exportedFunctions;
+    this.cacheHit = base.cacheHit;
+    this.memoryImage = snapshot.memory();
+    this.snapshot = snapshot;
   }
 
   /**
@@ -122,6 +148,64 @@ public final class CompiledModule {
   }
 
   /**
+   * The init export by which the module asks to be pre-initialised (Wizer's convention), or null.
+   * Throws if it exports both of Wizer's names: which one is meant is not clear.
+   */
+  public String wizerInitExport() throws ModuleLoadException {
+    String found = null;
+    for (String name : WIZER_INIT_EXPORTS) {
+      if (exportsFunction(name)) {
+        if (found != null) {
+          throw new ModuleLoadException(
+              "it exports both \""
+                  + found
+                  + "\" and \""
+                  + name
+                  + "\": give the one to run as `init`");
+        }
+        found = name;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * This module pre-initialised by {@code export}: the export runs once, now, on the calling thread
+   * (its deadline is the caller's), with no arguments, environment, stdin, volumes or outbound
+   * HTTP, under the memory and output caps given; its instance's memory, globals, tables and
+   * segments when it returns are what every run of the result starts from (nothing of the module's
+   * initialisation runs again: data segments, start function). The same export gives the same
+   * result, run once: routes that share the module and its init share the snapshot.
+   *
+   * @param stdout where the init's stdout goes
+   * @param stderr where the init's stderr goes
+   * @throws GuestFailure if the export trapped, was interrupted or wrote past the output cap
+   * @throws ModuleLoadException if the module does not export it, it exited, or its state cannot be
+   *     carried over
+   */
+  public CompiledModule initialized(
+      String export,
+      long maxMemoryBytes,
+      long maxOutputBytes,
+      OutputStream stdout,
+      OutputStream stderr)
+      throws GuestFailure, ModuleLoadException {
+    synchronized (initialized) {
+      CompiledModule done = initialized.get(export);
+      if (done != null) {
+        return done;
+      }
+      if (!exportsFunction(export)) {
+        throw new ModuleLoadException("it exports no function \"" + export + "\"");
+      }
+      Guest init = prepare(Map.of(), maxMemoryBytes, maxOutputBytes, OutboundHttp.Policy.DENY_ALL);
+      done = new CompiledModule(this, init.snapshot(export, stdout, stderr));
+      initialized.put(export, done);
+      return done;
+    }
+  }
+
+  /**
    * Prepares this module for one route: its volumes (guest path → existing host directory, in
    * order), limits and what its outbound HTTP may do. Fails if the module's initial memory is
    * already over the cap.
@@ -184,7 +268,8 @@ public final class CompiledModule {
         maxOutputBytes,
         outbound,
         budget,
-        memoryImage);
+        memoryImage,
+        snapshot);
   }
 
   /** The module's declared memory with its maximum lowered to the cap; null if it has none. */
@@ -195,14 +280,18 @@ public final class CompiledModule {
     MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
     int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, maxMemoryBytes / 65536);
     int maxPages = Math.min(declared.maximumPages(), capPages);
-    if (declared.initialPages() > maxPages) {
+    // Pre-initialised, a run starts with the memory as the init left it (maybe grown).
+    int initialPages = snapshot == null ? declared.initialPages() : snapshot.memory().pages();
+    if (initialPages > maxPages) {
       throw new ModuleLoadException(
           "it needs "
-              + declared.initialPages() * 64L
-              + " KiB of memory at start, more than the memory cap of "
+              + initialPages * 64L
+              + " KiB of memory at start"
+              + (snapshot == null ? "" : " (after its init)")
+              + ", more than the memory cap of "
               + maxMemoryBytes / 1024
               + " KiB");
     }
-    return new MemoryLimits(declared.initialPages(), maxPages, declared.shared());
+    return new MemoryLimits(initialPages, maxPages, declared.shared());
   }
 }

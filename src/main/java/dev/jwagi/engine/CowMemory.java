@@ -81,6 +81,17 @@ final class CowMemory implements Memory {
       this.initialPages = initialPages;
     }
 
+    /** An image taken already: {@code chunks} (all-zero ones {@link #ZERO}), never written. */
+    private Image(byte[][] chunks) {
+      this.initialPages = chunks.length / CHUNKS_PER_PAGE;
+      this.chunks = chunks;
+    }
+
+    /** Its size in pages: every memory made from it starts this large. */
+    int pages() {
+      return initialPages;
+    }
+
     /** Whether the image has been taken (after the module's first instantiation). */
     boolean taken() {
       return chunks != null;
@@ -262,6 +273,33 @@ final class CowMemory implements Memory {
       takeImage();
     }
     initialised = true;
+  }
+
+  /**
+   * This memory's content now, as an image for other memories to start from (pre-initialisation:
+   * the memory after an init export ran). The memory itself is unchanged; chunks it shares with its
+   * own image are shared by the new one too (neither is ever written).
+   */
+  Image snapshot() {
+    byte[][] snapshot = new byte[pages * CHUNKS_PER_PAGE][];
+    for (int i = 0; i < snapshot.length; i++) {
+      byte[] chunk;
+      if (flat != null) {
+        chunk = Arrays.copyOfRange(flat, i << CHUNK_SHIFT, (i + 1) << CHUNK_SHIFT);
+      } else {
+        chunk = own[i] != null ? own[i].clone() : chunks[i];
+      }
+      snapshot[i] = chunk == ZERO || Arrays.equals(chunk, ZERO) ? ZERO : chunk;
+    }
+    return new Image(snapshot);
+  }
+
+  /**
+   * The data segments as {@code memory.init} sees them now (those dropped are empty), or null
+   * before {@link #initialize}.
+   */
+  DataSegment[] dataSegments() {
+    return dataSegments;
   }
 
   /** Publishes this memory's current content as the image, then views it like any later run. */

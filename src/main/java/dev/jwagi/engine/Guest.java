@@ -70,7 +70,8 @@ public final class Guest {
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
       MemoryBudget budget,
-      CowMemory.Image memoryImage) {
+      CowMemory.Image memoryImage,
+      Snapshot snapshot) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
@@ -80,8 +81,69 @@ public final class Guest {
     this.maxOutputBytes = maxOutputBytes;
     this.outbound = outbound;
     this.budget = budget;
-    this.memoryImage = memoryLimits == null ? null : memoryImage;
-    this.template = JwagiInstanceTemplate.of(module, imports, machineFactory, memoryLimits);
+    var template = JwagiInstanceTemplate.of(module, imports, machineFactory, memoryLimits);
+    if (snapshot != null) {
+      // CompiledModule pre-initialises only modules that have a template and a copy-on-write
+      // memory.
+      this.memoryImage = snapshot.memory();
+      this.template = template.restoring(snapshot.state(), memoryLimits);
+    } else {
+      this.memoryImage = memoryLimits == null ? null : memoryImage;
+      this.template = template;
+    }
+  }
+
+  /**
+   * Runs {@code export} once in a fresh instance (as Wizer runs {@code wizer.initialize}), without
+   * arguments, environment, stdin or volumes, and takes the instance's state when it returns: the
+   * snapshot that instances of a pre-initialised module start from. The export must return: an exit
+   * ({@code proc_exit}, whatever its code) is a failure, as in Wizer.
+   *
+   * @param stdout where the export's stdout goes as it comes
+   * @param stderr where its stderr goes as it comes
+   * @throws GuestFailure if it trapped, was interrupted or wrote too much
+   * @throws ModuleLoadException if it exited, or the module or its state cannot be snapshotted
+   */
+  Snapshot snapshot(String export, OutputStream stdout, OutputStream stderr)
+      throws GuestFailure, ModuleLoadException {
+    if (template == null || memoryImage == null) {
+      throw new ModuleLoadException(
+          "it cannot be pre-initialised: that needs one memory of the module's own (not shared)"
+              + " and function imports only");
+    }
+    Snapshot[] taken = new Snapshot[1];
+    String[] refused = new String[1];
+    StringBlock none = StringBlock.of(List.of());
+    GuestResult result =
+        run(
+            export,
+            none,
+            none,
+            InputStream.nullInputStream(),
+            stdout,
+            stderr,
+            (instance, memory) -> {
+              var cow = (CowMemory) memory;
+              try {
+                taken[0] =
+                    new Snapshot(template.snapshot(instance, cow.dataSegments()), cow.snapshot());
+              } catch (IllegalStateException e) {
+                refused[0] = e.getMessage();
+              }
+            });
+    if (refused[0] != null) {
+      throw new ModuleLoadException("its state after " + export + " cannot be kept: " + refused[0]);
+    }
+    if (taken[0] == null) {
+      throw new ModuleLoadException(
+          export + " exited with code " + result.exitCode() + " (it must return)");
+    }
+    return taken[0];
+  }
+
+  /** What a run does with its instance when the entrypoint returned, before the memory goes. */
+  private interface Capture {
+    void taken(Instance instance, Memory memory);
   }
 
   /** Called (once per run) when a memory.grow is refused because the memory budget is full. */
@@ -138,6 +200,18 @@ public final class Guest {
       OutputStream stdout,
       OutputStream stderrTarget)
       throws GuestFailure {
+    return run(entrypoint, argv, env, stdin, stdout, stderrTarget, null);
+  }
+
+  private GuestResult run(
+      String entrypoint,
+      StringBlock argv,
+      StringBlock env,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderrTarget,
+      Capture capture)
+      throws GuestFailure {
     long started = System.nanoTime();
     var stdio = new Stdio(stdin, stdout, stderrTarget, maxOutputBytes);
     var host = new WasiLink.GuestWasi(volumes, guard, argv, env, outbound, maxOutputBytes, stdio);
@@ -154,6 +228,9 @@ public final class Guest {
         instance = template.newInstance(memory == null ? null : memory.memory());
         prepareNanos = System.nanoTime() - started;
         template.call(instance, entrypoint);
+        if (capture != null) {
+          capture.taken(instance, memory == null ? null : memory.memory());
+        }
       } else {
         memories = new MemoryTaken();
         var builder =

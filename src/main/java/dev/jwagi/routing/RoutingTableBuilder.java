@@ -17,6 +17,7 @@ import dev.jwagi.source.ModuleSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -58,7 +59,12 @@ public final class RoutingTableBuilder {
     var budget = resources.budget();
     List<Route> routes = new ArrayList<>();
     for (ModuleConfig module : config.modules()) {
-      CompiledModule code = compiled.get(module.source());
+      CompiledModule code =
+          initialized(
+              compiled.get(module.source()),
+              module,
+              deadlines,
+              new StderrLog(config.logDir(), module.route()));
       Guest guest;
       try {
         guest =
@@ -121,6 +127,71 @@ public final class RoutingTableBuilder {
               routes.size()));
     }
     return new RoutingTable(routes, builtIns, resources.readiness());
+  }
+
+  /**
+   * The module as the route serves it: pre-initialised by the route's {@code init} export, or by
+   * Wizer's {@code wizer.initialize} if the module exports that; else as compiled. The init runs
+   * here, once per module and export (routes that share both share the snapshot), within the
+   * route's timeout, its stdout and stderr appended to the route's stderr log.
+   */
+  private static CompiledModule initialized(
+      CompiledModule code, ModuleConfig module, Deadlines deadlines, StderrLog stderr)
+      throws ConfigException {
+    String export;
+    try {
+      export = module.init() != null ? module.init() : code.wizerInitExport();
+    } catch (ModuleLoadException e) {
+      throw new ConfigException(
+          module.where() + ": module " + module.source() + ": " + e.getMessage(), e);
+    }
+    if (export == null) {
+      return code;
+    }
+    String where =
+        module.where()
+            + ": "
+            + (module.init() != null ? "key `init`" : "Wizer's init export")
+            + ": module "
+            + module.source()
+            + ": \""
+            + export
+            + "\"";
+    long started = System.nanoTime();
+    try (OutputStream output = stderr.open()) {
+      try (var deadline = deadlines.start(module.limits().timeout())) {
+        try {
+          CompiledModule initialized =
+              code.initialized(
+                  export,
+                  module.limits().maxMemoryBytes(),
+                  module.limits().maxOutputBytes(),
+                  output,
+                  output);
+          log.info(
+              "route {}: runs module {} from its snapshot after {} (ready in {} ms)",
+              module.route().text(),
+              module.source(),
+              export,
+              (System.nanoTime() - started) / 1_000_000);
+          return initialized;
+        } catch (GuestFailure e) {
+          String why =
+              deadline.fired()
+                  ? "still running after the route's timeout of "
+                      + module.limits().timeout().toMillis()
+                      + " ms: stopped"
+                  : e.getMessage();
+          throw new ConfigException(
+              where + " failed: " + why + " (stderr: " + stderr.file() + ")", e);
+        }
+      }
+    } catch (ModuleLoadException e) {
+      throw new ConfigException(
+          where + ": " + e.getMessage() + " (stderr: " + stderr.file() + ")", e);
+    } catch (IOException e) {
+      throw new ConfigException(where + ": " + e, e);
+    }
   }
 
   private static ModuleHandler handler(

@@ -18,6 +18,7 @@ import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TagSection;
 import com.dylibso.chicory.wasm.types.TagType;
+import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -85,6 +86,9 @@ public final class JwagiInstanceTemplate {
   /** The constant initial values, when {@link #initialize} can use them; else null. */
   private final Constants constants;
 
+  /** What instances start from when the module was pre-initialised; else null. */
+  private final State state;
+
   private JwagiInstanceTemplate(
       WasmModule module,
       ImportValues imports,
@@ -136,6 +140,42 @@ public final class JwagiInstanceTemplate {
               : module.memorySection().get().getMemory(i).limits();
     }
     this.constants = Constants.of(this, probe);
+    this.state = null;
+  }
+
+  /** {@code base}'s module, its instances starting from {@code state}. */
+  private JwagiInstanceTemplate(
+      JwagiInstanceTemplate base, State state, MemoryLimits memoryLimits) {
+    this.module = base.module;
+    this.imports = base.imports;
+    this.machineFactory = base.machineFactory;
+    this.globals = base.globals;
+    this.dataSegments = state.dataSegments;
+    this.functions = base.functions;
+    this.types = base.types;
+    this.functionTypes = base.functionTypes;
+    this.tables = new Table[base.tables.length];
+    this.tableMinimums = new long[tables.length];
+    boolean growable = false;
+    for (int i = 0; i < tables.length; i++) {
+      Table t = base.tables[i];
+      long size = state.tableRefs[i].length;
+      tables[i] =
+          new Table(
+              t.elementType(),
+              new TableLimits(size, t.limits().max(), t.limits().shared()),
+              t.initialize());
+      tableMinimums[i] = size;
+      growable |= t.limits().max() > size;
+    }
+    this.growableTables = growable;
+    this.elements = state.elements;
+    this.tags = base.tags;
+    this.exports = base.exports;
+    this.memoryLimits =
+        memoryLimits == null ? new MemoryLimits[0] : new MemoryLimits[] {memoryLimits};
+    this.constants = null;
+    this.state = state;
   }
 
   /**
@@ -213,11 +253,136 @@ public final class JwagiInstanceTemplate {
             false,
             false,
             null);
-    if (constants == null) {
+    if (state != null) {
+      state.restore(instance, memories, segments);
+    } else if (constants == null) {
       return instance.initialize(false);
+    } else {
+      constants.initialize(instance, memories, segments);
     }
-    constants.initialize(instance, memories, segments);
     return instance;
+  }
+
+  /**
+   * The state of {@code instance}, made by this template, after its init export returned: its
+   * globals, tables and element segments, and {@code dataSegments} (as its memory's {@code
+   * memory.init} sees them). Its memory is the caller's to keep. Throws {@link
+   * IllegalStateException} saying why if some of it cannot be carried over to other instances.
+   */
+  public State snapshot(Instance instance, DataSegment[] dataSegments) {
+    if (GLOBALS == null) {
+      throw new IllegalStateException(
+          "this Chicory's instances have no globals array to restore (check"
+              + " JwagiInstanceTemplate)");
+    }
+    long[] low = new long[globals.length];
+    long[] high = new long[globals.length];
+    for (int i = 0; i < globals.length; i++) {
+      ValType type = globals[i].valueType();
+      if (type.isReference() && !plainReference(type)) {
+        throw new IllegalStateException("global " + i + " holds a " + type + " (GC objects)");
+      }
+      GlobalInstance global = instance.global(i);
+      low[i] = global.getValueLow();
+      high[i] = global.getValueHigh();
+    }
+    int[][] refs = new int[tables.length][];
+    boolean[][] linked = new boolean[tables.length][];
+    for (int t = 0; t < tables.length; t++) {
+      TableInstance table = instance.table(t);
+      if (!plainReference(table.elementType())) {
+        throw new IllegalStateException("table " + t + " holds " + table.elementType());
+      }
+      refs[t] = new int[table.size()];
+      linked[t] = new boolean[refs[t].length];
+      for (int k = 0; k < refs[t].length; k++) {
+        refs[t][k] = table.ref(k);
+        linked[t][k] = table.instance(k) != null;
+        if (linked[t][k] && table.instance(k) != instance) {
+          throw new IllegalStateException("table " + t + " refers to another instance");
+        }
+      }
+    }
+    Element[] elementState = new Element[elements.length];
+    for (int i = 0; i < elementState.length; i++) {
+      elementState[i] = instance.element(i);
+    }
+    DataSegment[] segments = dataSegments == null ? this.dataSegments : dataSegments.clone();
+    return new State(low, high, refs, linked, elementState, segments);
+  }
+
+  /** funcref or externref, whose values mean the same in every instance of the module. */
+  private static boolean plainReference(ValType type) {
+    return ValType.matchesRef(type, ValType.FuncRef) || ValType.matchesRef(type, ValType.ExternRef);
+  }
+
+  /**
+   * A template of the same module whose instances start from {@code state} (see {@link #snapshot}):
+   * nothing of the module's own initialisation runs again (no global or element initialiser, no
+   * data segment, no start function).
+   *
+   * @param memoryLimits the memory's limits, its initial size the snapshot's; null if it has none
+   */
+  public JwagiInstanceTemplate restoring(State state, MemoryLimits memoryLimits) {
+    return new JwagiInstanceTemplate(this, state, memoryLimits);
+  }
+
+  /**
+   * An instance's globals, tables and segments after its init export ran: what pre-initialised
+   * instances start from (with the memory image the caller keeps). Immutable: each instance gets
+   * its own {@link GlobalInstance}s and table entries from it.
+   */
+  public static final class State {
+    private final long[] globalLow;
+    private final long[] globalHigh;
+    private final int[][] tableRefs;
+
+    /** Whether each table entry names its instance (Chicory keeps one per entry). */
+    private final boolean[][] tableLinked;
+
+    private final Element[] elements;
+    private final DataSegment[] dataSegments;
+
+    private State(
+        long[] globalLow,
+        long[] globalHigh,
+        int[][] tableRefs,
+        boolean[][] tableLinked,
+        Element[] elements,
+        DataSegment[] dataSegments) {
+      this.globalLow = globalLow;
+      this.globalHigh = globalHigh;
+      this.tableRefs = tableRefs;
+      this.tableLinked = tableLinked;
+      this.elements = elements;
+      this.dataSegments = dataSegments;
+    }
+
+    /** The globals, tables and memory of a new instance as they were in the snapshot. */
+    private void restore(Instance instance, Memory[] memories, DataSegment[] segments) {
+      GlobalInstance[] own = (GlobalInstance[]) GLOBALS.get(instance);
+      Global[] declared = instance.module().globalSection().globals();
+      for (int i = 0; i < own.length; i++) {
+        var global =
+            new GlobalInstance(
+                globalLow[i], globalHigh[i], declared[i].valueType(), declared[i].mutabilityType());
+        global.setInstance(instance);
+        own[i] = global;
+      }
+      for (int t = 0; t < tableRefs.length; t++) {
+        TableInstance table = instance.table(t);
+        int[] refs = tableRefs[t];
+        boolean[] linked = tableLinked[t];
+        for (int k = 0; k < refs.length; k++) {
+          table.setRef(k, refs[k], linked[k] ? instance : null);
+        }
+      }
+      for (int i = 0; i < memories.length; i++) {
+        memories[i].zero();
+        memories[i].initialize(instance, segments, i); // the memory's image is the snapshot's
+      }
+      instance.gcSafePoint();
+    }
   }
 
   /**
