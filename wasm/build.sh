@@ -88,6 +88,21 @@ for src in "$ROOT"/src/test/wasm/*.c; do
     build "$src" "$ROOT/src/test/resources/wasm/$name.wasm"
 done
 
+# wizer.c in Wizer's own hands: PreinitIT compares jwagi's pre-initialisation of wizer.wasm with
+# what Wizer makes of it (wizer.wizened.wasm, committed). Wizer is on npm as a prebuilt binary:
+#   npm pack @bytecodealliance/wizer-linux-x64 && tar xzf bytecodealliance-wizer-linux-x64-*.tgz
+# then WIZER=package/wizer wasm/build.sh (or put `wizer` on PATH). Without it the committed file stays.
+WIZER="${WIZER:-$(command -v wizer || true)}"
+if [[ -n "$WIZER" ]]; then
+    out="$ROOT/src/test/resources/wasm/wizer.wizened.wasm"
+    "$WIZER" --allow-wasi --inherit-stdio=false --init-func wizer.initialize \
+        "$ROOT/src/test/resources/wasm/wizer.wasm" -o "$out"
+    chmod 644 "$out"
+    printf '  %-45s %7d bytes (Wizer)\n' "${out#"$ROOT"/}" "$(wc -c <"$out")"
+else
+    echo "wasm/build.sh: warning: Wizer not found (set WIZER): wizer.wizened.wasm not rebuilt" >&2
+fi
+
 # fib.c doubles as a native benchmark baseline: make sure it still compiles natively
 # (the native binary is not kept).
 if command -v cc >/dev/null 2>&1; then

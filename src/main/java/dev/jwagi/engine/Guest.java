@@ -132,11 +132,11 @@ public final class Guest {
               }
             });
     if (refused[0] != null) {
-      throw new ModuleLoadException("its state after " + export + " cannot be kept: " + refused[0]);
+      throw new ModuleLoadException("its state after the init cannot be kept: " + refused[0]);
     }
     if (taken[0] == null) {
       throw new ModuleLoadException(
-          export + " exited with code " + result.exitCode() + " (it must return)");
+          "it exited with code " + result.exitCode() + " (an init export must return)");
     }
     return taken[0];
   }

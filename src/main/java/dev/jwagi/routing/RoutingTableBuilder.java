@@ -148,6 +148,9 @@ public final class RoutingTableBuilder {
     if (export == null) {
       return code;
     }
+    if (module.init() != null) {
+      requireExport(code, module, export, "key `init`");
+    }
     String where =
         module.where()
             + ": "

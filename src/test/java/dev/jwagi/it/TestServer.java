@@ -100,6 +100,11 @@ final class TestServer implements AutoCloseable {
     return tomlString(Path.of("src", "test", "resources", "wasm", name + ".wasm").toAbsolutePath());
   }
 
+  /** A test module in text form (src/test/resources/wasm/NAME.wat), quoted for TOML. */
+  static String wat(String name) {
+    return tomlString(Path.of("src", "test", "resources", "wasm", name + ".wat").toAbsolutePath());
+  }
+
   /** An example module's absolute path (examples/modules/NAME.wasm), quoted for TOML. */
   static String example(String name) {
     return tomlString(Path.of("examples", "modules", name + ".wasm").toAbsolutePath());
