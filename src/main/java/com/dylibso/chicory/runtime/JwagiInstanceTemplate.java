@@ -47,6 +47,12 @@ import java.util.function.Function;
  * function) from them. Otherwise, or if this Chicory's instance no longer has the private {@code
  * globals} array this writes, {@link Instance#initialize} does it.
  *
+ * <p>Pre-initialisation: {@link #snapshot} takes an instance's globals, tables and segments after
+ * an init export ran, and the template {@link #restoring} them makes instances that start there:
+ * the globals written into the same private array, the tables sized and filled as they were, the
+ * dropped segments still dropped, the memory the caller's (its image is the snapshot's), and
+ * nothing of the module's own initialisation (initialisers, data segments, start function) run.
+ *
  * <p>It requires the import values to hold exactly one function per import, in the module's import
  * order (what jwagi's WASI linking builds), and a module with one memory at most; {@link #of}
  * checks this and returns null otherwise, and the caller then uses the builder. Tied to Chicory's
