@@ -33,6 +33,7 @@ class PreinitIT {
             + TestServer.module("/again", TestServer.wasm("wizer"))
             // What Wizer itself made of wizer.wasm (wasm/build.sh): the differential test.
             + TestServer.module("/wizened/...", TestServer.wasm("wizer.wizened"))
+            + TestServer.module("/initenv/...", TestServer.wasm("initenv"))
             + TestServer.module("/boot", TestServer.wasm("boot"), "init = \"boot\"")
             + TestServer.module("/noboot", TestServer.wasm("boot"))
             + TestServer.module("/state", TestServer.wat("snapshot"), "init = \"init\"")
@@ -88,6 +89,16 @@ class PreinitIT {
       assertThat(TestServer.text(ours)).isEqualTo(TestServer.text(wizers));
       assertThat(ours.headers().map()).isEqualTo(wizers.headers().map());
     }
+  }
+
+  /**
+   * What the README warns of: an init that reads the environment keeps the init's (empty) one, and
+   * requests from the snapshot see no CGI variables through getenv.
+   */
+  @Test
+  void anInitThatReadsTheEnvironmentFreezesItsEmptyEnvironment() throws Exception {
+    assertThat(TestServer.text(server.get("/initenv/a")))
+        .isEqualTo("init saw (none); request sees (none)\n");
   }
 
   @Test
