@@ -115,6 +115,20 @@ class RunIT {
         .isEqualTo("hello from entrypoint\n");
   }
 
+  /** --init as the init key; a module exporting wizer.initialize is pre-initialised without. */
+  @Test
+  void preinitialisedAsInModulesToml() {
+    Result booted = run(new byte[0], wasm("boot"), "--init", "boot");
+    assertThat(booted.exitCode()).isZero();
+    assertThat(new String(booted.body(), StandardCharsets.UTF_8)).startsWith("booted by init: ");
+    Result wizer = run(new byte[0], wasm("wizer"), "--path", "/p");
+    assertThat(new String(wizer.body(), StandardCharsets.UTF_8))
+        .isEqualTo("inits=1 hits=0 square=152399025 greeting=made at init path=/p\n");
+    Result missing = run(new byte[0], wasm("boot"), "--init", "nothere");
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.stdout()).isEmpty();
+  }
+
   @Test
   void volumes() throws Exception {
     Path data = Files.createDirectories(dir.resolve("data"));
