@@ -42,6 +42,12 @@ public final class CompiledModule {
   /** What instances start from when this is the module pre-initialised; else null. */
   private final Snapshot snapshot;
 
+  /**
+   * The module this one pre-initialises (null: this is it). Kept so that whoever holds this holds
+   * that too, and with it its snapshots: a reload finds the module by its bytes, and reuses them.
+   */
+  private final CompiledModule base;
+
   /** This module pre-initialised, by init export (see {@link #initialized}); guarded by itself. */
   private final Map<String, CompiledModule> initialized = new HashMap<>();
 
@@ -64,6 +70,7 @@ public final class CompiledModule {
     this.cacheHit = cacheHit;
     this.memoryImage = copyOnWrite(module) ? new CowMemory.Image(initialPages(module)) : null;
     this.snapshot = null;
+    this.base = null;
   }
 
   /** {@code base}, its instances starting from {@code snapshot}. */
@@ -75,6 +82,7 @@ public final class CompiledModule {
     this.cacheHit = base.cacheHit;
     this.memoryImage = snapshot.memory();
     this.snapshot = snapshot;
+    this.base = base;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.ModuleConfig;
 import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
+import dev.jwagi.engine.Deadlines;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestFailure;
 import dev.jwagi.engine.GuestResult;
@@ -63,8 +64,8 @@ public final class RoutingTableBuilder {
           initialized(
               compiled.get(module.source()),
               module,
-              deadlines,
-              new StderrLog(config.logDir(), module.route()));
+              resources.deadlines(),
+              resources.routeStates().stderrLog(config.logDir(), module.route()));
       Guest guest;
       try {
         guest =
