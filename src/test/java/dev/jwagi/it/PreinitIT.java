@@ -128,6 +128,28 @@ class PreinitIT {
     assertThat(server.get("/plain/data").statusCode()).isEqualTo(502);
   }
 
+  /**
+   * A reload keeps the snapshot of a module whose bytes did not change: the init does not run
+   * again, even after a garbage collection (the serving table holds the module it was made from).
+   */
+  @Test
+  void aReloadReusesTheSnapshotOfAnUnchangedModule() throws Exception {
+    Path reloadDir = dir.resolve("reload");
+    String toml = TestServer.module("/w/...", TestServer.wasm("wizer"));
+    try (TestServer reloading = TestServer.start(reloadDir, toml)) {
+      System.gc();
+      Files.writeString(
+          reloadDir.resolve("modules.toml"),
+          toml + TestServer.module("/hello", TestServer.example("hello")));
+      assertThat(reloading.jwagi().reloader().reload("test").ok()).isTrue();
+      assertThat(TestServer.text(reloading.get("/w/r")))
+          .isEqualTo("inits=1 hits=0 square=152399025 greeting=made at init path=/r\n");
+      assertThat(TestServer.text(reloading.get("/hello"))).isNotEmpty();
+      assertThat(Files.readString(reloading.logDir().resolve("w_wildcard.stderr.log")))
+          .isEqualTo("wizer.initialize ran\n");
+    }
+  }
+
   @Test
   void anInitThatFailsStopsStartUpNamingFileRouteAndKey() throws Exception {
     String module = TestServer.wasm("initfail");
