@@ -75,13 +75,13 @@ public final class OutboundHttp {
   /**
    * What one route's guests may do.
    *
-   * @param allowedHost whether a request may go to a host (lower-cased; IPv6 in brackets)
+   * @param allowed whether a request may go to an absolute http(s) URL (config's AllowedHosts)
    * @param maxOpen open responses per run (WAGI's http_max_concurrency); 0: no limit of its own
    * @param timeout the route's timeout: no request waits longer for its response
    */
-  public record Policy(Predicate<String> allowedHost, int maxOpen, Duration timeout) {
+  public record Policy(Predicate<URI> allowed, int maxOpen, Duration timeout) {
     /** Every host denied (also for guests that serve no route, such as wat2wasm). */
-    public static final Policy DENY_ALL = new Policy(host -> false, 0, Duration.ofSeconds(30));
+    public static final Policy DENY_ALL = new Policy(url -> false, 0, Duration.ofSeconds(30));
   }
 
   private OutboundHttp() {}
@@ -193,7 +193,7 @@ public final class OutboundHttp {
         if (uri == null) {
           return INVALID_URL;
         }
-        if (!policy.allowedHost().test(uri.getHost().toLowerCase(Locale.ROOT))) {
+        if (!policy.allowed().test(uri)) {
           return DESTINATION_NOT_ALLOWED;
         }
         String method = utf8(read(memory, a[2], a[3]));

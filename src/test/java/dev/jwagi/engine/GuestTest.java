@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** A prepared guest run directly, on real modules (WAT, assembled as the server does). */
 class GuestTest {
   private static final OutboundHttp.Policy NO_OUTBOUND =
-      new OutboundHttp.Policy(host -> false, 0, Duration.ofSeconds(30));
+      new OutboundHttp.Policy(url -> false, 0, Duration.ofSeconds(30));
 
   private static ModuleLoader loader;
 
