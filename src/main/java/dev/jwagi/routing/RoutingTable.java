@@ -11,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the route for a request path: the most specific one wins. An exact route beats a wildcard,
- * a longer wildcard prefix beats a shorter one, and only the same route written twice falls back to
- * file order (warned at start-up). The built-ins /healthz (as in WAGI), /readyz (and /metrics) beat
- * everything.
+ * Finds the route for a request path: the most specific one wins ({@link
+ * RoutePattern#MOST_SPECIFIC_FIRST}: an exact route beats a wildcard, a longer wildcard prefix
+ * beats a shorter one), and only the same route written twice falls back to file order (warned at
+ * start-up). The built-ins /healthz (as in WAGI), /readyz (and /metrics) beat everything.
  *
  * <p>Immutable, and it holds nothing that needs closing: a reload replaces a table whole ({@link
  * ServingTable}), and an old one is garbage once its last request ends. What must outlive a table
@@ -25,7 +25,10 @@ public final class RoutingTable {
   private static final Logger log = LoggerFactory.getLogger(RoutingTable.class);
 
   private final Map<String, Route> exact = new HashMap<>();
-  private final List<Route> wildcards = new ArrayList<>();
+
+  /** Every route that is not one literal path (wildcards, Spin routes), most specific first. */
+  private final List<Route> patterns = new ArrayList<>();
+
   private final List<Route> all;
 
   /**
@@ -45,12 +48,12 @@ public final class RoutingTable {
     // Plain lambdas, not Comparator.comparingInt: those are linked at start-up (~4 ms).
     withHealth.sort((a, b) -> Integer.compare(a.order(), b.order()));
     for (Route route : withHealth) {
-      if (route.wildcard()) {
-        var first = wildcards.stream().filter(w -> w.pattern().equals(route.pattern())).findFirst();
+      if (!route.pattern().exactLiteral()) {
+        var first = patterns.stream().filter(w -> w.pattern().equals(route.pattern())).findFirst();
         if (first.isPresent()) {
           warnDuplicate(first.get(), route);
         } else {
-          wildcards.add(route);
+          patterns.add(route);
         }
       } else {
         Route first = exact.putIfAbsent(route.pattern().text(), route);
@@ -59,9 +62,8 @@ public final class RoutingTable {
         }
       }
     }
-    // Longest prefix first; the sort is stable, so equal lengths keep file order.
-    wildcards.sort(
-        (a, b) -> Integer.compare(b.pattern().base().length(), a.pattern().base().length()));
+    // The sort is stable: routes that tie keep file order.
+    patterns.sort((a, b) -> RoutePattern.MOST_SPECIFIC_FIRST.compare(a.pattern(), b.pattern()));
     this.all = List.copyOf(withHealth);
   }
 
@@ -90,9 +92,9 @@ public final class RoutingTable {
     if (route != null) {
       return route;
     }
-    for (Route wildcard : wildcards) {
-      if (wildcard.matches(path)) {
-        return wildcard;
+    for (Route pattern : patterns) {
+      if (pattern.matches(path)) {
+        return pattern;
       }
     }
     return null;
