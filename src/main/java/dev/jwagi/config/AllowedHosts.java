@@ -186,6 +186,13 @@ public final class AllowedHosts implements Predicate<URI> {
     return new AllowedHosts(false, hosts.rules, entries.toString());
   }
 
+  /** What either allows (Spin's allowed_outbound_hosts with its allowed_http_hosts). */
+  public static AllowedHosts either(AllowedHosts a, AllowedHosts b) {
+    List<Rule> rules = new ArrayList<>(a.rules);
+    rules.addAll(b.rules);
+    return new AllowedHosts(a.all || b.all, rules, a.text + " + " + b.text);
+  }
+
   /** One allowed_outbound_hosts entry, or null for a {@code self} entry. */
   private static Rule spinRule(String original) {
     String entry = original.strip();

@@ -17,10 +17,10 @@ import java.util.Objects;
  * </ul>
  *
  * Only {@link #parse} and {@link #parseSpin} make one, so every pattern has been checked. When
- * several routes match, the most specific wins ({@link #MOST_SPECIFIC_FIRST}): comparing
- * segment by segment from the left, a literal beats a {@code :name}, which beats {@code /...}; then
- * the route with fewer segments. For WAGI routes this is "an exact route beats a wildcard, a longer
- * wildcard prefix beats a shorter one".
+ * several routes match, the most specific wins ({@link #MOST_SPECIFIC_FIRST}): comparing segment by
+ * segment from the left, a literal beats a {@code :name}, which beats {@code /...}; then the route
+ * with fewer segments. For WAGI routes this is "an exact route beats a wildcard, a longer wildcard
+ * prefix beats a shorter one".
  */
 public final class RoutePattern {
   private static final String WILDCARD = "/...";
