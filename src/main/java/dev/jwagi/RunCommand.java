@@ -143,6 +143,7 @@ final class RunCommand {
         body.length,
         new java.io.ByteArrayInputStream(body),
         "127.0.0.1",
+        0,
         false);
   }
 

@@ -1,5 +1,6 @@
 package dev.jwagi.cgi;
 
+import dev.jwagi.config.SpinRoute;
 import dev.jwagi.engine.StringBlock;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,12 @@ public final class CgiEnvironment {
           "X_MATCHED_ROUTE",
           "X_FULL_URL");
 
+  /** What a spin.toml route defines besides (Spin's WAGI executor; X_PATH_MATCH_* too). */
+  private static final Set<String> SPIN_VARIABLES =
+      Set.of("X_BASE_PATH", "X_RAW_COMPONENT_ROUTE", "X_COMPONENT_ROUTE", "X_CLIENT_ADDR");
+
+  private static final String PATH_MATCH_PREFIX = "X_PATH_MATCH_";
+
   private static final String HEADER_PREFIX = "HTTP_";
   private static final String HTTPS = "HTTPS";
   private static final StringBlock.Encoded HTTPS_ON = fixed("HTTPS=on");
@@ -70,6 +77,7 @@ public final class CgiEnvironment {
   private static final byte[] SERVER_PORT = StringBlock.utf8("SERVER_PORT=");
   private static final byte[] SERVER_PROTOCOL = StringBlock.utf8("SERVER_PROTOCOL=");
   private static final byte[] X_FULL_URL = StringBlock.utf8("X_FULL_URL=");
+  private static final byte[] X_CLIENT_ADDR = StringBlock.utf8("X_CLIENT_ADDR=");
 
   private final Map<String, String> globalEnv;
   private final String defaultHost;
@@ -118,6 +126,9 @@ public final class CgiEnvironment {
     final StringBlock.Encoded scriptName;
     final StringBlock.Encoded softwareAndRoute;
 
+    /** A spin.toml route's fixed variables (X_BASE_PATH, ...), or null. */
+    final StringBlock.Encoded spin;
+
     RouteVariables(Map<String, String> globalEnv, MatchedRoute route) {
       // Global env first, then the module's own (it wins, in the global one's place).
       Map<String, String> merged = globalEnv;
@@ -129,7 +140,10 @@ public final class CgiEnvironment {
       List<String> all = new ArrayList<>();
       boolean conditional = false;
       for (var e : merged.entrySet()) {
-        if (REQUEST_VARIABLES.contains(e.getKey())) {
+        if (REQUEST_VARIABLES.contains(e.getKey())
+            || route.spin() != null
+                && (SPIN_VARIABLES.contains(e.getKey())
+                    || e.getKey().startsWith(PATH_MATCH_PREFIX))) {
           continue; // a request variable always takes its place
         }
         String variable = e.getKey() + "=" + e.getValue();
@@ -142,9 +156,20 @@ public final class CgiEnvironment {
       configuredCount = all.size();
       configuredBytes = StringBlock.of(all).byteLength();
       scriptName = fixed("SCRIPT_NAME=" + route.scriptName());
+      SpinRoute s = route.spin();
       softwareAndRoute =
           StringBlock.encode(
-              List.of("SERVER_SOFTWARE=WAGI/1", "X_MATCHED_ROUTE=" + route.route().text()));
+              List.of(
+                  "SERVER_SOFTWARE=WAGI/1",
+                  "X_MATCHED_ROUTE=" + (s == null ? route.route().text() : s.matchedRoute())));
+      spin =
+          s == null
+              ? null
+              : StringBlock.encode(
+                  List.of(
+                      "X_BASE_PATH=" + s.base(),
+                      "X_RAW_COMPONENT_ROUTE=" + s.rawRoute(),
+                      "X_COMPONENT_ROUTE=" + s.componentRoute()));
     }
   }
 
@@ -233,7 +258,16 @@ public final class CgiEnvironment {
     env.addEncoded(REMOTE_USER);
     env.add(REQUEST_METHOD, request.method());
     env.addEncoded(fixed.scriptName);
-    if (rawPath.indexOf('%', infoStart) < 0) {
+    SpinRoute spin = route.spin();
+    Map<String, String> captures = null;
+    if (spin != null) {
+      // Spin's PATH_INFO is what the route's trailing /... matched, not decoded (headers.rs).
+      captures = spin.pattern().captures(rawPath);
+      String rawPathInfo = captures == null ? "" : captures.getOrDefault("", "");
+      env.add(PATH_INFO, rawPathInfo)
+          .add(X_RAW_PATH_INFO, rawPathInfo)
+          .add(PATH_TRANSLATED, percentDecode(rawPathInfo));
+    } else if (rawPath.indexOf('%', infoStart) < 0) {
       env.append(PATH_INFO).append(rawPath, infoStart, rawPath.length()).end();
       env.append(X_RAW_PATH_INFO).append(rawPath, infoStart, rawPath.length()).end();
       env.append(PATH_TRANSLATED).append(rawPath, infoStart, rawPath.length()).end();
@@ -248,14 +282,36 @@ public final class CgiEnvironment {
     env.end();
     env.add(SERVER_PROTOCOL, request.protocol());
     env.addEncoded(fixed.softwareAndRoute);
-    env.append(X_FULL_URL).append(https ? "https://" : "http://").append(host, 0, nameEnd);
-    env.append(':');
-    appendPort(env, host, colon, hasPort, defaultPort);
+    env.append(X_FULL_URL).append(https ? "https://" : "http://");
+    if (spin != null) {
+      // Spin: the Host header as sent (no port added), "localhost" without one.
+      env.append(hostHeader == null || hostHeader.isBlank() ? "localhost" : hostHeader.strip());
+    } else {
+      env.append(host, 0, nameEnd).append(':');
+      appendPort(env, host, colon, hasPort, defaultPort);
+    }
     env.append(rawPath);
     if (request.rawQuery() != null) {
       env.append('?').append(query);
     }
     env.end();
+    if (spin != null) {
+      env.addEncoded(fixed.spin);
+      String ip = request.remoteAddress();
+      env.add(
+          X_CLIENT_ADDR, (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + request.remotePort());
+      if (captures != null) {
+        for (var capture : captures.entrySet()) {
+          if (!capture.getKey().isEmpty()) {
+            env.append(PATH_MATCH_PREFIX)
+                .append(capture.getKey().toUpperCase(Locale.ROOT))
+                .append('=')
+                .append(capture.getValue())
+                .end();
+          }
+        }
+      }
+    }
     if (https) {
       env.addEncoded(HTTPS_ON); // as Apache and RFC 3875 servers do; absent over plain http
     }
@@ -389,15 +445,21 @@ public final class CgiEnvironment {
       }
       return argv.build();
     }
-    Matcher m = PLACEHOLDER.matcher(route.argvTemplate());
-    String expanded =
-        m.replaceAll(
-            r ->
-                Matcher.quoteReplacement(
-                    r.group(1).equals("SCRIPT_NAME")
-                        ? request.rawPath()
-                        : query.replace('&', ' ')));
+    String expanded = expand(route.argvTemplate(), request.rawPath(), query);
+    if (route.spin() != null) {
+      // Spin splits on each single space: no query gives a last empty argument (wagi.rs).
+      return StringBlock.of(List.of(expanded.split(" ", -1)));
+    }
     return StringBlock.of(WHITESPACE.splitAsStream(expanded).filter(s -> !s.isEmpty()).toList());
+  }
+
+  /** ${SCRIPT_NAME} → the request path, ${ARGS} → the raw query with '&' → ' ', in one pass. */
+  private static String expand(String template, String rawPath, String query) {
+    Matcher m = PLACEHOLDER.matcher(template);
+    return m.replaceAll(
+        r ->
+            Matcher.quoteReplacement(
+                r.group(1).equals("SCRIPT_NAME") ? rawPath : query.replace('&', ' ')));
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param body the request body as it arrives (may block; ends with -1, or an IOException when the
  *     body breaks off or crosses the route's cap)
  * @param remoteAddress client IP, e.g. {@code 127.0.0.1}
+ * @param remotePort the client's port (Spin's X_CLIENT_ADDR), 0 if unknown
  * @param secure true when the connection is TLS
  */
 public record IncomingRequest(
@@ -28,6 +29,7 @@ public record IncomingRequest(
     long contentLength,
     InputStream body,
     String remoteAddress,
+    int remotePort,
     boolean secure) {
   public IncomingRequest {
     Objects.requireNonNull(method, "method");

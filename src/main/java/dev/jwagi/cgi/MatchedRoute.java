@@ -1,6 +1,7 @@
 package dev.jwagi.cgi;
 
 import dev.jwagi.config.RoutePattern;
+import dev.jwagi.config.SpinRoute;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +17,7 @@ public final class MatchedRoute {
   private final String scriptName;
   private final String argvTemplate;
   private final Map<String, String> env;
+  private final SpinRoute spin;
   private final int hash;
 
   /**
@@ -25,11 +27,21 @@ public final class MatchedRoute {
    *     before the CGI variables
    */
   public MatchedRoute(RoutePattern route, String argvTemplate, Map<String, String> env) {
+    this(route, argvTemplate, env, null);
+  }
+
+  /**
+   * spin: for a route of a spin.toml, what Spin's WAGI executor adds to WAGI's variables (as Spin
+   * does: spinframework/spin crates/trigger-http/src/wagi.rs); null for WAGI's alone.
+   */
+  public MatchedRoute(
+      RoutePattern route, String argvTemplate, Map<String, String> env, SpinRoute spin) {
     this.route = Objects.requireNonNull(route, "route");
-    this.scriptName = route.base();
+    this.scriptName = spin != null ? spin.scriptName() : route.base();
     this.argvTemplate = argvTemplate;
     this.env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
-    this.hash = Objects.hash(route, argvTemplate, this.env);
+    this.spin = spin;
+    this.hash = Objects.hash(route, argvTemplate, this.env, spin);
   }
 
   public MatchedRoute(RoutePattern route, String argvTemplate) {
@@ -48,6 +60,11 @@ public final class MatchedRoute {
     return env;
   }
 
+  /** What a spin.toml route adds, or null. */
+  public SpinRoute spin() {
+    return spin;
+  }
+
   /** SCRIPT_NAME: the route without a trailing {@code /...}; {@code /...} alone gives "". */
   public String scriptName() {
     return scriptName;
@@ -59,7 +76,8 @@ public final class MatchedRoute {
         && hash == that.hash
         && route.equals(that.route)
         && Objects.equals(argvTemplate, that.argvTemplate)
-        && env.equals(that.env);
+        && env.equals(that.env)
+        && Objects.equals(spin, that.spin);
   }
 
   @Override
@@ -69,6 +87,13 @@ public final class MatchedRoute {
 
   @Override
   public String toString() {
-    return "MatchedRoute[route=" + route + ", argvTemplate=" + argvTemplate + ", env=" + env + "]";
+    return "MatchedRoute[route="
+        + route
+        + ", argvTemplate="
+        + argvTemplate
+        + ", env="
+        + env
+        + (spin == null ? "" : ", spin=" + spin)
+        + "]";
   }
 }

@@ -18,21 +18,13 @@ public record SpinApp(Path file, int version, List<Route> routes) {
    * One {@code [[trigger.http]]} (v2) or {@code [component.trigger]} (v1).
    *
    * @param where how messages name it, e.g. {@code spin.toml: [[trigger.http]] #2 (route "/x")}
-   * @param route as Spin's router has it (v1 base prepended)
-   * @param rawRoute the {@code route} as written, without the base (X_RAW_COMPONENT_ROUTE)
-   * @param base the v1 {@code base} ("/" without one; X_BASE_PATH)
+   * @param route the route, as Spin's router has it and as written
    * @param argv the executor's {@code argv} template (Spin's default {@code ${SCRIPT_NAME}
    *     ${ARGS}})
    * @param entrypoint the executor's {@code entrypoint} (default {@code _start})
    */
   public record Route(
-      String where,
-      RoutePattern route,
-      String rawRoute,
-      String base,
-      Component component,
-      String argv,
-      String entrypoint) {}
+      String where, SpinRoute route, Component component, String argv, String entrypoint) {}
 
   /**
    * A component: {@code [component.NAME]} (v2), an inline component of a trigger, or a v1 {@code

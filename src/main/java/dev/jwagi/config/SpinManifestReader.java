@@ -146,17 +146,17 @@ final class SpinManifestReader {
   private List<SpinApp.Route> dedupe(List<SpinApp.Route> routes) {
     Map<String, SpinApp.Route> byRoute = new LinkedHashMap<>();
     for (SpinApp.Route route : routes) {
-      SpinApp.Route replaced = byRoute.remove(route.rawRoute());
+      SpinApp.Route replaced = byRoute.remove(route.route().rawRoute());
       if (replaced != null) {
         warn.accept(
             replaced.where()
                 + ": route \""
-                + route.rawRoute()
+                + route.route().rawRoute()
                 + "\" is defined again by "
                 + route.where()
                 + ", which wins (as in Spin)");
       }
-      byRoute.put(route.rawRoute(), route);
+      byRoute.put(route.route().rawRoute(), route);
     }
     return List.copyOf(byRoute.values());
   }
@@ -413,9 +413,7 @@ final class SpinManifestReader {
     String entrypoint = optionalString(executor, "entrypoint", where + ": key `executor`");
     return new SpinApp.Route(
         where,
-        pattern,
-        raw,
-        base,
+        new SpinRoute(pattern, raw, base),
         component,
         argv == null ? DEFAULT_ARGV : argv,
         entrypoint == null ? DEFAULT_ENTRYPOINT : entrypoint);

@@ -53,7 +53,8 @@ final class Exchange {
   }
 
   /** What the handler sees of the request; {@code body} as it arrives; secure: over TLS. */
-  IncomingRequest incoming(long contentLength, InputStream body, String client, boolean secure) {
+  IncomingRequest incoming(
+      long contentLength, InputStream body, String client, int clientPort, boolean secure) {
     String authority = target.authority();
     List<Header> headers = new ArrayList<>(request.headers().size());
     for (Map.Entry<String, String> header : request.headers()) {
@@ -73,6 +74,7 @@ final class Exchange {
         contentLength,
         body,
         client,
+        clientPort,
         secure);
   }
 

@@ -204,7 +204,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     if (!handler.runsGuest()) {
       try {
         handler.handle(
-            x.incoming(0, java.io.InputStream.nullInputStream(), clientAddress(), secure()),
+            x.incoming(
+                0, java.io.InputStream.nullInputStream(), clientAddress(), clientPort(), secure()),
             x.response);
       } catch (RuntimeException e) {
         serverError(x, e);
@@ -301,7 +302,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
           workers.submit(
               route,
               new HandlerTask(
-                  x, x.incoming(contentLength, x.body, clientAddress(), secure()), events));
+                  x,
+                  x.incoming(contentLength, x.body, clientAddress(), clientPort(), secure()),
+                  events));
       x.response.start();
     } catch (RejectedExecutionException e) {
       x.body.close();
@@ -518,5 +521,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
               : String.valueOf(remote);
     }
     return clientAddress;
+  }
+
+  private int clientPort() {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress inet ? inet.getPort() : 0;
   }
 }

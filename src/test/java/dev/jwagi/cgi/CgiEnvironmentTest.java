@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jwagi.config.RoutePattern;
+import dev.jwagi.config.SpinRoute;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,7 @@ class CgiEnvironmentTest {
         body.length,
         new ByteArrayInputStream(body),
         "127.0.0.1",
+        0,
         secure);
   }
 
@@ -170,6 +172,7 @@ class CgiEnvironmentTest {
             -1,
             InputStream.nullInputStream(),
             "127.0.0.1",
+            0,
             false);
     assertThat(env(chunked, EXACT)).containsEntry("CONTENT_LENGTH", "");
   }
@@ -470,5 +473,64 @@ class CgiEnvironmentTest {
     assertThat(new MatchedRoute(RoutePattern.parse("/..."), null).scriptName()).isEqualTo("");
     assertThat(new MatchedRoute(RoutePattern.parse("/a"), null).scriptName()).isEqualTo("/a");
     assertThat(new MatchedRoute(RoutePattern.parse("/"), null).scriptName()).isEqualTo("/");
+  }
+
+  // --- routes of a spin.toml: what Spin's WAGI executor adds (spinframework/spin
+  // crates/trigger-http/src/headers.rs and wagi.rs) ---
+
+  private static MatchedRoute spin(String route, String base, String argv) {
+    return new MatchedRoute(
+        RoutePattern.parseSpin(route, base),
+        argv,
+        Map.of("X_BASE_PATH", "configured"),
+        new SpinRoute(RoutePattern.parseSpin(route, base), route, base));
+  }
+
+  @Test
+  void spinRouteVariablesAsSpinsDocsTable() {
+    // Spin's docs' example: route /users/:userid/cart/..., request to
+    // https://example.com:8080/users/1/cart/items/3/edit?theme=pink (here over http).
+    MatchedRoute route = spin("/users/:userid/cart/...", "/", "${SCRIPT_NAME} ${ARGS}");
+    Map<String, String> env =
+        env(get("/users/1/cart/items/3/edit", "theme=pink", "Host", "example.com:8080"), route);
+    assertThat(env)
+        .containsEntry("X_FULL_URL", "http://example.com:8080/users/1/cart/items/3/edit?theme=pink")
+        .containsEntry("PATH_INFO", "/items/3/edit")
+        .containsEntry("X_PATH_MATCH_USERID", "1")
+        .containsEntry("X_MATCHED_ROUTE", "/users/:userid/cart/...")
+        .containsEntry("X_RAW_COMPONENT_ROUTE", "/users/:userid/cart/...")
+        .containsEntry("X_COMPONENT_ROUTE", "/users/:userid/cart")
+        .containsEntry("SCRIPT_NAME", "/users/:userid/cart")
+        .containsEntry("X_BASE_PATH", "/")
+        .containsEntry("X_CLIENT_ADDR", "127.0.0.1:0");
+  }
+
+  @Test
+  void spinPathInfoIsNotDecodedAndFullUrlKeepsTheHostAsSent() {
+    MatchedRoute route = spin("/foo/...", "/base", null);
+    Map<String, String> env = env(get("/base/foo/a%20b/", null, "Host", "example.com"), route);
+    assertThat(env)
+        .containsEntry("PATH_INFO", "/a%20b/")
+        .containsEntry("X_RAW_PATH_INFO", "/a%20b/")
+        .containsEntry("PATH_TRANSLATED", "/a b/")
+        .containsEntry("X_FULL_URL", "http://example.com/base/foo/a%20b/")
+        .containsEntry("X_MATCHED_ROUTE", "/base/foo/...")
+        .containsEntry("SCRIPT_NAME", "/base/foo")
+        .containsEntry("X_RAW_COMPONENT_ROUTE", "/foo/...")
+        .containsEntry("X_COMPONENT_ROUTE", "/foo")
+        .containsEntry("X_BASE_PATH", "/base");
+    assertThat(env(get("/", null), spin("/", "/", null)))
+        .containsEntry("X_MATCHED_ROUTE", "")
+        .containsEntry("SCRIPT_NAME", "")
+        .containsEntry("PATH_INFO", "")
+        .containsEntry("X_FULL_URL", "http://localhost/");
+  }
+
+  @Test
+  void spinArgvSplitsOnEachSpaceAsSpinDoes() {
+    MatchedRoute route = spin("/...", "/", "${SCRIPT_NAME} ${ARGS}");
+    assertThat(PLAIN.build(get("/a", "x=1&y=2"), route).argvList())
+        .containsExactly("/a", "x=1", "y=2");
+    assertThat(PLAIN.build(get("/a", null), route).argvList()).containsExactly("/a", "");
   }
 }

@@ -57,7 +57,7 @@ class SpinManifestReaderTest {
     assertThat(app.version()).isEqualTo(2);
     assertThat(app.routes()).hasSize(2);
     SpinApp.Route hello = app.routes().get(0);
-    assertThat(hello.route().text()).isEqualTo("/hello");
+    assertThat(hello.route().pattern().text()).isEqualTo("/hello");
     assertThat(hello.argv()).isEqualTo("${SCRIPT_NAME} ${ARGS}");
     assertThat(hello.entrypoint()).isEqualTo("_start");
     assertThat(hello.component().source())
@@ -91,9 +91,9 @@ class SpinManifestReaderTest {
             """);
     assertThat(app.version()).isEqualTo(1);
     SpinApp.Route route = app.routes().get(0);
-    assertThat(route.route().text()).isEqualTo("/test/waggy/...");
-    assertThat(route.rawRoute()).isEqualTo("/waggy/...");
-    assertThat(route.base()).isEqualTo("/test");
+    assertThat(route.route().pattern().text()).isEqualTo("/test/waggy/...");
+    assertThat(route.route().rawRoute()).isEqualTo("/waggy/...");
+    assertThat(route.route().base()).isEqualTo("/test");
     assertThat(route.component().allowedHosts().test(URI.create("https://example.com:8080/")))
         .isTrue();
   }

@@ -103,6 +103,7 @@ public class GuestRunBenchmark {
           0,
           InputStream.nullInputStream(),
           "127.0.0.1",
+          0,
           false);
 
   static final MatchedRoute ROUTE = new MatchedRoute("/hello", null);
