@@ -1,5 +1,6 @@
 package dev.jwagi.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * The one entry point of configuration: flags, env files and a configuration file into an {@link
  * AppConfig}, or a {@link ConfigException} whose message names the file, the route and the key. It
  * holds nothing but the working directory and sets up nothing (logging is the caller's), so a
- * reload can call {@link #load} again. {@link ServerSettings} checks the flags; a reader ({@link
- * ModulesTomlReader}) reads the file into a {@link ConfigFile}; this joins the two.
+ * reload can call {@link #load} again. {@link ServerSettings} checks the flags; a reader reads the
+ * file into a {@link ConfigFile} ({@link ModulesTomlReader} WAGI's modules.toml, {@link
+ * SpinManifestReader} a Spin app's spin.toml, told apart by their content); this joins the two.
  */
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
@@ -32,13 +34,16 @@ public final class ConfigLoader {
   public AppConfig load(Flags flags) throws ConfigException {
     refuseBindle(flags);
     if (flags.configFile == null) {
-      throw new ConfigException("no modules.toml given: use -c/--config FILE");
+      throw new ConfigException("no modules.toml (or spin.toml) given: use -c/--config FILE");
     }
     ServerSettings.Listening listening = ServerSettings.listening(flags, workingDir);
     ServerSettings server = ServerSettings.of(flags, workingDir);
+    Path path = workingDir.resolve(flags.configFile).normalize();
+    JsonNode root = TomlTables.parse(path, "-c/--config");
     ConfigFile file =
-        new ModulesTomlReader(references, server.routeDefaults())
-            .read(workingDir.resolve(flags.configFile).normalize());
+        SpinManifestReader.isSpinManifest(root)
+            ? SpinModules.read(path, root, references, server.routeDefaults())
+            : new ModulesTomlReader(references, server.routeDefaults()).read(path, root);
     warnOverBudget(file.modules(), server.connections());
     return listening
         .applyTo(server.appConfig(file.defaultHost()))

@@ -80,8 +80,12 @@ public final class Flags {
    */
   public static final List<Option<Flags>> OPTIONS =
       List.of(
-          Option.<Flags>value("FILE", (f, v) -> f.configFile = Path.of(v), "-c", "--config")
-              .help("The modules.toml that maps routes to modules (required to serve)."),
+          Option.<Flags>value(
+                  "FILE", (f, v) -> f.configFile = Path.of(v), "-c", "--config", "-f", "--from")
+              .help(
+                  "The modules.toml that maps routes to modules, or a Spin app's spin.toml"
+                      + " (known by its content; -f/--from as spin up spells it). Required to"
+                      + " serve."),
           Option.<Flags>value("HOST:PORT", (f, v) -> f.listen = v, "-l", "--listen")
               .help(
                   "Address to listen on. Default: "
@@ -202,6 +206,7 @@ public final class Flags {
   public static final Set<String> SERVER_ONLY =
       Set.of(
           "--config",
+          "--from",
           "--listen",
           "--tls-cert",
           "--tls-key",

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One route's module, validated and with paths resolved: a {@code [[module]]} table of
@@ -25,6 +26,10 @@ import java.util.Objects;
  * @param httpMaxConcurrency WAGI's limit on a guest's open outbound HTTP responses; null: none
  * @param maxConcurrency guests of this route running at once (beyond: 503); null: no own limit
  * @param limits what one run of the module may use
+ * @param readOnlyVolumes the guest paths of {@code volumes} the guest may only read (a spin.toml's
+ *     {@code files})
+ * @param spin for a route of a spin.toml, what Spin's WAGI executor tells the module besides WAGI's
+ *     variables; null for modules.toml and jwagi run
  */
 public record ModuleConfig(
     String where,
@@ -38,7 +43,9 @@ public record ModuleConfig(
     AllowedHosts allowedHosts,
     Integer httpMaxConcurrency,
     Integer maxConcurrency,
-    Limits limits) {
+    Limits limits,
+    Set<String> readOnlyVolumes,
+    SpinRoute spin) {
 
   /** WAGI's entrypoint where none is given. */
   public static final String DEFAULT_ENTRYPOINT = "_start";
@@ -50,8 +57,8 @@ public record ModuleConfig(
   /**
    * Sets the parts one at a time; {@link #build} checks that the required ones (where, route,
    * source, limits) are there. Without a call, a part is: entrypoint {@value #DEFAULT_ENTRYPOINT},
-   * no init of its own, WAGI's argv, no volumes, no own environment, no outbound hosts, no
-   * concurrency limits of its own.
+   * no init of its own, WAGI's argv, no volumes (none read-only), no own environment, no outbound
+   * hosts, no concurrency limits of its own, no Spin route.
    */
   public static final class Builder {
     private String where;
@@ -66,6 +73,8 @@ public record ModuleConfig(
     private Integer httpMaxConcurrency;
     private Integer maxConcurrency;
     private Limits limits;
+    private Set<String> readOnlyVolumes = Set.of();
+    private SpinRoute spin;
 
     private Builder() {}
 
@@ -141,6 +150,18 @@ public record ModuleConfig(
       return this;
     }
 
+    /** The guest paths of volumes the guest may only read. */
+    public Builder withReadOnlyVolumes(Set<String> readOnlyVolumes) {
+      this.readOnlyVolumes = Set.copyOf(readOnlyVolumes);
+      return this;
+    }
+
+    /** A spin.toml's route: Spin's WAGI executor variables, argv splitting and no _routes. */
+    public Builder withSpin(SpinRoute spin) {
+      this.spin = spin;
+      return this;
+    }
+
     public ModuleConfig build() {
       return new ModuleConfig(
           Objects.requireNonNull(where, "where"),
@@ -154,7 +175,9 @@ public record ModuleConfig(
           allowedHosts,
           httpMaxConcurrency,
           maxConcurrency,
-          Objects.requireNonNull(limits, "limits"));
+          Objects.requireNonNull(limits, "limits"),
+          readOnlyVolumes,
+          spin);
     }
   }
 }

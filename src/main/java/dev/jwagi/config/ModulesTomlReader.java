@@ -63,9 +63,8 @@ final class ModulesTomlReader {
     return Set.copyOf(keys);
   }
 
-  /** {@code file}: absolute and normalised, as given with -c/--config. */
-  ConfigFile read(Path file) throws ConfigException {
-    JsonNode root = TomlTables.parse(file, "-c/--config");
+  /** {@code file}: absolute and normalised, as given with -c/--config; {@code root}: it parsed. */
+  ConfigFile read(Path file, JsonNode root) throws ConfigException {
     warnUnknownKeys(root, TOP_LEVEL_KEYS, file + ":");
     JsonNode defaultHost = root.get("default_host");
     if (defaultHost != null && !defaultHost.isTextual()) {

@@ -224,15 +224,17 @@ public final class CompiledModule {
       long maxOutputBytes,
       OutboundHttp.Policy outbound)
       throws ModuleLoadException {
-    return prepare(volumes, maxMemoryBytes, maxOutputBytes, outbound, null);
+    return prepare(volumes, Set.of(), maxMemoryBytes, maxOutputBytes, outbound, null);
   }
 
   /**
-   * Like {@link #prepare(Map, long, long, OutboundHttp.Policy)}, with guest memories charged to
-   * {@code budget} (null: not charged, for start-up tools).
+   * Like {@link #prepare(Map, long, long, OutboundHttp.Policy)}, with the volumes at the guest
+   * paths in {@code readOnly} only readable, and guest memories charged to {@code budget} (null:
+   * not charged, for start-up tools).
    */
   public Guest prepare(
       Map<String, Path> volumes,
+      Set<String> readOnly,
       long maxMemoryBytes,
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
@@ -240,19 +242,24 @@ public final class CompiledModule {
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
     List<Path> roots = new ArrayList<>();
+    List<Path> readOnlyRoots = new ArrayList<>();
     for (var volume : volumes.entrySet()) {
       Path host = volume.getValue(); // checked to be a directory by the config loader
       try {
         Path real = host.toRealPath();
         realVolumes.put(volume.getKey(), real);
         roots.add(real);
+        if (readOnly.contains(volume.getKey())) {
+          readOnlyRoots.add(real);
+        }
       } catch (IOException e) {
         throw new ModuleLoadException(
             "volume \"" + volume.getKey() + "\": cannot resolve " + host + ": " + e, e);
       }
     }
     try {
-      return newGuest(realVolumes, roots, maxMemoryBytes, maxOutputBytes, outbound, budget);
+      return newGuest(
+          realVolumes, roots, readOnlyRoots, maxMemoryBytes, maxOutputBytes, outbound, budget);
     } catch (ChicoryException e) {
       throw new ModuleLoadException("it cannot be instantiated: " + e.getMessage(), e);
     }
@@ -261,6 +268,7 @@ public final class CompiledModule {
   private Guest newGuest(
       Map<String, Path> realVolumes,
       List<Path> roots,
+      List<Path> readOnlyRoots,
       long maxMemoryBytes,
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
@@ -272,7 +280,7 @@ public final class CompiledModule {
         imports,
         memoryLimits(maxMemoryBytes),
         Collections.unmodifiableMap(realVolumes),
-        new VolumeGuard(List.copyOf(roots)),
+        new VolumeGuard(List.copyOf(roots), List.copyOf(readOnlyRoots)),
         maxOutputBytes,
         outbound,
         budget,

@@ -17,7 +17,9 @@ import java.util.Map;
  * lexical {@code ..} escapes, but follows symlinks (in the last component and in directories on the
  * way) wherever they point. Before each path call we resolve the path on the host, following every
  * symlink, and refuse with ENOTCAPABLE unless the result lies inside one of the route's volumes.
- * Creating a symlink whose target leaves the volumes is refused too.
+ * Creating a symlink whose target leaves the volumes is refused too. In a read-only volume (a
+ * spin.toml's {@code files}) every call that would change something is refused: creating, removing,
+ * renaming, linking, setting times, and opening for writing, creating, truncating or appending.
  */
 final class VolumeGuard {
   // WASI preview1 errno "notcapable" (76): the capability (the volume) does not cover the path.
@@ -68,11 +70,24 @@ final class VolumeGuard {
     }
   }
 
-  private final List<Path> roots;
+  // path_open's arguments: oflags, rights_base, fdflags; and the bits that mean writing.
+  private static final int OFLAGS = 4;
+  private static final int RIGHTS = 5;
+  private static final int FDFLAGS = 7;
+  private static final int CREAT_OR_TRUNC = 1 | 8;
+  private static final long RIGHT_FD_WRITE = 1L << 6;
+  private static final int FDFLAG_APPEND = 1;
 
-  /** roots: the volumes' host directories, already resolved to real paths. */
-  VolumeGuard(List<Path> roots) {
+  private final List<Path> roots;
+  private final List<Path> readOnly;
+
+  /**
+   * roots: the volumes' host directories, already resolved to real paths; readOnly: those of them
+   * the guest may only read.
+   */
+  VolumeGuard(List<Path> roots, List<Path> readOnly) {
     this.roots = roots;
+    this.readOnly = readOnly;
   }
 
   static boolean guards(String function) {
@@ -89,6 +104,11 @@ final class VolumeGuard {
       String raw = instance.memory().readString((int) args[pos[1]], (int) args[pos[2]]);
       boolean follows = pos[3] != NO_FLAGS && (args[pos[3]] & SYMLINK_FOLLOW) != 0;
       if (!staysInside(dir, raw, follows)) {
+        return REFUSED;
+      }
+      if (!readOnly.isEmpty()
+          && writes(function, args)
+          && landsIn(dir.resolve(raw).normalize(), readOnly)) {
         return REFUSED;
       }
       if (function.equals("path_symlink")) {
@@ -131,8 +151,25 @@ final class VolumeGuard {
     return landsInside(path);
   }
 
+  /** Whether a path call changes something (path_open: opens to write, create or truncate). */
+  private static boolean writes(String function, long[] args) {
+    return switch (function) {
+      case "path_filestat_get", "path_readlink" -> false;
+      case "path_open" ->
+          (args[OFLAGS] & CREAT_OR_TRUNC) != 0
+              || (args[RIGHTS] & RIGHT_FD_WRITE) != 0
+              || (args[FDFLAGS] & FDFLAG_APPEND) != 0;
+      default -> true;
+    };
+  }
+
   /** Whether {@code path}, or the deepest part of it that exists, really lies in a volume. */
   private boolean landsInside(Path path) {
+    return landsIn(path, roots);
+  }
+
+  /** Whether {@code path}, or the deepest part of it that exists, really lies in one of these. */
+  private static boolean landsIn(Path path, List<Path> within) {
     if (path == null) {
       return false;
     }
@@ -145,7 +182,7 @@ final class VolumeGuard {
       return false;
     }
     try {
-      return inside(existing.toRealPath());
+      return inside(existing.toRealPath(), within);
     } catch (IOException e) {
       return false; // e.g. a dangling symlink: following it could create a file anywhere
     }
@@ -158,14 +195,14 @@ final class VolumeGuard {
         return false;
       }
       Path linkParent = dir.resolve(linkPath).normalize().getParent();
-      return linkParent != null && inside(linkParent.resolve(targetPath).normalize());
+      return linkParent != null && inside(linkParent.resolve(targetPath).normalize(), roots);
     } catch (InvalidPathException e) {
       return false;
     }
   }
 
-  private boolean inside(Path real) {
-    for (Path root : roots) {
+  private static boolean inside(Path real, List<Path> within) {
+    for (Path root : within) {
       if (real.startsWith(root)) {
         return true;
       }

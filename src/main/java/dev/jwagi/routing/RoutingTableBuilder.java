@@ -71,6 +71,7 @@ public final class RoutingTableBuilder {
         guest =
             code.prepare(
                 module.volumes(),
+                module.readOnlyVolumes(),
                 module.limits().maxMemoryBytes(),
                 module.limits().maxOutputBytes(),
                 new OutboundHttp.Policy(
@@ -92,7 +93,8 @@ public final class RoutingTableBuilder {
             events.growRefused(label);
           });
       requireExport(code, module, module.entrypoint(), "key `entrypoint`");
-      if (code.exportsFunction(ROUTES_EXPORT)) {
+      // Spin's WAGI executor never runs _routes; a spin.toml's modules get only their route.
+      if (module.spin() == null && code.exportsFunction(ROUTES_EXPORT)) {
         for (DynamicRoute line : dynamicRoutes(module, guest)) {
           requireExport(code, module, line.entrypoint(), "its _routes " + line.where());
           RoutePattern route = module.route().join(line.subpath());
@@ -210,7 +212,7 @@ public final class RoutingTableBuilder {
       ServerEvents events) {
     return new ModuleHandler(
         module.source() + " (entrypoint " + entrypoint + ")",
-        new MatchedRoute(route, module.argvTemplate(), module.environment()),
+        new MatchedRoute(route, module.argvTemplate(), module.environment(), module.spin()),
         entrypoint,
         code,
         guest,
