@@ -86,9 +86,10 @@ final class RunCommand {
         Route route = routes.match(request.rawPath());
         if (route == null || !route.handler().runsGuest()) {
           log.error(
-              "--path {} is not under --route {}: the module would not answer it",
+              "--path {} is not under {} {}: the module would not answer it",
               request.rawPath(),
-              run.route);
+              config.modules().size() == 1 ? "its route" : "any of its routes",
+              config.modules().stream().map(m -> m.route().text()).toList());
           return 2;
         }
         var collected = new dev.jwagi.cgi.CollectedResponse();

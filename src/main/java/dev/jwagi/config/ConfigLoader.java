@@ -1,6 +1,7 @@
 package dev.jwagi.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,6 +63,13 @@ public final class ConfigLoader {
       throw new ConfigException("jwagi run takes a MODULE, not -c/--config");
     }
     String where = "jwagi run " + run.module;
+    JsonNode spin = spinManifest(run.module);
+    if (spin != null) {
+      return loadRunSpin(flags, run, spin);
+    }
+    if (run.component != null) {
+      throw new ConfigException(where + ": --component is for a spin.toml MODULE");
+    }
     ModuleConfig.Builder module = ModuleConfig.builder().withWhere(where);
     try {
       module.withRoute(RoutePattern.parse(run.route));
@@ -96,6 +104,52 @@ public final class ConfigLoader {
         .appConfig(null)
         .withListen("127.0.0.1", 0) // never bound: jwagi run answers one request without a server
         .withModules(List.of(module.build()))
+        // one request, its response alone on stdout: no access line, no metrics
+        .withObservability(new Observability(false, false, server.observability().logFormat()))
+        .build();
+  }
+
+  /** MODULE parsed, if it is a spin.toml (a .toml file that says its Spin manifest version). */
+  private JsonNode spinManifest(String module) throws ConfigException {
+    Path path = workingDir.resolve(module).normalize();
+    if (!module.endsWith(".toml") || !Files.isRegularFile(path)) {
+      return null;
+    }
+    JsonNode root = TomlTables.parse(path, "MODULE");
+    if (!SpinManifestReader.isSpinManifest(root)) {
+      throw new ConfigException(
+          path
+              + ": jwagi run takes a module or a spin.toml, not a modules.toml (use -c to serve it)");
+    }
+    return root;
+  }
+
+  /** jwagi run on a spin.toml: the component's routes, all else from the manifest. */
+  private AppConfig loadRunSpin(Flags flags, Flags.Run run, JsonNode root) throws ConfigException {
+    if (!run.volumes.isEmpty()
+        || run.argv != null
+        || run.digest != null
+        || !run.route.equals(Flags.Run.DEFAULT_ROUTE)
+        || !run.entrypoint.equals(ModuleConfig.DEFAULT_ENTRYPOINT)) {
+      throw new ConfigException(
+          "jwagi run "
+              + run.module
+              + ": --volume, --argv, --digest, --route and --entrypoint come from the spin.toml;"
+              + " choose the component with --component");
+    }
+    ServerSettings server = ServerSettings.of(flags, workingDir);
+    ConfigFile file =
+        SpinModules.readComponent(
+            workingDir.resolve(run.module).normalize(),
+            root,
+            run.component,
+            references,
+            server.routeDefaults());
+    return server
+        .appConfig(null)
+        .withListen("127.0.0.1", 0) // never bound: jwagi run answers one request without a server
+        .withConfigFile(file.path())
+        .withModules(file.modules())
         // one request, its response alone on stdout: no access line, no metrics
         .withObservability(new Observability(false, false, server.observability().logFormat()))
         .build();

@@ -245,7 +245,8 @@ public final class Flags {
   public static final class Run {
     /** The positional argument MODULE: its help text. */
     public static final String MODULE_HELP =
-        "A .wasm/.wat file, file:// or https:// URL (with --digest), or oci:REF.";
+        "A .wasm/.wat file, file:// or https:// URL (with --digest), or oci:REF; or a Spin app's"
+            + " spin.toml (with --component).";
 
     public String module;
     public String method = "GET";
@@ -253,11 +254,14 @@ public final class Flags {
     public List<String> headers = new ArrayList<>();
     public String body;
     public List<String> volumes = new ArrayList<>();
-    public String route = "/...";
+    public static final String DEFAULT_ROUTE = "/...";
+
+    public String route = DEFAULT_ROUTE;
     public String entrypoint = ModuleConfig.DEFAULT_ENTRYPOINT;
     public String init;
     public String argv;
     public String digest;
+    public String component;
 
     /** The options of jwagi run besides the server's, as {@link Flags#OPTIONS}. */
     public static final List<Option<Run>> OPTIONS =
@@ -291,6 +295,11 @@ public final class Flags {
             Option.<Run>value("TEMPLATE", (r, v) -> r.argv = v, "--argv")
                 .help("argv template, as the argv key in modules.toml. Default: WAGI's argv."),
             Option.<Run>value("sha256:HEX", (r, v) -> r.digest = v, "--digest")
-                .help("The digest an https:// MODULE must have."));
+                .help("The digest an https:// MODULE must have."),
+            Option.<Run>value("NAME", (r, v) -> r.component = v, "--component")
+                .help(
+                    "With a spin.toml MODULE: the component to run, at its routes, with its files,"
+                        + " environment and allowed hosts from the manifest. Default: the only"
+                        + " one."));
   }
 }

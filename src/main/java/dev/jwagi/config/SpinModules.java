@@ -29,9 +29,43 @@ final class SpinModules {
   /** Reads a parsed spin.toml into the modules of its routes. */
   static ConfigFile read(Path file, JsonNode root, ModuleReferences references, Limits limits)
       throws ConfigException {
-    SpinApp app = SpinManifestReader.read(file, root);
+    return read(SpinManifestReader.read(file, root), references, limits);
+  }
+
+  private static ConfigFile read(SpinApp app, ModuleReferences references, Limits limits)
+      throws ConfigException {
     boolean files = app.routes().stream().anyMatch(r -> !r.component().files().isEmpty());
-    return new ConfigFile(file, null, modules(app, references, limits, files ? filesRoot() : null));
+    return new ConfigFile(
+        app.file(), null, modules(app, references, limits, files ? filesRoot() : null));
+  }
+
+  /**
+   * jwagi run's view of a spin.toml: the routes of one component ({@code component}, or the app's
+   * only one when null).
+   */
+  static ConfigFile readComponent(
+      Path file, JsonNode root, String component, ModuleReferences references, Limits limits)
+      throws ConfigException {
+    SpinApp app = SpinManifestReader.read(file, root);
+    List<String> ids = app.routes().stream().map(r -> r.component().id()).distinct().toList();
+    String id = component;
+    if (id == null) {
+      if (ids.size() != 1) {
+        throw new ConfigException(file + ": give --component NAME, one of " + ids);
+      }
+      id = ids.get(0);
+    } else if (!ids.contains(id)) {
+      throw new ConfigException(
+          file
+              + ": --component "
+              + id
+              + ": no component of that name has an HTTP route; there are "
+              + ids);
+    }
+    String chosen = id;
+    List<SpinApp.Route> routes =
+        app.routes().stream().filter(r -> r.component().id().equals(chosen)).toList();
+    return read(new SpinApp(app.file(), app.version(), routes), references, limits);
   }
 
   /**

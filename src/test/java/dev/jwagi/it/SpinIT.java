@@ -3,7 +3,11 @@ package dev.jwagi.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.jwagi.Main;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -11,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -228,5 +233,31 @@ class SpinIT {
         .containsEntry("X_COMPONENT_ROUTE", "/env")
         .containsEntry("X_BASE_PATH", "/app")
         .containsEntry("MODE", "v1");
+  }
+
+  /** jwagi run on a spin.toml: one component at its routes, as the server would run it. */
+  @Test
+  void jwagiRunTakesASpinTomlAndAComponent() throws Exception {
+    String manifest = app.resolve("spin.toml").toString();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(run(out, manifest, "--component", "env", "--path", "/users/7/x?a=1")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .startsWith("HTTP/1.1 200")
+        .contains("argv[0]=test\n", "argv[2]=a=1\n", "X_PATH_MATCH_USERID=7\n")
+        .contains("GREETING=hello from spin.toml\n");
+    out.reset();
+    assertThat(
+            run(out, manifest, "--component", "fileserver", "--path", "/static/?read&/index.html"))
+        .isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).endsWith("\n\nOK:index page\n");
+    assertThat(run(out, manifest)).as("several components: --component is needed").isEqualTo(2);
+  }
+
+  private static int run(ByteArrayOutputStream out, String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("run"));
+    all.addAll(List.of(args));
+    all.add("--no-module-cache");
+    return new Main(new ByteArrayInputStream(new byte[0]), new PrintStream(out))
+        .execute(all.toArray(String[]::new));
   }
 }
