@@ -231,7 +231,7 @@ class CommandLineTest {
     assertUsageError(
         execute("-c", "a.toml", "--config", "b.toml"),
         "jwagi",
-        "--config given twice (as -c or --config)");
+        "--config given twice (as -c or --config or -f or --from)");
     assertUsageError(
         execute("--prepare-only", "--prepare-only"), "jwagi", "--prepare-only given twice");
     assertUsageError(execute("run"), "jwagi run", "missing MODULE");
@@ -290,7 +290,8 @@ class CommandLineTest {
                   + ")")
           .contains("Default: " + new Flags().moduleCache + ".");
       assertThat(help)
-          .contains("  -c, --config=FILE         The modules.toml")
+          .contains("  -c, -f, --config, --from=FILE\n")
+          .contains("The modules.toml that maps routes to modules, or a")
           .contains("      --hostname, --default-host=HOST:PORT\n")
           .contains("      --trust-proxy[=ADDR[,ADDR...]]\n")
           .contains("      --no-module-cache     Compile every module at every start.")

@@ -480,10 +480,10 @@ public final class CommandLine {
     return out.toString();
   }
 
-  /** " -c, --config=FILE", " --log-dir=DIR", " --trust-proxy[=ADDR[,ADDR...]]". */
+  /** " -c, -f, --config, --from=FILE", " --log-dir=DIR", " --trust-proxy[=ADDR[,ADDR...]]". */
   private static String names(Option<?> option) {
-    String shortName =
-        option.names.stream().filter(n -> !n.startsWith("--")).findFirst().orElse(null);
+    List<String> shortNames = option.names.stream().filter(n -> !n.startsWith("--")).toList();
+    String shortName = shortNames.isEmpty() ? null : String.join(", ", shortNames);
     List<String> longNames = option.names.stream().filter(n -> n.startsWith("--")).toList();
     StringBuilder names = new StringBuilder(shortName == null ? "      " : "  " + shortName);
     if (!longNames.isEmpty()) {

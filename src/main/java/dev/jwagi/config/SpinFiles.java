@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * {@code exclude_files} globs (matched against the path relative to the manifest's folder, where
- * {@code *} also crosses {@code /}, as Spin's glob::Pattern does) drop files the patterns and
- * directories selected.
+ * {@code *} also crosses {@code /}, as Spin's glob::Pattern does) drop files that globs and
+ * directories selected; a file named by itself is kept, as in Spin (copy_single_file).
  */
 final class SpinFiles {
   /** One entry of {@code files}. */
@@ -92,7 +92,7 @@ final class SpinFiles {
     if (Files.isDirectory(path)) {
       addTree(root, path, guestPath(root.relativize(path)), excluded, files);
     } else if (Files.isRegularFile(path)) {
-      addFile(root, path, guestPath(root.relativize(path)), excluded, files);
+      addFile(root, path, guestPath(root.relativize(path)), List.of(), files);
     } else if (pattern.matches(".*[*?\\[].*")) {
       Pattern regex = globRegex(pattern, false);
       Path start = literalPrefix(root, pattern);
@@ -129,7 +129,7 @@ final class SpinFiles {
                 + placement.destination()
                 + "\" is not a valid destination file name");
       }
-      addFile(root, source, destination, excluded, files);
+      addFile(root, source, destination, List.of(), files);
     } else {
       throw new IllegalArgumentException(
           "{ source = \"" + placement.source() + "\" }: no such file or directory: " + source);
@@ -176,7 +176,7 @@ final class SpinFiles {
     try (Stream<Path> paths = Files.walk(dir)) {
       return paths.filter(Files::isRegularFile).sorted().toList();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new IllegalArgumentException("cannot read " + dir + ": " + e.getMessage(), e);
     } catch (UncheckedIOException e) {
       throw new IllegalArgumentException(
           "cannot read " + dir + ": " + e.getCause().getMessage(), e);
