@@ -260,4 +260,21 @@ class SpinIT {
     return new Main(new ByteArrayInputStream(new byte[0]), new PrintStream(out))
         .execute(all.toArray(String[]::new));
   }
+
+  /** examples/spin.toml, the README's example, serves from the repository root. */
+  @Test
+  void theBundledExampleSpinTomlServes() throws Exception {
+    Path example = Path.of("examples", "spin.toml").toAbsolutePath();
+    try (TestServer examples = TestServer.startAt(dir, example, Files.readString(example))) {
+      assertThat(text(examples, "/hello")).isEqualTo("hello world\n");
+      var dump = TestServer.env(examples.get("/users/42/cart?x=1"));
+      assertThat(dump.argv()).containsExactly("env", "x=1");
+      assertThat(dump.env())
+          .containsEntry("X_PATH_MATCH_USERID", "42")
+          .containsEntry("PATH_INFO", "/cart")
+          .containsEntry("GREETING", "hello from spin.toml");
+      var echo = examples.post("/echo", "echoed".getBytes(StandardCharsets.UTF_8));
+      assertThat(TestServer.text(echo)).isEqualTo("echoed");
+    }
+  }
 }
