@@ -28,6 +28,8 @@ import java.util.Set;
  * @param limits what one run of the module may use
  * @param readOnlyVolumes the guest paths of {@code volumes} the guest may only read (a spin.toml's
  *     {@code files})
+ * @param copiedFiles host files copied into {@code volumes} at load (a spin.toml's {@code files}):
+ *     the module sees a change of one only after a reload
  * @param spin for a route of a spin.toml, what Spin's WAGI executor tells the module besides WAGI's
  *     variables; null for modules.toml and jwagi run
  */
@@ -45,6 +47,7 @@ public record ModuleConfig(
     Integer maxConcurrency,
     Limits limits,
     Set<String> readOnlyVolumes,
+    Set<Path> copiedFiles,
     SpinRoute spin) {
 
   /** WAGI's entrypoint where none is given. */
@@ -74,6 +77,7 @@ public record ModuleConfig(
     private Integer maxConcurrency;
     private Limits limits;
     private Set<String> readOnlyVolumes = Set.of();
+    private Set<Path> copiedFiles = Set.of();
     private SpinRoute spin;
 
     private Builder() {}
@@ -156,6 +160,12 @@ public record ModuleConfig(
       return this;
     }
 
+    /** The host files the volumes were copied from. */
+    public Builder withCopiedFiles(Set<Path> copiedFiles) {
+      this.copiedFiles = Set.copyOf(copiedFiles);
+      return this;
+    }
+
     /** A spin.toml's route: Spin's WAGI executor variables, argv splitting and no _routes. */
     public Builder withSpin(SpinRoute spin) {
       this.spin = spin;
@@ -177,6 +187,7 @@ public record ModuleConfig(
           maxConcurrency,
           Objects.requireNonNull(limits, "limits"),
           readOnlyVolumes,
+          copiedFiles,
           spin);
     }
   }

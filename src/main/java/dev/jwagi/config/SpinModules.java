@@ -3,11 +3,19 @@ package dev.jwagi.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jwagi.source.ModuleSource;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,43 +108,91 @@ final class SpinModules {
       if (!component.files().isEmpty()) {
         Path dir = copied.get(component);
         if (dir == null) {
-          dir = copy(component, filesRoot.resolve(String.valueOf(copied.size() + 1)));
+          dir = copy(component, filesRoot);
           copied.put(component, dir);
         }
-        module.withVolumes(Map.of("/", dir)).withReadOnlyVolumes(Set.of("/"));
+        module
+            .withVolumes(Map.of("/", dir))
+            .withReadOnlyVolumes(Set.of("/"))
+            .withCopiedFiles(Set.copyOf(component.files().values()));
       }
       modules.add(module.build());
     }
     return modules;
   }
 
-  /** A folder of a temporary tree, deleted (with what is in it) when the JVM exits. */
-  static Path filesRoot() throws ConfigException {
-    try {
-      Path root = Files.createTempDirectory("jwagi-spin-files");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "jwagi-spin-files"));
-      return root;
-    } catch (IOException e) {
-      throw new ConfigException("cannot create a folder for spin.toml `files`: " + e, e);
+  private static Path filesRoot;
+
+  /**
+   * The process's folder for copies of spin.toml files, made on first use and deleted (with what is
+   * in it) when the JVM exits. One per process, so reloads share it.
+   */
+  static synchronized Path filesRoot() throws ConfigException {
+    if (filesRoot == null) {
+      try {
+        Path root = Files.createTempDirectory("jwagi-spin-files");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "jwagi-spin-files"));
+        filesRoot = root;
+      } catch (IOException e) {
+        throw new ConfigException("cannot create a folder for spin.toml `files`: " + e, e);
+      }
     }
+    return filesRoot;
   }
 
-  private static Path copy(SpinApp.Component component, Path dir) throws ConfigException {
+  /**
+   * A copy of the component's files under {@code root}, in a folder named by their guest paths and
+   * contents: a reload of the same files finds its copy and copies nothing, one that changed gets a
+   * folder of its own (the previous table's requests keep reading theirs). Copies are made beside
+   * their folder and moved in whole, so a folder that exists is complete.
+   */
+  private static Path copy(SpinApp.Component component, Path root) throws ConfigException {
     try {
-      Files.createDirectories(dir);
+      Path dir = root.resolve(fingerprint(component.files()));
+      if (Files.isDirectory(dir)) {
+        return dir;
+      }
+      Path work = Files.createTempDirectory(root, "copying-");
       for (var file : component.files().entrySet()) {
-        Path target = dir.resolve(file.getKey().substring(1)).normalize();
-        if (!target.startsWith(dir)) {
+        Path target = work.resolve(file.getKey().substring(1)).normalize();
+        if (!target.startsWith(work)) {
           throw new ConfigException(
               component.where() + ": key `files`: \"" + file.getKey() + "\" leaves the guest's /");
         }
         Files.createDirectories(target.getParent());
         Files.copy(file.getValue(), target);
       }
+      try {
+        Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+        delete(work); // another load made the same copy meanwhile
+      }
       return dir;
     } catch (IOException e) {
       throw new ConfigException(component.where() + ": key `files`: cannot copy: " + e, e);
     }
+  }
+
+  /** SHA-256 over each guest path and its file's bytes, in guest path order. */
+  private static String fingerprint(Map<String, Path> files) throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e); // every JVM has SHA-256
+    }
+    byte[] buffer = new byte[65536];
+    for (var file : files.entrySet()) {
+      sha.update(file.getKey().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      try (InputStream in = Files.newInputStream(file.getValue())) {
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          sha.update(buffer, 0, n);
+        }
+      }
+      sha.update((byte) 0);
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   private static void delete(Path root) {
