@@ -127,7 +127,14 @@ public final class RoutePattern {
    * {@code /...} gives "". An exact route gives itself.
    */
   public String base() {
-    return wildcard() ? text.substring(0, text.length() - WILDCARD.length()) : text;
+    return withoutWildcard(text);
+  }
+
+  /** A route as written without its trailing {@code /...}, if it has one. */
+  static String withoutWildcard(String route) {
+    return route.endsWith(WILDCARD)
+        ? route.substring(0, route.length() - WILDCARD.length())
+        : route;
   }
 
   /** Whether a request path (still percent-encoded) matches. */

@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
 final class SpinManifestReader {
   private static final Logger log = LoggerFactory.getLogger(SpinManifestReader.class);
 
-  /** Spin's WAGI executor defaults (crates/http/src/config.rs, WagiTriggerConfig). */
+  /**
+   * Spin's WAGI executor's default argv (crates/http/src/config.rs, WagiTriggerConfig; its default
+   * entrypoint is WAGI's, {@link ModuleConfig#DEFAULT_ENTRYPOINT}).
+   */
   static final String DEFAULT_ARGV = "${SCRIPT_NAME} ${ARGS}";
-
-  static final String DEFAULT_ENTRYPOINT = "_start";
 
   private static final Set<String> V2_TOP =
       Set.of("spin_manifest_version", "application", "variables", "trigger", "component");
@@ -416,7 +417,7 @@ final class SpinManifestReader {
         new SpinRoute(pattern, raw, base),
         component,
         argv == null ? DEFAULT_ARGV : argv,
-        entrypoint == null ? DEFAULT_ENTRYPOINT : entrypoint);
+        entrypoint == null ? ModuleConfig.DEFAULT_ENTRYPOINT : entrypoint);
   }
 
   private SpinApp.Component component(String id, String where, JsonNode table, Set<String> keys)

@@ -11,8 +11,6 @@ package dev.jwagi.config;
  * @param base the v1 {@code base}, "/" without one
  */
 public record SpinRoute(RoutePattern pattern, String rawRoute, String base) {
-  private static final String WILDCARD = "/...";
-
   /** X_MATCHED_ROUTE: the route with the base, "" for the root route (Spin drops its slash). */
   public String matchedRoute() {
     return pattern.text().equals("/") ? "" : pattern.text();
@@ -20,17 +18,11 @@ public record SpinRoute(RoutePattern pattern, String rawRoute, String base) {
 
   /** SCRIPT_NAME: {@link #matchedRoute} without a trailing {@code /...}. */
   public String scriptName() {
-    return strip(matchedRoute());
+    return RoutePattern.withoutWildcard(matchedRoute());
   }
 
   /** X_COMPONENT_ROUTE: the route as written without a trailing {@code /...}. */
   public String componentRoute() {
-    return strip(rawRoute);
-  }
-
-  private static String strip(String route) {
-    return route.endsWith(WILDCARD)
-        ? route.substring(0, route.length() - WILDCARD.length())
-        : route;
+    return RoutePattern.withoutWildcard(rawRoute);
   }
 }
