@@ -196,7 +196,7 @@ final class TableFactory {
         log.info("module {}: unchanged, reused", module.source());
         return code;
       }
-      code = CompiledModule.compile(wasm, cache);
+      code = CompiledModule.compile(wasm, cache, module.where() + " (" + module.source() + ")");
       compiled.put(digest, new WeakReference<>(code));
       long nanos = System.nanoTime() - started;
       events.moduleLoaded(module.source().toString(), code.cacheHit(), nanos);

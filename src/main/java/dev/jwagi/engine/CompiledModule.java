@@ -1,5 +1,6 @@
 package dev.jwagi.engine;
 
+import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -9,6 +10,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.jwagi.engine.split.Splitter;
 import dev.jwagi.memory.MemoryBudget;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,7 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A wasm module parsed, compiled to JVM bytecode and linked to WASI once, at start-up. Routes that
@@ -30,6 +37,8 @@ import java.util.function.Function;
  * volumes and limits.
  */
 public final class CompiledModule {
+  private static final Logger log = LoggerFactory.getLogger(CompiledModule.class);
+
   private final WasmModule module;
   private final Function<Instance, Machine> machineFactory;
   private final ImportValues imports;
@@ -106,13 +115,26 @@ public final class CompiledModule {
    * restarts. Throws with a message fit to follow the module's name in an error.
    */
   public static CompiledModule compile(byte[] wasm, DiskCache cache) throws ModuleLoadException {
+    return compile(wasm, cache, "module");
+  }
+
+  /**
+   * Like {@link #compile(byte[], DiskCache)}; {@code name} names the module (and its routes) in
+   * what is logged while compiling.
+   */
+  public static CompiledModule compile(byte[] wasm, DiskCache cache, String name)
+      throws ModuleLoadException {
+    // Functions too large for one JVM method are split first (see Splitter), so that Chicory
+    // compiles them too. The cache key is the digest of the split bytes: the pass is
+    // deterministic and decodes only the large functions, so a hit still runs it (~0.1 s).
+    byte[] code = split(wasm, name);
     // A cache entry exists only for bytes (keyed by their SHA-256) that were validated when they
     // were compiled, and whoever can write the cache can change the compiled code anyway, so a
     // hit skips Chicory's validation (~20% of parsing, at start-up while the JIT is cold).
-    WasmModule module = parse(wasm, cache == null);
+    WasmModule module = cache == null ? validated(code, wasm, name) : parse(code, false);
     boolean cacheHit = cache != null && cache.contains(module.digest());
     if (cache != null && !cacheHit) {
-      module = parse(wasm, true);
+      module = validated(code, wasm, name);
     }
     ImportValues imports = WasiLink.link(module);
     Set<String> exported = new HashSet<>();
@@ -122,17 +144,99 @@ public final class CompiledModule {
         exported.add(exports.getExport(i).name());
       }
     }
-    Function<Instance, Machine> factory;
-    try {
-      var builder = MachineFactoryCompiler.builder(module);
-      if (cache != null) {
-        builder.withCache(cache);
-      }
-      factory = builder.compile();
-    } catch (ChicoryException e) {
-      throw new ModuleLoadException("it cannot be compiled: " + e.getMessage(), e);
-    }
+    Function<Instance, Machine> factory = machineFactory(module, cache, name);
     return new CompiledModule(module, factory, imports, Set.copyOf(exported), cacheHit);
+  }
+
+  /** The module with its too-large functions split, or as it is when it has none. */
+  private static byte[] split(byte[] wasm, String name) {
+    Splitter.Result result = Splitter.split(wasm);
+    for (String reason : result.notSplit()) {
+      log.warn("{}: function {} could not be split: it may run interpreted", name, reason);
+    }
+    if (!result.changed()) {
+      return wasm;
+    }
+    log.info(
+        "{}: split {} functions too large for one JVM method into {} more",
+        name,
+        result.split().size(),
+        result.created());
+    return result.wasm();
+  }
+
+  /**
+   * Compiles with Chicory. A function it still cannot fit in a JVM method runs in its interpreter:
+   * logged here (Chicory's own warning goes to System.err, past our logging), then compiled again
+   * with that function named as interpreted.
+   */
+  private static Function<Instance, Machine> machineFactory(
+      WasmModule module, DiskCache cache, String name) throws ModuleLoadException {
+    Set<Integer> interpreted = new TreeSet<>();
+    while (true) {
+      try {
+        var builder =
+            MachineFactoryCompiler.builder(module)
+                .withInterpreterFallback(InterpreterFallback.FAIL);
+        if (!interpreted.isEmpty()) {
+          builder.withInterpretedFunctions(interpreted);
+        }
+        if (cache != null) {
+          builder.withCache(cache);
+        }
+        return builder.compile();
+      } catch (ChicoryException e) {
+        Integer function = tooLargeFunction(e);
+        if (function == null || !interpreted.add(function)) {
+          throw new ModuleLoadException("it cannot be compiled: " + e.getMessage(), e);
+        }
+        log.warn(
+            "{}: wasm function {} is too large for a JVM method: it runs in Chicory's"
+                + " interpreter, much slower",
+            name,
+            functionName(module, function));
+      }
+    }
+  }
+
+  private static final Pattern TOO_LARGE = Pattern.compile("WASM function index: (\\d+)");
+
+  /**
+   * The function Chicory (in FAIL mode) refused as too large for a JVM method, or null for any
+   * other failure. Reaches into Chicory's message (guarded by CompiledModuleTest).
+   */
+  static Integer tooLargeFunction(ChicoryException e) {
+    if (e.getCause() == null
+        || !e.getCause().getClass().getSimpleName().equals("MethodTooLargeException")
+        || e.getMessage() == null) {
+      return null;
+    }
+    Matcher m = TOO_LARGE.matcher(e.getMessage());
+    return m.find() ? Integer.valueOf(m.group(1)) : null;
+  }
+
+  private static String functionName(WasmModule module, int function) {
+    String symbol =
+        module.nameSection() == null ? null : module.nameSection().nameOfFunction(function);
+    return symbol == null ? String.valueOf(function) : function + " (" + symbol + ")";
+  }
+
+  /**
+   * {@code code} parsed and validated; if it is a split of {@code original} that Chicory's
+   * validator rejects (a splitter bug), that is logged and the original is used.
+   */
+  private static WasmModule validated(byte[] code, byte[] original, String name)
+      throws ModuleLoadException {
+    if (code == original) {
+      return parse(code, true);
+    }
+    try {
+      return parse(code, true);
+    } catch (ModuleLoadException e) {
+      log.warn(
+          "{}: splitting its large functions gave an invalid module: compiled unsplit", name, e);
+      return parse(original, true);
+    }
   }
 
   private static WasmModule parse(byte[] wasm, boolean validate) throws ModuleLoadException {
