@@ -1,11 +1,13 @@
 package dev.jwagi.engine.split;
 
-import dev.jwagi.engine.split.Instr.BlockType;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -17,8 +19,8 @@ import java.util.TreeSet;
  * <ul>
  *   <li>the locals it uses become the new function's parameters, the ones it writes its results;
  *   <li>a branch out of the run (or a {@code return}) ends the new function with an exit code,
- *       which the call site dispatches on with a {@code br_table} to the original target. Only
- *       targets that take no values qualify.
+ *       which the call site dispatches on with a {@code br_table} to the original target; the
+ *       values such a branch carries are extra results, pushed again before the branch.
  * </ul>
  *
  * Inner bodies are split first (post-order), so every run moved out is itself within the target.
@@ -38,10 +40,18 @@ final class Outliner {
   private final int firstNewFunction;
   private final List<Outlined> created = new ArrayList<>();
 
-  /** The function being split and its dispatch local (holds a callee's exit code), or -1. */
+  /** The function being split. */
   private Body body;
 
-  private int dispatchLocal = -1;
+  /**
+   * Its scratch locals: each is set and read within one call site (the callee's exit code, the
+   * values a branch out carries), so a run that moves never takes them as parameters. By type, the
+   * n-th carried value of that type uses the n-th local.
+   */
+  private int dispatchLocal;
+
+  private Map<Byte, List<Integer>> carryLocals;
+  private Set<Integer> scratch;
 
   Outliner(Types types, int target, int firstNewFunction) {
     this.types = types;
@@ -61,18 +71,19 @@ final class Outliner {
   boolean split(Body function) {
     this.body = function;
     this.dispatchLocal = -1;
-    List<Integer> labels = new ArrayList<>();
-    reduce(function.code, labels, 0);
+    this.carryLocals = new HashMap<>();
+    this.scratch = new HashSet<>();
+    reduce(function.code, new ArrayList<>(), 0);
     return Instr.size(function.code) <= target;
   }
 
   // ---- choosing runs ----
 
-  /** labels: arities of the enclosing labels, innermost last; base: the list's start height. */
-  private void reduce(List<Instr> list, List<Integer> labels, int base) {
+  /** labels: the types of the enclosing labels, innermost last; base: the list's start height. */
+  private void reduce(List<Instr> list, List<byte[]> labels, int base) {
     for (Instr i : list) {
       if (i.isStructured()) {
-        labels.add(i.type.labelArity(i.op));
+        labels.add(i.op == Instr.LOOP ? i.type.params() : i.type.results());
         reduce(i.body, labels, i.type.params().length);
         if (i.elseBody != null) {
           reduce(i.elseBody, labels, i.type.params().length);
@@ -97,15 +108,15 @@ final class Outliner {
     }
     chosen.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
     for (Run r : chosen) {
-      outline(list, r, labels.size());
+      outline(list, r, labels);
     }
   }
 
   /** A run of statements [start, end) of a list, and what moving it saves. */
-  private record Run(int start, int end, int size, boolean endsUnreachable, int gain) {}
+  private record Run(int start, int end, boolean endsUnreachable, int gain) {}
 
   /** The runs of whole statements of a list that may move, each at most the target. */
-  private List<Run> runs(List<Instr> list, List<Integer> labels, int base) {
+  private List<Run> runs(List<Instr> list, List<byte[]> labels, int base) {
     List<int[]> statements = new ArrayList<>(); // start, end, size, eligible, endsUnreachable
     int height = base;
     int start = 0;
@@ -126,7 +137,7 @@ final class Outliner {
         pushes = 0;
         stops = true;
       } else if (i.op == Instr.BR_IF) {
-        int arity = arity(labels, i.index);
+        int arity = labelTypes(labels, i.index).length;
         pops = 1 + arity;
         pushes = arity;
       } else {
@@ -139,7 +150,7 @@ final class Outliner {
       height = height - pops + pushes;
       stmtSize += i.size;
       if (height == base || stops) {
-        boolean eligible = escapesOk(list.subList(start, k + 1), labels);
+        boolean eligible = paramSlots(list.subList(start, k + 1)) <= MAX_PARAM_SLOTS;
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
         start = k + 1;
         stmtSize = 0;
@@ -172,45 +183,46 @@ final class Outliner {
       int s = statements.get(from)[0];
       int e = statements.get(i - 1)[1];
       boolean unreachable = statements.get(i - 1)[4] == 1;
-      int gain = size - callSiteSize(list.subList(s, e), labels.size());
+      int gain = size - callSiteSize(list.subList(s, e), labels);
       if (gain >= MIN_GAIN) {
-        runs.add(new Run(s, e, size, unreachable, gain));
+        runs.add(new Run(s, e, unreachable, gain));
       }
     }
     return runs;
   }
 
-  /** The arity of label {@code depth} seen from a list with these enclosing labels. */
-  private int arity(List<Integer> labels, int depth) {
+  /** The types label {@code depth} takes, seen from a list with these enclosing labels. */
+  private byte[] labelTypes(List<byte[]> labels, int depth) {
     if (depth < labels.size()) {
       return labels.get(labels.size() - 1 - depth);
     }
-    return body.results.length; // the function's own label
+    return body.results; // the function's own label
   }
 
-  /** Whether every branch out of these instructions targets a label that takes no values. */
-  private boolean escapesOk(List<Instr> run, List<Integer> labels) {
+  private int paramSlots(List<Instr> run) {
+    Escapes e = new Escapes(0);
+    e.scan(run, 0);
+    int slots = 0;
+    for (int l : e.read) {
+      slots += Wasm.slots(body.localType(l));
+    }
+    return slots;
+  }
+
+  private int callSiteSize(List<Instr> run, List<byte[]> labels) {
     Escapes e = new Escapes(labels.size());
     e.scan(run, 0);
+    int size = e.read.size() + 1 + e.written.size();
     for (int t : e.targets.keySet()) {
-      if (arity(labels, t) != 0) {
-        return false;
-      }
+      size += 4 + 2 * labelTypes(labels, t).length;
     }
-    return e.paramSlots(body) <= MAX_PARAM_SLOTS;
-  }
-
-  private int callSiteSize(List<Instr> run, int enclosing) {
-    Escapes e = new Escapes(enclosing);
-    e.scan(run, 0);
-    int exits = e.targets.isEmpty() ? 0 : 5;
-    return e.read.size() + 1 + e.written.size() + exits + 1;
+    return size;
   }
 
   /**
-   * What a run touches: its locals (not the dispatch local, which is set and read within one call
-   * site) and the targets of its branches out, as depths seen from the run's level ({@code return}
-   * as the function's label).
+   * What a run touches: its locals (not the scratch ones) and the targets of its branches out, as
+   * depths seen from the run's level ({@code return} as the function's label), each with its exit
+   * code.
    */
   private final class Escapes {
     final TreeSet<Integer> read = new TreeSet<>(); // every local used: the parameters
@@ -233,7 +245,7 @@ final class Outliner {
         }
         switch (i.op) {
           case Instr.LOCAL_GET, Instr.LOCAL_SET, Instr.LOCAL_TEE -> {
-            if (i.index != dispatchLocal) {
+            if (!scratch.contains(i.index)) {
               read.add(i.index);
               if (i.op != Instr.LOCAL_GET) {
                 written.add(i.index);
@@ -257,109 +269,192 @@ final class Outliner {
         targets.computeIfAbsent(depth - nesting, k -> targets.size() + 1);
       }
     }
-
-    int paramSlots(Body f) {
-      int slots = 0;
-      for (int l : read) {
-        slots += Wasm.slots(f.localType(l));
-      }
-      return slots;
-    }
   }
 
   // ---- moving a run ----
 
-  private void outline(List<Instr> list, Run run, int enclosing) {
+  private void outline(List<Instr> list, Run run, List<byte[]> labels) {
     List<Instr> region = new ArrayList<>(list.subList(run.start, run.end));
-    Escapes e = new Escapes(enclosing);
+    Escapes e = new Escapes(labels.size());
     e.scan(region, 0);
-    Map<Integer, Integer> exits = e.targets; // return is the function's label, depth `enclosing`
+    Map<Integer, Integer> exits = e.targets; // return is the function's label
+    Map<Integer, byte[]> carried = new LinkedHashMap<>(); // target -> the values it takes
+    for (int t : exits.keySet()) {
+      carried.put(t, labelTypes(labels, t));
+    }
 
     List<Integer> params = new ArrayList<>(e.read);
     List<Integer> results = new ArrayList<>(e.written);
     byte[] paramTypes = new byte[params.size()];
-    Map<Integer, Integer> localMap = new LinkedHashMap<>();
+    Map<Integer, Integer> localMap = new HashMap<>();
     for (int k = 0; k < params.size(); k++) {
       paramTypes[k] = body.localType(params.get(k));
       localMap.put(params.get(k), k);
     }
-    byte[] resultTypes = new byte[results.size() + (exits.isEmpty() ? 0 : 1)];
-    for (int k = 0; k < results.size(); k++) {
-      resultTypes[k] = body.localType(results.get(k));
+    Wasm.Writer resultTypes = new Wasm.Writer();
+    for (int r : results) {
+      resultTypes.u8(body.localType(r));
+    }
+    for (byte[] v : carried.values()) {
+      resultTypes.bytes(v);
     }
     if (!exits.isEmpty()) {
-      resultTypes[results.size()] = Wasm.I32;
+      resultTypes.u8(Wasm.I32);
     }
+    byte[] resultArray = resultTypes.toByteArray();
 
-    Body g = new Body(paramTypes, resultTypes, new ArrayList<>(), Instr.list());
-    Rewriter rw = new Rewriter(g, localMap, enclosing, exits);
+    Body g = new Body(paramTypes, resultArray, new ArrayList<>(), Instr.list());
+    Rewriter rw = new Rewriter(g, localMap, labels.size(), exits, carried);
     List<Instr> moved = rw.list(region, 0);
     if (exits.isEmpty()) {
       g.code.addAll(moved);
     } else {
-      g.code.add(Instr.structured(Instr.BLOCK, BlockType.VOID, moved, null));
+      g.code.add(Instr.structured(Instr.BLOCK, Instr.BlockType.VOID, moved, null));
     }
-    for (int k = 0; k < results.size(); k++) {
-      g.code.add(Instr.indexed(Instr.LOCAL_GET, localMap.get(results.get(k)), 0, 1));
+    for (int r : results) {
+      g.code.add(Instr.indexed(Instr.LOCAL_GET, localMap.get(r), 0, 1));
+    }
+    for (int t : carried.keySet()) {
+      for (int c : rw.carry(t)) {
+        g.code.add(Instr.indexed(Instr.LOCAL_GET, c, 0, 1));
+      }
     }
     if (!exits.isEmpty()) {
       g.code.add(Instr.indexed(Instr.LOCAL_GET, rw.exitLocal(), 0, 1));
     }
-    int type = types.intern(paramTypes, resultTypes);
+    int type = types.intern(paramTypes, resultArray);
     int index = firstNewFunction + created.size();
     created.add(new Outlined(type, g));
 
-    // The call site.
+    List<Instr> tail = list.subList(run.start, run.end);
+    tail.clear();
+    tail.addAll(
+        callSite(index, params, results, exits, carried, resultArray.length, labels.size()));
+    if (run.endsUnreachable) {
+      tail.add(Instr.simple(Instr.UNREACHABLE, 0, 0));
+    }
+  }
+
+  /**
+   * Calls the new function, sets the locals it wrote and, if it has exits, branches on its exit
+   * code: straight to a target that takes no values, through a stub that pushes the carried values
+   * to one that does.
+   */
+  private List<Instr> callSite(
+      int function,
+      List<Integer> params,
+      List<Integer> results,
+      Map<Integer, Integer> exits,
+      Map<Integer, byte[]> carried,
+      int resultCount,
+      int enclosing) {
     List<Instr> site = Instr.list();
     for (int p : params) {
       site.add(Instr.indexed(Instr.LOCAL_GET, p, 0, 1));
     }
-    site.add(Instr.indexed(Instr.CALL, index, params.size(), resultTypes.length));
-    if (!exits.isEmpty()) {
-      if (dispatchLocal < 0) {
-        dispatchLocal = body.addLocal(Wasm.I32);
+    site.add(Instr.indexed(Instr.CALL, function, params.size(), resultCount));
+    if (exits.isEmpty()) {
+      for (int k = results.size() - 1; k >= 0; k--) {
+        site.add(Instr.indexed(Instr.LOCAL_SET, results.get(k), 1, 0));
       }
-      site.add(Instr.indexed(Instr.LOCAL_SET, dispatchLocal, 1, 0));
+      return site;
+    }
+    if (dispatchLocal < 0) {
+      dispatchLocal = body.addLocal(Wasm.I32);
+      scratch.add(dispatchLocal);
+    }
+    site.add(Instr.indexed(Instr.LOCAL_SET, dispatchLocal, 1, 0));
+    // The carried values, into scratch locals (the n-th of a type in the n-th of that type).
+    Map<Integer, int[]> carryOf = new LinkedHashMap<>();
+    Map<Byte, Integer> used = new HashMap<>();
+    for (var c : carried.entrySet()) {
+      int[] locals = new int[c.getValue().length];
+      for (int v = 0; v < locals.length; v++) {
+        byte type = c.getValue()[v];
+        int n = used.merge(type, 1, Integer::sum) - 1;
+        List<Integer> pool = carryLocals.computeIfAbsent(type, k -> new ArrayList<>());
+        while (pool.size() <= n) {
+          int l = body.addLocal(type);
+          pool.add(l);
+          scratch.add(l);
+        }
+        locals[v] = pool.get(n);
+      }
+      carryOf.put(c.getKey(), locals);
+    }
+    List<int[]> carryList = new ArrayList<>(carryOf.values());
+    for (int c = carryList.size() - 1; c >= 0; c--) {
+      int[] locals = carryList.get(c);
+      for (int v = locals.length - 1; v >= 0; v--) {
+        site.add(Instr.indexed(Instr.LOCAL_SET, locals[v], 1, 0));
+      }
     }
     for (int k = results.size() - 1; k >= 0; k--) {
       site.add(Instr.indexed(Instr.LOCAL_SET, results.get(k), 1, 0));
     }
-    if (!exits.isEmpty()) {
-      int[] labels = new int[exits.size() + 2]; // code 0 (falls through), the exits, default
-      for (var x : exits.entrySet()) {
-        labels[x.getValue()] = x.getKey() + 1;
+    // Stubs S_1..S_m for the targets that take values, inside one block D (code 0: falls out).
+    // The function's own label is left by return (Chicory's compiler fails on a br_table to it).
+    List<Integer> valued = new ArrayList<>();
+    for (var c : carried.entrySet()) {
+      if (c.getValue().length > 0 || c.getKey() == enclosing) {
+        valued.add(c.getKey());
       }
-      List<Instr> dispatch = Instr.list();
-      dispatch.add(Instr.indexed(Instr.LOCAL_GET, dispatchLocal, 0, 1));
-      dispatch.add(Instr.brTable(labels));
-      site.add(Instr.structured(Instr.BLOCK, BlockType.VOID, dispatch, null));
     }
-    if (run.endsUnreachable) {
-      site.add(Instr.simple(Instr.UNREACHABLE, 0, 0));
+    int m = valued.size();
+    int[] table = new int[exits.size() + 2]; // code 0, the exits, default
+    table[0] = m;
+    table[table.length - 1] = m;
+    for (var x : exits.entrySet()) {
+      int j = valued.indexOf(x.getKey());
+      table[x.getValue()] = j >= 0 ? j : x.getKey() + m + 1;
     }
-    List<Instr> tail = list.subList(run.start, run.end);
-    tail.clear();
-    tail.addAll(site);
+    List<Instr> inner = Instr.list();
+    inner.add(Instr.indexed(Instr.LOCAL_GET, dispatchLocal, 0, 1));
+    inner.add(Instr.brTable(table));
+    for (int j = 1; j <= m; j++) {
+      List<Instr> wrapper = Instr.list();
+      wrapper.add(Instr.structured(Instr.BLOCK, Instr.BlockType.VOID, inner, null));
+      int t = valued.get(j - 1);
+      for (int l : carryOf.get(t)) {
+        wrapper.add(Instr.indexed(Instr.LOCAL_GET, l, 0, 1));
+      }
+      if (t == enclosing) {
+        wrapper.add(Instr.simple(Instr.RETURN, 0, 0));
+      } else {
+        wrapper.add(Instr.indexed(Instr.BR, t + (m - j + 1)));
+      }
+      inner = wrapper;
+    }
+    site.add(Instr.structured(Instr.BLOCK, Instr.BlockType.VOID, inner, null));
+    return site;
   }
 
   /**
    * Rewrites a run for its new function: locals renumbered, branches out of the run replaced by
-   * setting the exit code and leaving the function's outer block.
+   * keeping the values they carry, setting the exit code and leaving the function's outer block.
    */
   private final class Rewriter {
     private final Body g;
     private final Map<Integer, Integer> localMap;
     private final Map<Integer, Integer> exits; // depth from the run's level -> code
+    private final Map<Integer, byte[]> carried;
+    private final Map<Integer, int[]> carry = new HashMap<>();
+    private final Map<Integer, Integer> ownScratch = new HashMap<>();
+    private final Map<Byte, List<Integer>> temps = new HashMap<>();
     private final int enclosing;
     private int exitLocal = -1;
-    private int tableLocal = -1;
-    private int ownDispatch = -1;
 
-    Rewriter(Body g, Map<Integer, Integer> localMap, int enclosing, Map<Integer, Integer> exits) {
+    Rewriter(
+        Body g,
+        Map<Integer, Integer> localMap,
+        int enclosing,
+        Map<Integer, Integer> exits,
+        Map<Integer, byte[]> carried) {
       this.g = g;
       this.localMap = localMap;
       this.enclosing = enclosing;
       this.exits = exits;
+      this.carried = carried;
     }
 
     int exitLocal() {
@@ -369,11 +464,33 @@ final class Outliner {
       return exitLocal;
     }
 
-    private int tableLocal() {
-      if (tableLocal < 0) {
-        tableLocal = g.addLocal(Wasm.I32);
+    /** The locals that hold the values a branch to {@code target} carries. */
+    int[] carry(int target) {
+      return carry.computeIfAbsent(
+          target,
+          t -> {
+            byte[] v = carried.get(t);
+            int[] locals = new int[v.length];
+            for (int k = 0; k < v.length; k++) {
+              locals[k] = g.addLocal(v[k]);
+            }
+            return locals;
+          });
+    }
+
+    /** Temporaries (the n-th of each type) for a br_table's index and values. */
+    private int[] temps(byte[] v) {
+      int[] locals = new int[v.length];
+      Map<Byte, Integer> used = new HashMap<>();
+      for (int k = 0; k < v.length; k++) {
+        int n = used.merge(v[k], 1, Integer::sum) - 1;
+        List<Integer> pool = temps.computeIfAbsent(v[k], x -> new ArrayList<>());
+        while (pool.size() <= n) {
+          pool.add(g.addLocal(v[k]));
+        }
+        locals[k] = pool.get(n);
       }
-      return tableLocal;
+      return locals;
     }
 
     List<Instr> list(List<Instr> in, int nesting) {
@@ -384,8 +501,12 @@ final class Outliner {
       return out;
     }
 
-    /** The exit for an escaping depth, as seen from {@code nesting} levels inside the run. */
+    /** Leaves for an escaping target, the values it carries on the stack. */
     private void exit(int target, int brDepth, List<Instr> out) {
+      int[] c = carry(target);
+      for (int k = c.length - 1; k >= 0; k--) {
+        out.add(Instr.indexed(Instr.LOCAL_SET, c[k], 1, 0));
+      }
       out.add(Instr.i32Const(exits.get(target)));
       out.add(Instr.indexed(Instr.LOCAL_SET, exitLocal(), 1, 0));
       out.add(Instr.indexed(Instr.BR, brDepth));
@@ -402,11 +523,9 @@ final class Outliner {
       }
       switch (i.op) {
         case Instr.LOCAL_GET, Instr.LOCAL_SET, Instr.LOCAL_TEE -> {
-          if (i.index == dispatchLocal) {
-            if (ownDispatch < 0) {
-              ownDispatch = g.addLocal(Wasm.I32);
-            }
-            i.index = ownDispatch;
+          if (scratch.contains(i.index)) {
+            byte type = body.localType(i.index);
+            i.index = ownScratch.computeIfAbsent(i.index, k -> g.addLocal(type));
           } else {
             i.index = localMap.get(i.index);
           }
@@ -424,9 +543,7 @@ final class Outliner {
           if (i.index < nesting) {
             out.add(i);
           } else {
-            List<Instr> then = Instr.list();
-            exit(i.index - nesting, nesting + 1, then);
-            out.add(Instr.structured(Instr.IF, BlockType.VOID, then, null));
+            brIf(i.index - nesting, nesting, out);
           }
         }
         case Instr.BR_TABLE -> brTable(i, nesting, out);
@@ -434,9 +551,29 @@ final class Outliner {
       }
     }
 
+    /** br_if out of the run: the values are kept (and left on the stack if it falls through). */
+    private void brIf(int target, int nesting, List<Instr> out) {
+      byte[] v = carried.get(target);
+      int cond = temps(new byte[] {Wasm.I32})[0];
+      out.add(Instr.indexed(Instr.LOCAL_SET, cond, 1, 0));
+      int[] c = carry(target);
+      for (int k = v.length - 1; k >= 0; k--) {
+        out.add(Instr.indexed(Instr.LOCAL_SET, c[k], 1, 0));
+      }
+      for (int k = 0; k < v.length; k++) {
+        out.add(Instr.indexed(Instr.LOCAL_GET, c[k], 0, 1));
+      }
+      out.add(Instr.indexed(Instr.LOCAL_GET, cond, 0, 1));
+      List<Instr> then = Instr.list();
+      then.add(Instr.i32Const(exits.get(target)));
+      then.add(Instr.indexed(Instr.LOCAL_SET, exitLocal(), 1, 0));
+      then.add(Instr.indexed(Instr.BR, nesting + 1));
+      out.add(Instr.structured(Instr.IF, Instr.BlockType.VOID, then, null));
+    }
+
     /**
-     * A br_table with targets out of the run: it branches instead to one of k new blocks around it,
-     * each followed by its exit.
+     * A br_table with targets out of the run branches instead to one of k new blocks around it (of
+     * the targets' result types, so the values pass), each followed by its exit.
      */
     private void brTable(Instr i, int nesting, List<Instr> out) {
       List<Integer> outward = new ArrayList<>();
@@ -449,27 +586,49 @@ final class Outliner {
         out.add(i);
         return;
       }
+      byte[] v = carried.get(outward.get(0)); // every target of a br_table takes the same types
+      Instr.BlockType blockType = blockType(v);
       int k = outward.size();
       int[] mapped = new int[i.labels.length];
       for (int j = 0; j < mapped.length; j++) {
         int l = i.labels[j];
         mapped[j] = l < nesting ? l + k : outward.indexOf(l - nesting);
       }
-      out.add(Instr.indexed(Instr.LOCAL_SET, tableLocal(), 1, 0));
+      byte[] withIndex = new byte[v.length + 1];
+      System.arraycopy(v, 0, withIndex, 0, v.length);
+      withIndex[v.length] = Wasm.I32;
+      int[] t = temps(withIndex);
+      for (int j = t.length - 1; j >= 0; j--) {
+        out.add(Instr.indexed(Instr.LOCAL_SET, t[j], 1, 0));
+      }
       List<Instr> inner = Instr.list();
-      inner.add(Instr.indexed(Instr.LOCAL_GET, tableLocal(), 0, 1));
+      for (int local : t) {
+        inner.add(Instr.indexed(Instr.LOCAL_GET, local, 0, 1));
+      }
       inner.add(Instr.brTable(mapped));
-      Instr block = Instr.structured(Instr.BLOCK, BlockType.VOID, inner, null);
+      Instr block = Instr.structured(Instr.BLOCK, blockType, inner, null);
       for (int j = 1; j <= k; j++) {
         List<Instr> wrapper = Instr.list();
         wrapper.add(block);
         exit(outward.get(j - 1), nesting + k - j, wrapper);
         if (j < k) {
-          block = Instr.structured(Instr.BLOCK, BlockType.VOID, wrapper, null);
+          block = Instr.structured(Instr.BLOCK, blockType, wrapper, null);
         } else {
           out.addAll(wrapper);
         }
       }
+    }
+
+    private Instr.BlockType blockType(byte[] results) {
+      if (results.length == 0) {
+        return Instr.BlockType.VOID;
+      }
+      if (results.length == 1) {
+        return new Instr.BlockType(results, new byte[0], results);
+      }
+      Wasm.Writer w = new Wasm.Writer();
+      w.sleb(types.intern(new byte[0], results));
+      return new Instr.BlockType(w.toByteArray(), new byte[0], results);
     }
   }
 }
