@@ -126,15 +126,28 @@ public final class CompiledModule {
       throws ModuleLoadException {
     // Functions too large for one JVM method are split first (see Splitter), so that Chicory
     // compiles them too. The cache key is the digest of the split bytes: the pass is
-    // deterministic and decodes only the large functions, so a hit still runs it (~0.1 s).
-    byte[] code = split(wasm, name);
+    // deterministic and decodes only the large functions, so a hit still runs it.
+    byte[] split = split(wasm, name);
+    if (split != wasm) {
+      try {
+        return compileBytes(split, cache, name);
+      } catch (ModuleLoadException | RuntimeException | LinkageError e) {
+        // A splitter bug (or a Chicory one its output meets): today's behaviour, and say so.
+        log.warn("{}: its split functions did not compile, compiled unsplit instead", name, e);
+      }
+    }
+    return compileBytes(wasm, cache, name);
+  }
+
+  private static CompiledModule compileBytes(byte[] code, DiskCache cache, String name)
+      throws ModuleLoadException {
     // A cache entry exists only for bytes (keyed by their SHA-256) that were validated when they
     // were compiled, and whoever can write the cache can change the compiled code anyway, so a
     // hit skips Chicory's validation (~20% of parsing, at start-up while the JIT is cold).
-    WasmModule module = cache == null ? validated(code, wasm, name) : parse(code, false);
+    WasmModule module = parse(code, cache == null);
     boolean cacheHit = cache != null && cache.contains(module.digest());
     if (cache != null && !cacheHit) {
-      module = validated(code, wasm, name);
+      module = parse(code, true);
     }
     ImportValues imports = WasiLink.link(module);
     Set<String> exported = new HashSet<>();
@@ -219,24 +232,6 @@ public final class CompiledModule {
     String symbol =
         module.nameSection() == null ? null : module.nameSection().nameOfFunction(function);
     return symbol == null ? String.valueOf(function) : function + " (" + symbol + ")";
-  }
-
-  /**
-   * {@code code} parsed and validated; if it is a split of {@code original} that Chicory's
-   * validator rejects (a splitter bug), that is logged and the original is used.
-   */
-  private static WasmModule validated(byte[] code, byte[] original, String name)
-      throws ModuleLoadException {
-    if (code == original) {
-      return parse(code, true);
-    }
-    try {
-      return parse(code, true);
-    } catch (ModuleLoadException e) {
-      log.warn(
-          "{}: splitting its large functions gave an invalid module: compiled unsplit", name, e);
-      return parse(original, true);
-    }
   }
 
   private static WasmModule parse(byte[] wasm, boolean validate) throws ModuleLoadException {

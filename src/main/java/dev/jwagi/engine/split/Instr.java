@@ -51,6 +51,12 @@ final class Instr {
   /** Instructions in this subtree (itself included): the size estimate the splitter works on. */
   int size = 1;
 
+  /**
+   * Part of a call site the splitter made, not its last instruction: no statement ends here (the
+   * call site's scratch locals are set and read within it, so it moves whole or not at all).
+   */
+  boolean glued;
+
   private Instr(int op, byte[] raw, int pops, int pushes) {
     this.op = op;
     this.raw = raw;

@@ -30,13 +30,14 @@ final class Outliner {
   record Outlined(int type, Body body) {}
 
   /** A run must save at least this many instructions beyond its call site to be moved. */
-  private static final int MIN_GAIN = 24;
+  private final int minGain;
 
   /** Parameters are passed as JVM arguments up to this many slots (Chicory's limit is 253). */
   private static final int MAX_PARAM_SLOTS = 200;
 
   private final Types types;
   private final int target;
+  private final int limit;
   private final int firstNewFunction;
   private final List<Outlined> created = new ArrayList<>();
 
@@ -53,9 +54,11 @@ final class Outliner {
   private Map<Byte, List<Integer>> carryLocals;
   private Set<Integer> scratch;
 
-  Outliner(Types types, int target, int firstNewFunction) {
+  Outliner(Types types, int target, int limit, int firstNewFunction) {
     this.types = types;
     this.target = target;
+    this.limit = limit;
+    this.minGain = Math.max(4, Math.min(24, target / 4));
     this.firstNewFunction = firstNewFunction;
   }
 
@@ -65,8 +68,8 @@ final class Outliner {
   }
 
   /**
-   * Splits {@code function} in place; returns whether it now fits the target. On false the body and
-   * the created list may be partly changed: the caller discards both.
+   * Splits {@code function} in place, aiming at the target; returns whether it now fits {@code
+   * limit}. On false the body and the created list may be partly changed: the caller discards both.
    */
   boolean split(Body function) {
     this.body = function;
@@ -74,7 +77,7 @@ final class Outliner {
     this.carryLocals = new HashMap<>();
     this.scratch = new HashSet<>();
     reduce(function.code, new ArrayList<>(), 0);
-    return Instr.size(function.code) <= target;
+    return Instr.size(function.code) <= limit;
   }
 
   // ---- choosing runs ----
@@ -92,23 +95,27 @@ final class Outliner {
         i.size = 2 + Instr.size(i.body) + (i.elseBody == null ? 0 : Instr.size(i.elseBody));
       }
     }
-    int size = Instr.size(list);
-    if (size <= target) {
-      return;
-    }
-    List<Run> runs = runs(list, labels, base);
-    runs.sort(Comparator.comparingInt((Run r) -> r.gain).reversed());
-    List<Run> chosen = new ArrayList<>();
-    for (Run r : runs) {
-      if (size <= target) {
-        break;
+    // Rounds: the call sites a round leaves are statements the next round may group and move.
+    // Every move shrinks the list, so this ends.
+    while (Instr.size(list) > target) {
+      int size = Instr.size(list);
+      List<Run> runs = runs(list, labels, base);
+      if (runs.isEmpty()) {
+        return;
       }
-      chosen.add(r);
-      size -= r.gain;
-    }
-    chosen.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
-    for (Run r : chosen) {
-      outline(list, r, labels);
+      runs.sort(Comparator.comparingInt((Run r) -> r.gain).reversed());
+      List<Run> chosen = new ArrayList<>();
+      for (Run r : runs) {
+        if (size <= target) {
+          break;
+        }
+        chosen.add(r);
+        size -= r.gain;
+      }
+      chosen.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
+      for (Run r : chosen) {
+        outline(list, r, labels);
+      }
     }
   }
 
@@ -149,7 +156,7 @@ final class Outliner {
       }
       height = height - pops + pushes;
       stmtSize += i.size;
-      if (height == base || stops) {
+      if ((height == base && !i.glued) || stops) {
         boolean eligible = paramSlots(list.subList(start, k + 1)) <= MAX_PARAM_SLOTS;
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
         start = k + 1;
@@ -177,14 +184,20 @@ final class Outliner {
         i++;
       }
       if (i == from) {
-        i++; // a statement larger than the target: cannot move
-        continue;
+        // A statement larger than the target (its inner runs moved already) moves alone, if the
+        // function it makes stays within the limit.
+        if (statements.get(i)[2] > limit) {
+          i++;
+          continue;
+        }
+        size = statements.get(i)[2];
+        i++;
       }
       int s = statements.get(from)[0];
       int e = statements.get(i - 1)[1];
       boolean unreachable = statements.get(i - 1)[4] == 1;
       int gain = size - callSiteSize(list.subList(s, e), labels);
-      if (gain >= MIN_GAIN) {
+      if (gain >= minGain) {
         runs.add(new Run(s, e, unreachable, gain));
       }
     }
@@ -326,10 +339,14 @@ final class Outliner {
     int index = firstNewFunction + created.size();
     created.add(new Outlined(type, g));
 
+    List<Instr> site =
+        callSite(index, params, results, exits, carried, resultArray.length, labels.size());
+    for (int k = 0; k < site.size() - 1; k++) {
+      site.get(k).glued = true;
+    }
     List<Instr> tail = list.subList(run.start, run.end);
     tail.clear();
-    tail.addAll(
-        callSite(index, params, results, exits, carried, resultArray.length, labels.size()));
+    tail.addAll(site);
     if (run.endsUnreachable) {
       tail.add(Instr.simple(Instr.UNREACHABLE, 0, 0));
     }

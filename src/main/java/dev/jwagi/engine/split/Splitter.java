@@ -204,7 +204,7 @@ public final class Splitter {
           try {
             Body body = Body.decode(types, definedTypes.get(i), bytes, range[0], range[1]);
             if (Instr.size(body.code) > limit) {
-              Outliner outliner = new Outliner(types, target, firstNew + created.size());
+              Outliner outliner = new Outliner(types, target, limit, firstNew + created.size());
               if (outliner.split(body)) {
                 replacement = body.encode();
                 created.addAll(outliner.created());
