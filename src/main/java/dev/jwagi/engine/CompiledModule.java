@@ -165,7 +165,7 @@ public final class CompiledModule {
   private static byte[] split(byte[] wasm, String name) {
     Splitter.Result result = Splitter.split(wasm);
     for (String reason : result.notSplit()) {
-      log.warn("{}: function {} could not be split: it may run interpreted", name, reason);
+      log.warn("{}: {}; it may run in Chicory's interpreter", name, reason);
     }
     if (!result.changed()) {
       return wasm;

@@ -50,7 +50,8 @@ public final class Splitter {
     try {
       return new Module(wasm).split(limit, target);
     } catch (Unsupported | StackOverflowError e) {
-      return new Result(wasm, List.of(), List.of("module: " + e.getMessage()), 0);
+      return new Result(
+          wasm, List.of(), List.of("the module cannot be split (" + e.getMessage() + ")"), 0);
     }
   }
 
@@ -210,11 +211,11 @@ public final class Splitter {
                 created.addAll(outliner.created());
                 split.add(index);
               } else {
-                notSplit.add(index + ": no statements left to move");
+                notSplit.add(cannot(index, "no run of whole statements left to move"));
               }
             }
           } catch (Unsupported | StackOverflowError e) {
-            notSplit.add(index + ": " + e.getMessage());
+            notSplit.add(cannot(index, e.getMessage()));
           }
         }
         newBodies.add(replacement);
@@ -223,6 +224,10 @@ public final class Splitter {
         return new Result(bytes, split, notSplit, 0);
       }
       return new Result(encode(newBodies, created), split, notSplit, created.size());
+    }
+
+    private static String cannot(int function, String why) {
+      return "wasm function " + function + " cannot be split (" + why + ")";
     }
 
     private byte[] encode(List<byte[]> newBodies, List<Outliner.Outlined> created) {
