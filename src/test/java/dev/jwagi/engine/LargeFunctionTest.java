@@ -9,12 +9,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -72,6 +74,28 @@ class LargeFunctionTest {
         .anyMatch(m -> m.startsWith("INFO test module (route /big): split 1 functions"))
         .noneMatch(m -> m.startsWith("WARN"));
     assertThat(stderr.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  /** A restart with the module cache reads the split and the compiled classes: no pass runs. */
+  @Test
+  void aRestartReadsTheSplitFromTheModuleCache(@TempDir Path dir) throws Exception {
+    Code body = new Code();
+    for (int i = 0; i < 5000; i++) {
+      body.op(0x23).u32(0).op(0x41).u32(1).op(0x6A).op(0x24).u32(0); // g += 1
+    }
+    body.op(0x23).u32(0);
+    byte[] wasm = module(body);
+    assertThat(CompiledModule.compile(wasm, new DiskCache(dir), "m").cacheHit()).isFalse();
+    assertThat(messages()).anyMatch(m -> m.startsWith("INFO m: split 1 functions"));
+    logged.list.clear();
+    CompiledModule again = CompiledModule.compile(wasm, new DiskCache(dir), "m");
+    assertThat(again.cacheHit()).isTrue();
+    assertThat(messages()).isEmpty();
+    var stdout = new ByteArrayOutputStream();
+    again
+        .prepare(Map.of(), 1L << 20, 1L << 20, NO_OUTBOUND)
+        .run("_start", List.of("x"), Map.of(), InputStream.nullInputStream(), stdout);
+    assertThat(stdout.toByteArray()).containsExactly((byte) (5000 & 255));
   }
 
   /**

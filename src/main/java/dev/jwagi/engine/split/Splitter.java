@@ -37,6 +37,21 @@ public final class Splitter {
 
   private Splitter() {}
 
+  /** Whether the module has a function the default {@link #split(byte[])} would split. */
+  public static boolean hasLargeFunctions(byte[] wasm) {
+    try {
+      Module module = new Module(wasm);
+      for (int[] body : module.bodies) {
+        if (body[1] - body[0] > DEFAULT_LIMIT) {
+          return true;
+        }
+      }
+      return false;
+    } catch (Unsupported e) {
+      return false;
+    }
+  }
+
   public static Result split(byte[] wasm) {
     return split(wasm, DEFAULT_LIMIT, DEFAULT_TARGET);
   }
