@@ -89,9 +89,12 @@ sqlite_run() { # NAME JAR
   local name="$1" jar="$2" cache="$BENCH_TMP/cache-$1" port log pid t0 i times=() ms
   rm -rf "$cache"
   bench_wait_quiet
-  read -r secs kib < <(/usr/bin/time -f "%e %M" java -jar "$jar" -c "$BENCH_TMP/modules.toml" \
-    --module-cache "$cache" --prepare-only 2>&1 >/dev/null | tail -1)
+  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java -jar "$jar" -c "$BENCH_TMP/modules.toml" \
+    --module-cache "$cache" --prepare-only >"$BENCH_TMP/$name.prepare.log" 2>&1
+  read -r secs kib <"$BENCH_TMP/time"
   echo "$name sqlite cold compile (--prepare-only, empty cache): ${secs} s, max RSS $((kib / 1024)) MiB"
+  echo "$name functions left to Chicory's interpreter: $(grep -c -e 'Warning: using interpreted mode' \
+    -e "runs in Chicory's interpreter" "$BENCH_TMP/$name.prepare.log")"
   port="$(bench_free_port)"
   log="$BENCH_TMP/$name.log"
   bench_wait_quiet
@@ -113,7 +116,6 @@ sqlite_run() { # NAME JAR
   done
   wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
   echo "$name sqlite peak RSS (after 4 concurrent x 5 requests): $(peak_rss_mb "$pid") MiB"
-  grep -c "Warning: using interpreted mode" "$log" | sed "s/^/$name Chicory interpreter warnings on stderr: /"
   bench_stop "$pid"
 }
 
