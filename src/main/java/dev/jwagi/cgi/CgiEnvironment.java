@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maps an HTTP request and its matched route to CGI inputs, as WAGI 0.8.1 does (see the README):
@@ -25,6 +27,7 @@ import java.util.regex.Pattern;
  * own variables) is encoded once.
  */
 public final class CgiEnvironment {
+  private static final Logger LOG = LoggerFactory.getLogger(CgiEnvironment.class);
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(SCRIPT_NAME|ARGS)}");
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
@@ -320,7 +323,13 @@ public final class CgiEnvironment {
     // with ", " at the place of the first; Authorization and Connection are not passed.
     for (int i = 0; i < headers.size(); i++) {
       Header h = headers.get(i);
-      if (!passed(h) || earlierSameVariable(headers, i)) {
+      if (!passed(h)) {
+        if (h.name().indexOf('_') >= 0) {
+          LOG.debug("request header {} dropped: a name with '_'", h.name());
+        }
+        continue;
+      }
+      if (earlierSameVariable(headers, i)) {
         continue;
       }
       appendVariableName(env, h.name());
@@ -345,8 +354,18 @@ public final class CgiEnvironment {
     }
   }
 
+  /**
+   * Whether a header becomes an HTTP_* variable. Not Authorization and Connection (RFC 3875); not a
+   * name with '_', which would pass for its '-' twin (a client's {@code X_Forwarded_User} posing as
+   * a proxy's {@code X-Forwarded-User}; nginx and Apache drop them too); not {@code Proxy}, whose
+   * HTTP_PROXY many HTTP clients take as their proxy ("httpoxy").
+   */
   private static boolean passed(Header h) {
-    return !h.name().equalsIgnoreCase("Authorization") && !h.name().equalsIgnoreCase("Connection");
+    String name = h.name();
+    return name.indexOf('_') < 0
+        && !name.equalsIgnoreCase("Authorization")
+        && !name.equalsIgnoreCase("Connection")
+        && !name.equalsIgnoreCase("Proxy");
   }
 
   private static boolean earlierSameVariable(List<Header> headers, int i) {
@@ -465,29 +484,31 @@ public final class CgiEnvironment {
   /**
    * Whether the client reached us over https: jwagi's own TLS, or, only for a connection from a
    * trusted proxy ({@code --trust-proxy}), the scheme that proxy forwards: {@code Forwarded:
-   * proto=} (RFC 7239) if given, else {@code X-Forwarded-Proto}; of a list (several proxies), the
-   * first entry, the one the client reached. The one place that decides; anyone else's header is
-   * only passed on as HTTP_*.
+   * proto=} (RFC 7239) if given, else {@code X-Forwarded-Proto}. Of a list (several proxies, or
+   * several header lines, read as one list) only the last entry counts: the one our proxy appended;
+   * the ones before it are whatever the client sent. The one place that decides; anyone else's
+   * header is only passed on as HTTP_*.
    */
   boolean https(IncomingRequest request) {
     if (request.secure()) {
       return true;
     }
-    String forwarded = firstHeader(request.headers(), "Forwarded");
+    String forwarded = joinedHeader(request.headers(), "Forwarded");
     String proto = forwarded == null ? null : forwardedProto(forwarded);
     if (proto == null) {
-      String xfp = firstHeader(request.headers(), "X-Forwarded-Proto");
-      proto = xfp == null ? null : xfp.split(",", 2)[0].strip();
+      String xfp = joinedHeader(request.headers(), "X-Forwarded-Proto");
+      proto = xfp == null ? null : xfp.substring(xfp.lastIndexOf(',') + 1).strip();
     }
     return proto != null
         && proto.equalsIgnoreCase("https")
         && trustedProxy.test(request.remoteAddress());
   }
 
-  /** The proto= of a Forwarded header's first element (quotes removed), or null. */
+  /** The proto= of a Forwarded header's last element (quotes removed), or null. */
   static String forwardedProto(String header) {
     boolean quoted = false;
     int start = 0;
+    String proto = null;
     for (int i = 0; i <= header.length(); i++) {
       char c = i < header.length() ? header.charAt(i) : ',';
       if (c == '"') {
@@ -500,15 +521,26 @@ public final class CgiEnvironment {
           if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
             value = value.substring(1, value.length() - 1);
           }
-          return value;
+          proto = value;
         }
-        if (c == ',') {
-          return null; // only the first element: the proxy nearest the client
+        if (c == ',' && i < header.length()) {
+          proto = null; // a later element: only the last one, our proxy's, counts
         }
         start = i + 1;
       }
     }
-    return null;
+    return proto;
+  }
+
+  /** Every line of a header as one list (joined with ","), or null if there is none. */
+  private static String joinedHeader(List<Header> headers, String name) {
+    String joined = null;
+    for (Header h : headers) {
+      if (h.name().equalsIgnoreCase(name)) {
+        joined = joined == null ? h.value() : joined + "," + h.value();
+      }
+    }
+    return joined;
   }
 
   private static String firstHeader(List<Header> headers, String name) {

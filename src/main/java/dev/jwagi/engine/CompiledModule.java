@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -374,25 +373,19 @@ public final class CompiledModule {
       MemoryBudget budget)
       throws ModuleLoadException {
     Map<String, Path> realVolumes = new LinkedHashMap<>();
-    List<Path> roots = new ArrayList<>();
-    List<Path> readOnlyRoots = new ArrayList<>();
     for (var volume : volumes.entrySet()) {
       Path host = volume.getValue(); // checked to be a directory by the config loader
       try {
         Path real = host.toRealPath();
+        GuestFiles.checkSupported(real);
         realVolumes.put(volume.getKey(), real);
-        roots.add(real);
-        if (readOnly.contains(volume.getKey())) {
-          readOnlyRoots.add(real);
-        }
       } catch (IOException e) {
         throw new ModuleLoadException(
             "volume \"" + volume.getKey() + "\": cannot resolve " + host + ": " + e, e);
       }
     }
     try {
-      return newGuest(
-          realVolumes, roots, readOnlyRoots, maxMemoryBytes, maxOutputBytes, outbound, budget);
+      return newGuest(realVolumes, readOnly, maxMemoryBytes, maxOutputBytes, outbound, budget);
     } catch (ChicoryException e) {
       throw new ModuleLoadException("it cannot be instantiated: " + e.getMessage(), e);
     }
@@ -400,8 +393,7 @@ public final class CompiledModule {
 
   private Guest newGuest(
       Map<String, Path> realVolumes,
-      List<Path> roots,
-      List<Path> readOnlyRoots,
+      Set<String> readOnly,
       long maxMemoryBytes,
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
@@ -413,7 +405,7 @@ public final class CompiledModule {
         imports,
         memoryLimits(maxMemoryBytes),
         Collections.unmodifiableMap(realVolumes),
-        new VolumeGuard(List.copyOf(roots), List.copyOf(readOnlyRoots)),
+        Set.copyOf(readOnly),
         maxOutputBytes,
         outbound,
         budget,

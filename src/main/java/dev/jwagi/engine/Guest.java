@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -30,7 +31,10 @@ public final class Guest {
   private final ImportValues imports;
   private final MemoryLimits memoryLimits;
   private final Map<String, Path> volumes;
-  private final VolumeGuard guard;
+
+  /** The guest paths of {@link #volumes} the guest may only read. */
+  private final Set<String> readOnlyVolumes;
+
   private final long maxOutputBytes;
   private final OutboundHttp.Policy outbound;
   private final MemoryBudget budget;
@@ -66,7 +70,7 @@ public final class Guest {
       ImportValues imports,
       MemoryLimits memoryLimits,
       Map<String, Path> volumes,
-      VolumeGuard guard,
+      Set<String> readOnlyVolumes,
       long maxOutputBytes,
       OutboundHttp.Policy outbound,
       MemoryBudget budget,
@@ -77,7 +81,7 @@ public final class Guest {
     this.imports = imports;
     this.memoryLimits = memoryLimits;
     this.volumes = volumes;
-    this.guard = guard;
+    this.readOnlyVolumes = readOnlyVolumes;
     this.maxOutputBytes = maxOutputBytes;
     this.outbound = outbound;
     this.budget = budget;
@@ -214,7 +218,9 @@ public final class Guest {
       throws GuestFailure {
     long started = System.nanoTime();
     var stdio = new Stdio(stdin, stdout, stderrTarget, maxOutputBytes);
-    var host = new WasiLink.GuestWasi(volumes, guard, argv, env, outbound, maxOutputBytes, stdio);
+    var host =
+        new WasiLink.GuestWasi(
+            volumes, readOnlyVolumes, argv, env, outbound, maxOutputBytes, stdio);
     Spare memory = null;
     MemoryTaken memories = null;
     int exitCode = 0;

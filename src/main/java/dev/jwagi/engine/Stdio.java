@@ -25,13 +25,22 @@ final class Stdio {
    */
   private static final ThreadLocal<byte[]> PIECES = ThreadLocal.withInitial(() -> new byte[PIECE]);
 
+  /** This thread's piece buffer, for any host call that moves bytes in and out of a guest. */
+  static byte[] piece() {
+    return PIECES.get();
+  }
+
+  /** Copies {@code n} bytes of guest memory at {@code address} into {@code piece}. */
+  static void copyOut(Memory memory, int address, byte[] piece, int n) {
+    if (memory instanceof CowMemory) {
+      ((CowMemory) memory).read(address, piece, 0, n);
+    } else {
+      System.arraycopy(memory.readBytes(address, n), 0, piece, 0, n);
+    }
+  }
+
   /** The stderr of a run that wrote none (an empty array cannot be changed: shared). */
   private static final byte[] NO_BYTES = new byte[0];
-
-  /** WASI preview1 errno values. */
-  private static final int ESUCCESS = 0;
-
-  private static final int EIO = 29;
 
   private final InputStream stdin;
   private final OutputStream stdout;
@@ -138,11 +147,11 @@ final class Stdio {
       }
     } catch (IOException e) {
       if (total == 0) {
-        return EIO;
+        return Errno.IO;
       }
     }
     memory.writeI32(nreadPtr, (int) total);
-    return ESUCCESS;
+    return Errno.SUCCESS;
   }
 
   int write(Memory memory, int fd, int iovs, int iovsLen, int nwrittenPtr) {
@@ -167,9 +176,9 @@ final class Stdio {
         }
       }
     } catch (IOException e) {
-      return EIO;
+      return Errno.IO;
     }
     memory.writeI32(nwrittenPtr, (int) total);
-    return ESUCCESS;
+    return Errno.SUCCESS;
   }
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Links a module's WASI imports once, at start-up. Each linked function forwards to the WASI state
@@ -179,17 +180,38 @@ final class WasiLink {
       memory.writeI32(pointers + 4 * i, buffer + block.start(i));
     }
     memory.write(buffer, block.bytes(), 0, block.byteLength());
-    return 0; // ESUCCESS
+    return Errno.SUCCESS;
   }
 
   /** {@code args_sizes_get}/{@code environ_sizes_get}: how many strings, and their bytes. */
   private static long sizes(Memory memory, StringBlock block, int count, int bufferSize) {
     memory.writeI32(count, block.count());
     memory.writeI32(bufferSize, block.byteLength());
-    return 0; // ESUCCESS
+    return Errno.SUCCESS;
   }
 
+  /**
+   * A WASI function: jwagi's file layer ({@link GuestFiles}) for descriptors from 3 on and for
+   * every path call, else the standard streams' handling below.
+   */
   private static HostFunction forwarding(int index) {
+    HostFunction stdio = standardStreams(index);
+    String name = stdio.name();
+    if (!GuestFiles.handles(name)) {
+      return stdio;
+    }
+    var standard = stdio.handle();
+    return new HostFunction(
+        WASI_MODULE,
+        name,
+        stdio.functionType(),
+        (instance, args) ->
+            GuestFiles.ours(name, args)
+                ? new long[] {current().files().call(name, instance.memory(), args)}
+                : standard.apply(instance, args));
+  }
+
+  private static HostFunction standardStreams(int index) {
     HostFunction signature = SIGNATURES[index];
     String name = signature.name();
     if (name.equals("fd_read") || name.equals("fd_write")) {
@@ -246,20 +268,6 @@ final class WasiLink {
             throw new WasiExitException((int) args[0]);
           });
     }
-    if (VolumeGuard.guards(name)) {
-      return new HostFunction(
-          WASI_MODULE,
-          name,
-          signature.functionType(),
-          (instance, args) -> {
-            GuestWasi guest = current();
-            int refused = guest.guard.check(name, guest.wasi(), instance, args);
-            if (refused != 0) {
-              return new long[] {refused};
-            }
-            return guest.function(index).handle().apply(instance, args);
-          });
-    }
     return new HostFunction(
         WASI_MODULE,
         name,
@@ -293,39 +301,38 @@ final class WasiLink {
   }
 
   /**
-   * One guest run's host state: its standard streams, args, env and volumes, Chicory's WASI state
-   * (created only if the guest makes a call that needs it) and outbound HTTP (its open responses,
-   * created on first use). Nothing in it outlives the run.
+   * One guest run's host state: its standard streams, args, env, its files (volumes and what it
+   * opened, {@link GuestFiles}), Chicory's WASI state (for the standard streams once the guest
+   * closes or renumbers one, and the calls jwagi does not answer itself) and outbound HTTP (its
+   * open responses); each but the streams created on first use. Nothing in it outlives the run.
    */
   static final class GuestWasi implements AutoCloseable {
-    /** WASI preview1 values (Chicory's own constants are package-private). */
-    private static final int EBADF = 8;
-
     private static final int FILETYPE_UNKNOWN = 0;
     private static final long RIGHT_FD_READ = 1L << 1;
     private static final long RIGHT_FD_WRITE = 1L << 6;
 
-    final VolumeGuard guard;
     final StringBlock argv;
     final StringBlock env;
     final Stdio stdio;
     private final Map<String, Path> volumes;
+    private final Set<String> readOnlyVolumes;
     private final OutboundHttp.Policy outboundPolicy;
     private final long outboundCap;
     private OutboundHttp.Session outbound;
     private WasiPreview1 wasi;
     private HostFunction[] functions;
+    private GuestFiles files;
 
     GuestWasi(
         Map<String, Path> volumes,
-        VolumeGuard guard,
+        Set<String> readOnlyVolumes,
         StringBlock argv,
         StringBlock env,
         OutboundHttp.Policy outboundPolicy,
         long outboundCap,
         Stdio stdio) {
       this.volumes = volumes;
-      this.guard = guard;
+      this.readOnlyVolumes = readOnlyVolumes;
       this.argv = argv;
       this.env = env;
       this.outboundPolicy = outboundPolicy;
@@ -346,7 +353,6 @@ final class WasiLink {
                 .withStdout(stdio.stream(1), false)
                 .withStderr(stdio.stream(2), false)
                 .withThrowOnExit0(true);
-        volumes.forEach(options::withDirectory);
         wasi = WasiPreview1.builder().withLogger(SILENT).withOptions(options.build()).build();
       }
       return wasi;
@@ -354,17 +360,19 @@ final class WasiLink {
 
     /**
      * Whether {@code fd} is one of stdin, stdout, stderr as the run began, known without Chicory's
-     * state: until that exists, nothing can have closed, renumbered or opened a descriptor (those
-     * calls all create it), so 0-2 are the standard streams, the next ones the volumes, and no
-     * other descriptor exists.
+     * state: until that exists, nothing can have closed or renumbered a standard stream (those
+     * calls create it).
      */
     private boolean pristineStdio(int fd) {
       return wasi == null && fd >= 0 && fd <= 2;
     }
 
-    /** Likewise: {@code fd} is surely no descriptor, or a standard stream: not a volume. */
-    private boolean pristineNotVolume(int fd) {
-      return wasi == null && fd >= 0 && (fd <= 2 || fd >= 3 + volumes.size());
+    /** The run's files, made on first use. */
+    GuestFiles files() {
+      if (files == null) {
+        files = new GuestFiles(volumes);
+      }
+      return files;
     }
 
     /**
@@ -379,16 +387,16 @@ final class WasiLink {
       memory.writeByte(buf, (byte) FILETYPE_UNKNOWN);
       memory.writeLong(buf + 8, fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE);
       memory.writeLong(buf + 16, 0);
-      return 0; // ESUCCESS
+      return Errno.SUCCESS;
     }
 
-    /** fd_prestat_get: EBADF for what is no volume, as Chicory answers, without its state. */
+    /** fd_prestat_get and fd_prestat_dir_name below 3: a standard stream is no volume. */
     int fdPrestatGet(Memory memory, int fd, int buf) {
-      return pristineNotVolume(fd) ? EBADF : wasi().fdPrestatGet(memory, fd, buf);
+      return Errno.BADF;
     }
 
     int fdPrestatDirName(Memory memory, int fd, int path, int pathLen) {
-      return pristineNotVolume(fd) ? EBADF : wasi().fdPrestatDirName(memory, fd, path, pathLen);
+      return Errno.BADF;
     }
 
     OutboundHttp.Session outbound() {
@@ -405,9 +413,12 @@ final class WasiLink {
       return functions[index];
     }
 
-    /** Closes Chicory's WASI state (the files the guest left open), if there is one. */
+    /** Closes the files the guest left open and Chicory's WASI state, if there are any. */
     @Override
     public void close() {
+      if (files != null) {
+        files.close();
+      }
       if (wasi != null) {
         wasi.close();
       }

@@ -274,6 +274,34 @@ class CgiEnvironmentIT {
     }
   }
 
+  /**
+   * A client cannot pose as a proxy's X-Forwarded-User with X_Forwarded_User (both would be
+   * HTTP_X_FORWARDED_USER), nor set HTTP_PROXY (httpoxy).
+   */
+  @Test
+  void headerNamesWithUnderscoresAndProxyAreNotPassed() throws Exception {
+    try (var raw = server.raw()) {
+      var response =
+          raw.send(
+                  "GET /exact HTTP/1.1\r\nHost: example.com\r\nX_Forwarded_User: admin\r\n"
+                      + "Proxy: http://evil.example:8080\r\nX-Real-Header: kept\r\n\r\n")
+              .read();
+      assertThat(EnvDump.parse(response.body()).env())
+          .doesNotContainKey("HTTP_X_FORWARDED_USER")
+          .doesNotContainKey("HTTP_PROXY")
+          .containsEntry("HTTP_X_REAL_HEADER", "kept");
+    }
+    try (var raw = server.raw()) {
+      var response =
+          raw.send(
+                  "GET /exact HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-User: proxy\r\n"
+                      + "X_Forwarded_User: admin\r\n\r\n")
+              .read();
+      assertThat(EnvDump.parse(response.body()).env())
+          .containsEntry("HTTP_X_FORWARDED_USER", "proxy");
+    }
+  }
+
   @Test
   void forwardedProtoHttpKeepsHttp() throws Exception {
     try (var raw = server.raw()) {

@@ -329,6 +329,40 @@ class SchemeIT {
     }
   }
 
+  /** Only what the trusted proxy appended, the last entry, counts: the client wrote the rest. */
+  @Test
+  void theClientsPartOfAForwardedListIsNotBelieved() throws Exception {
+    for (String claim :
+        List.of(
+            "X-Forwarded-Proto: https, http",
+            "Forwarded: proto=https, for=192.0.2.1;proto=http",
+            "Forwarded: proto=https, for=192.0.2.1",
+            "X-Forwarded-Proto: https\r\nX-Forwarded-Proto: http",
+            "Forwarded: proto=https\r\nForwarded: for=192.0.2.1;proto=http")) {
+      try (var raw = proxied.raw()) {
+        var response =
+            raw.send("GET /env/p HTTP/1.1\r\nHost: app.example.com\r\n" + claim + "\r\n\r\n")
+                .read();
+        assertThat(EnvDump.parse(response.body()).env())
+            .as(claim)
+            .containsEntry("X_FULL_URL", "http://app.example.com:80/env/p")
+            .doesNotContainKey("HTTPS");
+      }
+    }
+    for (String claim :
+        List.of(
+            "X-Forwarded-Proto: http, https",
+            "Forwarded: proto=http, for=\"192.0.2.1, x\";proto=https",
+            "X-Forwarded-Proto: http\r\nX-Forwarded-Proto: https")) {
+      try (var raw = proxied.raw()) {
+        var response =
+            raw.send("GET /env/p HTTP/1.1\r\nHost: app.example.com\r\n" + claim + "\r\n\r\n")
+                .read();
+        assertThat(EnvDump.parse(response.body()).env()).as(claim).containsEntry("HTTPS", "on");
+      }
+    }
+  }
+
   @Test
   void theBareFlagTrustsLoopback() throws Exception {
     // "--trust-proxy" without a value, followed by another flag (which it must not swallow).
