@@ -41,6 +41,7 @@ public final class Flags {
   public Path logDir;
   public Path moduleCache = Path.of(System.getProperty("user.home"), ".cache", "jwagi", "modules");
   public boolean noModuleCache;
+  public Path registryAuth;
   public boolean prepareOnly;
   public boolean watch;
   public Path tlsCert;
@@ -114,6 +115,11 @@ public final class Flags {
               .help("Compiled-module cache, so restarts skip compilation. Default: ${DEFAULT}."),
           Option.<Flags>flag(f -> f.noModuleCache = true, "--no-module-cache")
               .help("Compile every module at every start."),
+          Option.<Flags>value("FILE", (f, v) -> f.registryAuth = Path.of(v), "--registry-auth")
+              .help(
+                  "Registry logins: a Docker/Podman config.json (its \"auths\"), each sent only"
+                      + " to its own registry. Default: $REGISTRY_AUTH_FILE, else"
+                      + " ~/.docker/config.json if there is one."),
           Option.<Flags>flag(f -> f.prepareOnly = true, "--prepare-only")
               .help(
                   "Do all start-up work (load the config, compile every module into the module"

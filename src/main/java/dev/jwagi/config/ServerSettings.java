@@ -29,7 +29,7 @@ public final class ServerSettings {
     this.observability = observability(flags);
     this.globalEnv = globalEnv(flags, workingDir);
     this.connections = connectionLimits(flags);
-    this.registryCredentials = registryCredentials(flags);
+    this.registryCredentials = registryCredentials(flags, workingDir);
   }
 
   /**
@@ -192,10 +192,14 @@ public final class ServerSettings {
             : LimitKey.MAX_BUFFERED.sizeFlag(flags.maxBuffered));
   }
 
-  /** JWAGI_REGISTRY_USER and JWAGI_REGISTRY_PASSWORD from jwagi's own environment, or null. */
-  private static RegistryCredentials registryCredentials(Flags flags) throws ConfigException {
+  /** Registry logins: --registry-auth (or its defaults), then JWAGI_REGISTRY_* variables. */
+  private static RegistryCredentials registryCredentials(Flags flags, Path workingDir)
+      throws ConfigException {
     try {
-      return RegistryCredentials.from(flags.processEnv);
+      return RegistryCredentials.load(
+          flags.registryAuth == null ? null : workingDir.resolve(flags.registryAuth),
+          flags.processEnv,
+          Path.of(System.getProperty("user.home")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("registry credentials: " + e.getMessage(), e);
     }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -18,6 +20,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +32,25 @@ import java.util.regex.Pattern;
  * @param chain the server certificate first, then any intermediates
  */
 public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
+  /** The TLS versions served: 1.2 and 1.3 only. */
+  public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+  /**
+   * The cipher suites served (Mozilla's "intermediate" policy): TLS 1.3's, and for TLS 1.2 only
+   * ECDHE key exchange (forward secrecy) with an AEAD cipher (AES-GCM, ChaCha20-Poly1305).
+   */
+  public static final List<String> CIPHERS =
+      List.of(
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
   private static final Pattern PEM =
       Pattern.compile(
           "-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
@@ -71,6 +93,25 @@ public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
     return new TlsIdentity(key, chain);
   }
 
+  /** A private key others may read is no longer private: refused, as ssh refuses one. */
+  private static void requirePrivate(Path file) throws ConfigException {
+    Set<PosixFilePermission> permissions;
+    try {
+      permissions = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException | IOException e) {
+      return; // no POSIX modes to check
+    }
+    if (permissions.contains(PosixFilePermission.OTHERS_READ)) {
+      throw new ConfigException(
+          "--tls-key "
+              + file
+              + ": other users may read it (mode "
+              + PosixFilePermissions.toString(permissions)
+              + "); make it private: chmod 600 "
+              + file);
+    }
+  }
+
   private static String read(Path file, String flag) throws ConfigException {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(flag + " " + file + ": no such file");
@@ -110,6 +151,7 @@ public record TlsIdentity(PrivateKey key, List<X509Certificate> chain) {
 
   private static PrivateKey privateKey(Path file, String algorithm) throws ConfigException {
     String text = read(file, "--tls-key");
+    requirePrivate(file);
     Matcher pem = PEM.matcher(text);
     if (!pem.find()) {
       throw new ConfigException(

@@ -1,24 +1,59 @@
 package dev.jwagi.engine;
 
 import com.dylibso.chicory.compiler.Cache;
+import dev.jwagi.cache.PrivateDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Compiled module classes on disk, so a restart skips compilation. Entries live under a folder
  * named for the Chicory compiler version (classes from another compiler are never reused) and are
  * named by the module's SHA-256, which Chicory uses as the key.
+ *
+ * <p>An entry is JVM code the server will run, so whoever can write the cache can run code in the
+ * server. The folders must be this user's alone ({@link PrivateDirectory}: made 0700, an existing
+ * one refused if another user owns it or others may write it), and each entry carries an
+ * HMAC-SHA256 of its key and contents under a key made at first use and kept 0600 beside the cache
+ * ({@value #KEY_FILE}): an entry that does not verify, or that others may write, is not used (a
+ * warning; the module is compiled and the entry written again). A folder that fails the rule turns
+ * the cache off, with a warning.
  */
 public final class DiskCache implements Cache {
+  private static final Logger log = LoggerFactory.getLogger(DiskCache.class);
+
+  static final String KEY_FILE = "cache.key";
+  private static final int MAC_BYTES = 32;
+  private static final String MAC = "HmacSHA256";
+
+  private final Path root;
   private final Path dir;
 
+  /** The HMAC key; null until the folders were checked, and if they may not be used. */
+  private byte[] secret;
+
+  private boolean checked;
+
+  /** Entries {@link #contains} verified, handed to the compiler's {@link #get} that follows. */
+  private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+
   public DiskCache(Path root) {
+    this.root = root;
     this.dir = root.resolve("chicory-" + compilerVersion());
   }
 
@@ -26,34 +61,103 @@ public final class DiskCache implements Cache {
     return dir;
   }
 
-  /** Whether compiled classes for this key (a module digest) are stored. */
+  /** Whether verified compiled classes for this key (a module digest) are stored. */
   public boolean contains(String key) {
-    return key != null && Files.isRegularFile(fileFor(key));
+    if (key == null) {
+      return false;
+    }
+    byte[] code = load(key);
+    if (code != null) {
+      verified.put(key, code);
+    }
+    return code != null;
   }
 
   @Override
-  public byte[] get(String key) throws IOException {
-    try {
-      return Files.readAllBytes(fileFor(key));
-    } catch (NoSuchFileException e) {
-      return null;
-    }
+  public byte[] get(String key) {
+    byte[] code = verified.remove(key);
+    return code != null ? code : load(key);
   }
 
   @Override
   public void putIfAbsent(String key, byte[] data) throws IOException {
-    Path target = fileFor(key);
-    if (Files.exists(target)) {
+    byte[] secret = secret();
+    if (secret == null || verified.containsKey(key) || load(key) != null) {
       return;
     }
-    Files.createDirectories(dir);
-    // Write aside and rename, so a concurrent reader or a crash never sees half an entry.
-    Path temp = Files.createTempFile(dir, "entry", ".tmp");
+    // Write aside and rename, so a concurrent reader or a crash never sees half an entry; a bad
+    // entry there is replaced.
+    Path temp = PrivateDirectory.createTempFile(dir, "entry");
     try {
-      Files.write(temp, data);
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      try (var out = Files.newOutputStream(temp)) {
+        out.write(mac(secret, key, data));
+        out.write(data);
+      }
+      Files.move(temp, fileFor(key), StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /** A stored entry's classes if it may be trusted, else null (with a warning if it exists). */
+  private byte[] load(String key) {
+    byte[] secret = secret();
+    Path file = fileFor(key);
+    if (secret == null || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    String problem = PrivateDirectory.check(file);
+    if (problem == null) {
+      try {
+        byte[] entry = Files.readAllBytes(file);
+        if (entry.length >= MAC_BYTES) {
+          byte[] data = Arrays.copyOfRange(entry, MAC_BYTES, entry.length);
+          if (MessageDigest.isEqual(
+              mac(secret, key, data), Arrays.copyOfRange(entry, 0, MAC_BYTES))) {
+            return data;
+          }
+        }
+        problem = "it does not verify with " + root.resolve(KEY_FILE) + " (not written by jwagi)";
+      } catch (IOException e) {
+        problem = "cannot read it: " + e;
+      }
+    }
+    log.warn("module cache entry {} not used: {}; compiling the module instead", file, problem);
+    return null;
+  }
+
+  /** The HMAC key, after checking the folders once (null: the cache is not to be used). */
+  private synchronized byte[] secret() {
+    if (!checked) {
+      checked = true;
+      String problem = PrivateDirectory.prepare(root);
+      if (problem == null) {
+        problem = PrivateDirectory.prepare(dir);
+      }
+      if (problem == null) {
+        try {
+          secret = PrivateDirectory.secret(root.resolve(KEY_FILE), MAC_BYTES);
+        } catch (IOException e) {
+          problem = e.getMessage();
+        }
+      }
+      if (problem != null) {
+        log.warn(
+            "module cache {} not used: {}; every module is compiled at every start", root, problem);
+      }
+    }
+    return secret;
+  }
+
+  private static byte[] mac(byte[] secret, String key, byte[] data) {
+    try {
+      Mac mac = Mac.getInstance(MAC);
+      mac.init(new SecretKeySpec(secret, MAC));
+      mac.update(key.getBytes(StandardCharsets.UTF_8));
+      mac.update((byte) 0);
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no " + MAC + " in this JVM", e);
     }
   }
 

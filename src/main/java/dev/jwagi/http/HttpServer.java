@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -173,11 +174,16 @@ public final class HttpServer implements AutoCloseable {
         .addLast(requests);
   }
 
-  /** The JDK's TLS (no native library to ship), HTTP/1.1 only, as WAGI. */
+  /**
+   * The JDK's TLS (no native library to ship), HTTP/1.1 only, as WAGI; TLS 1.2+ with the ciphers of
+   * {@link TlsIdentity#CIPHERS}.
+   */
   private static SslContext sslContext(TlsIdentity tls) {
     try {
       return SslContextBuilder.forServer(tls.key(), tls.chain().toArray(new X509Certificate[0]))
           .sslProvider(SslProvider.JDK)
+          .protocols(TlsIdentity.PROTOCOLS)
+          .ciphers(TlsIdentity.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
           .build();
     } catch (javax.net.ssl.SSLException e) {
       throw new IllegalArgumentException(

@@ -3,6 +3,7 @@ package dev.jwagi.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.jwagi.config.ConfigException;
@@ -34,6 +35,7 @@ class HttpsModuleIT {
 
   @TempDir static Path dir;
   static HttpsServer https;
+  static HttpServer plain;
   static byte[] hello;
   static final AtomicInteger downloads = new AtomicInteger();
   static String trustStoreBefore;
@@ -119,6 +121,15 @@ class HttpsModuleIT {
           exchange.close();
         });
     https.start();
+    plain = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    plain.createContext(
+        "/away.wasm",
+        exchange -> {
+          exchange.getResponseHeaders().add("Location", "http://modules.example.com/hello.wasm");
+          exchange.sendResponseHeaders(302, -1);
+          exchange.close();
+        });
+    plain.start();
 
     // The process-wide default context is made once; make it now, from the JDK's own trust
     // store, so the property below cannot leak into later tests through it.
@@ -135,6 +146,9 @@ class HttpsModuleIT {
     restore("javax.net.ssl.trustStorePassword", trustStorePasswordBefore);
     if (https != null) {
       https.stop(0);
+    }
+    if (plain != null) {
+      plain.stop(0);
     }
   }
 
@@ -260,5 +274,45 @@ class HttpsModuleIT {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("(route \"/file\")")
         .hasMessageContaining("`digest` is for https:// modules only");
+  }
+
+  /** A loopback plain-HTTP URL may not send jwagi to plain HTTP off this machine. */
+  @Test
+  void aPlainHttpRedirectOffLoopbackIsRefused() {
+    String toml =
+        TestServer.module(
+            "/away",
+            "\"http://127.0.0.1:" + plain.getAddress().getPort() + "/away.wasm\"",
+            "digest = \"" + TestRegistry.digest(hello) + "\"");
+    assertThatThrownBy(() -> server("away", toml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(route \"/away\")")
+        .hasMessageContaining(
+            "refused a redirect to http://modules.example.com/hello.wasm: plain HTTP is for"
+                + " loopback hosts only");
+  }
+
+  /** A stored download is hashed again at every start: a changed file is not run for its name. */
+  @Test
+  void aChangedDownloadInTheCacheIsFetchedAgain() throws Exception {
+    String toml =
+        TestServer.module(
+            "/hello",
+            "\"" + url("/modules/hello.wasm") + "\"",
+            "digest = \"" + TestRegistry.digest(hello) + "\"");
+    try (var server = server("changed", toml)) {
+      assertThat(TestServer.text(server.get("/hello"))).isEqualTo("hello world\n");
+    }
+    Path blob =
+        dir.resolve("cache-changed/sources/blobs/sha256")
+            .resolve(TestRegistry.digest(hello).substring("sha256:".length()) + ".wasm");
+    Files.write(blob, Files.readAllBytes(Path.of("examples", "modules", "env.wasm")));
+    int before = downloads.get();
+    try (var log = LogCapture.of("dev.jwagi.source.BlobStore");
+        var server = server("changed", toml)) {
+      assertThat(TestServer.text(server.get("/hello"))).isEqualTo("hello world\n");
+      assertThat(log.warnings()).anyMatch(m -> m.contains(blob + " has digest"));
+    }
+    assertThat(downloads.get() - before).isEqualTo(1);
   }
 }

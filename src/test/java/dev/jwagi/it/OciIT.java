@@ -202,9 +202,15 @@ class OciIT {
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("/private")
           .hasMessageContaining("401")
-          .hasMessageContaining("JWAGI_REGISTRY_USER");
+          .hasMessageContaining("--registry-auth");
       Map<String, String> env =
-          Map.of("JWAGI_REGISTRY_USER", "jwagi", "JWAGI_REGISTRY_PASSWORD", "secret");
+          Map.of(
+              "JWAGI_REGISTRY_USER",
+              "jwagi",
+              "JWAGI_REGISTRY_PASSWORD",
+              "secret",
+              "JWAGI_REGISTRY_HOST",
+              secured.address());
       try (var server =
           TestServer.startAt(
               work,
@@ -215,6 +221,42 @@ class OciIT {
               cache("auth").toString())) {
         assertThat(TestServer.text(server.get("/private"))).isEqualTo("hello world\n");
       }
+      // The same login from a config.json (the format docker/podman login write), per registry.
+      String auth = Base64.getEncoder().encodeToString("jwagi:secret".getBytes());
+      Path authFile =
+          Files.writeString(
+              work.resolve("auth.json"),
+              "{\"auths\": {\"" + secured.address() + "\": {\"auth\": \"" + auth + "\"}}}");
+      try (var server =
+          TestServer.startAt(
+              work,
+              work.resolve("modules.toml"),
+              toml,
+              Map.of(),
+              "--registry-auth",
+              authFile.toString(),
+              "--module-cache",
+              cache("auth-file").toString())) {
+        assertThat(TestServer.text(server.get("/private"))).isEqualTo("hello world\n");
+      }
+      // A login for another registry is not offered to this one.
+      Path otherFile =
+          Files.writeString(
+              work.resolve("other.json"),
+              "{\"auths\": {\"registry.example.com\": {\"auth\": \"" + auth + "\"}}}");
+      assertThatThrownBy(
+              () ->
+                  TestServer.startAt(
+                      work,
+                      work.resolve("modules.toml"),
+                      toml,
+                      Map.of(),
+                      "--registry-auth",
+                      otherFile.toString(),
+                      "--module-cache",
+                      cache("auth-other").toString()))
+          .hasMessageContaining("401")
+          .hasMessageContaining("no login for " + secured.address());
     }
   }
 }

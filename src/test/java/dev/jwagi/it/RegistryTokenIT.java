@@ -144,7 +144,13 @@ class RegistryTokenIT {
         TestServer.module("/hello", base + "/app/hello:1\"")
             + TestServer.module("/other", base + "/app/other:1\"");
     Map<String, String> env =
-        Map.of("JWAGI_REGISTRY_USER", "jwagi", "JWAGI_REGISTRY_PASSWORD", "secret");
+        Map.of(
+            "JWAGI_REGISTRY_USER",
+            "jwagi",
+            "JWAGI_REGISTRY_PASSWORD",
+            "secret",
+            "JWAGI_REGISTRY_HOST",
+            "127.0.0.1:" + registry.getAddress().getPort());
     try (var server =
         TestServer.startAt(
             dir,
@@ -163,5 +169,87 @@ class RegistryTokenIT {
     // The second module's layer is the first's (same digest): downloaded once, from the cache
     // after.
     assertThat(storageAuthorization).containsExactly("null");
+  }
+
+  /**
+   * A registry whose challenge names a token realm on another host over plain HTTP (the review's
+   * probe: 127.0.0.1 sending jwagi to localhost:other-port): the realm gets no password, and jwagi
+   * asks it for an anonymous token. Logins come per registry from a config.json; a login for
+   * another registry is never offered.
+   */
+  @Test
+  void aLoginGoesOnlyToItsRegistryAndNeverOverPlainHttpToAnotherHost() throws Exception {
+    byte[] wasm = Files.readAllBytes(Path.of("examples", "modules", "hello.wasm"));
+    String layer = TestRegistry.digest(wasm);
+    List<String> realmAuthorization = new CopyOnWriteArrayList<>();
+    storage = server(); // here: the token service, on another port, named "localhost"
+    storage.createContext(
+        "/token",
+        exchange -> {
+          realmAuthorization.add(
+              String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+          send(exchange, 200, "application/json", "{\"token\":\"anon\"}".getBytes());
+        });
+    storage.start();
+    registry = server();
+    String realm = "http://localhost:" + storage.getAddress().getPort() + "/token";
+    registry.createContext(
+        "/v2/",
+        exchange -> {
+          String path = exchange.getRequestURI().getPath();
+          if (!"Bearer anon".equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            exchange
+                .getResponseHeaders()
+                .add("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"fake\"");
+            send(exchange, 401, null, new byte[0]);
+          } else if (path.equals("/v2/app/hello/manifests/1")) {
+            String manifest =
+                TestRegistry.manifest(
+                    TestRegistry.CNCF_CONFIG,
+                    "sha256:" + "0".repeat(64),
+                    2,
+                    TestRegistry.CNCF_LAYER,
+                    layer,
+                    wasm.length);
+            send(exchange, 200, TestRegistry.OCI_MANIFEST, manifest.getBytes());
+          } else if (path.equals("/v2/app/hello/blobs/" + layer)) {
+            send(exchange, 200, "application/octet-stream", wasm);
+          } else {
+            send(exchange, 404, null, new byte[0]);
+          }
+        });
+    registry.start();
+    String host = "127.0.0.1:" + registry.getAddress().getPort();
+    String auth = Base64.getEncoder().encodeToString("jwagi:secret".getBytes());
+    Path config =
+        Files.writeString(
+            dir.resolve("config.json"),
+            "{\"auths\": {\""
+                + host
+                + "\": {\"auth\": \""
+                + auth
+                + "\"}, \"https://index.docker.io/v1/\": {\"auth\": \""
+                + Base64.getEncoder().encodeToString("hub:other".getBytes())
+                + "\"}}}");
+    String toml = TestServer.module("/hello", "\"oci:" + host + "/app/hello:1\"");
+    try (var log = LogCapture.of("dev.jwagi.source.RegistryAuth");
+        var server =
+            TestServer.startAt(
+                dir,
+                dir.resolve("modules.toml"),
+                toml,
+                Map.of(
+                    // The old single pair: it must not go to this registry's realm either.
+                    "JWAGI_REGISTRY_USER", "jwagi",
+                    "JWAGI_REGISTRY_PASSWORD", "secret",
+                    "JWAGI_REGISTRY_HOST", host),
+                "--registry-auth",
+                config.toString(),
+                "--module-cache",
+                dir.resolve("cache").toString())) {
+      assertThat(TestServer.text(server.get("/hello"))).isEqualTo("hello world\n");
+      assertThat(log.warnings()).anyMatch(m -> m.contains("not sent to its token realm " + realm));
+    }
+    assertThat(realmAuthorization).containsExactly("null");
   }
 }

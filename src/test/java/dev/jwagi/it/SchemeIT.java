@@ -12,16 +12,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,8 +127,11 @@ class SchemeIT {
     TestServer.closeAll(tls, proxied);
   }
 
+  /** A PEM file as an operator keeps it: readable by its owner only. */
   private static Path write(String name, String text) throws Exception {
-    return Files.writeString(dir.resolve(name), text);
+    Path file = Files.writeString(dir.resolve(name), text);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    return file;
   }
 
   private static String pem(String type, byte[] der) {
@@ -208,6 +215,51 @@ class SchemeIT {
                 HttpClient.newHttpClient()
                     .send(request.build(), HttpResponse.BodyHandlers.ofByteArray()))
         .isInstanceOf(SSLHandshakeException.class);
+  }
+
+  @Test
+  void aKeyOthersMayReadIsRefused() throws Exception {
+    Path shared = write("shared-key.pem", Files.readString(key));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+    startupFails(
+        "--tls-key " + shared + ": other users may read it (mode rw-r--r--); make it private",
+        "--tls-cert",
+        cert.toString(),
+        "--tls-key",
+        shared.toString());
+  }
+
+  /** TLS 1.2 and 1.3 only; on 1.2 only forward-secret AEAD suites (TlsIdentity.CIPHERS). */
+  @Test
+  void onlyStrongProtocolsAndCiphersAreServed() throws Exception {
+    assertThat(handshake("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")).isTrue();
+    assertThat(handshake("TLSv1.3", "TLS_AES_128_GCM_SHA256")).isTrue();
+    // RSA key exchange (no forward secrecy) and CBC: both enabled in the JDK by default.
+    assertThat(handshake("TLSv1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256")).isFalse();
+    assertThat(handshake("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256")).isFalse();
+  }
+
+  /** Whether a TLS client offering only this protocol and cipher suite gets a session. */
+  private static boolean handshake(String protocol, String cipher) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry(
+        "jwagi",
+        CertificateFactory.getInstance("X.509").generateCertificate(Files.newInputStream(cert)));
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    try (SSLSocket socket =
+        (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", tls.port())) {
+      socket.setEnabledProtocols(new String[] {protocol});
+      socket.setEnabledCipherSuites(new String[] {cipher});
+      socket.startHandshake();
+      return true;
+    } catch (SSLException e) {
+      return false;
+    }
   }
 
   @Test
