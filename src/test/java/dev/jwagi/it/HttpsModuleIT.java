@@ -278,7 +278,7 @@ class HttpsModuleIT {
 
   /** A loopback plain-HTTP URL may not send jwagi to plain HTTP off this machine. */
   @Test
-  void aPlainHttpRedirectOffLoopbackIsRefused() {
+  void aPlainHttpRedirectOffLoopbackIsRefused() throws Exception {
     String toml =
         TestServer.module(
             "/away",
