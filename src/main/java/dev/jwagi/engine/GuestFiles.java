@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -162,23 +163,24 @@ final class GuestFiles implements Closeable {
   }
 
   /**
-   * Whether this call is ours: a path call (whatever its descriptor), or one on a descriptor from
-   * {@link #FIRST_FD} (a renumber: if either is).
+   * Which calls of {@code function} are ours, decided once at link time: every path call (whatever
+   * its descriptor), else those on a descriptor from {@link #FIRST_FD} (a renumber: if either is).
    */
-  static boolean ours(String function, long[] args) {
+  static Predicate<long[]> selector(String function) {
     if (function.startsWith("path_")) {
-      return true;
+      return args -> true;
     }
-    int fd = (int) args[0];
-    boolean mine = fd >= FIRST_FD || fd < 0;
     if (function.equals("fd_renumber")) {
-      int to = (int) args[1];
-      return mine || to >= FIRST_FD || to < 0;
+      return args -> mine((int) args[0]) || mine((int) args[1]);
     }
-    return mine;
+    return args -> mine((int) args[0]);
   }
 
-  /** Runs {@code function}, one {@link #ours}: its errno. */
+  private static boolean mine(int fd) {
+    return fd >= FIRST_FD || fd < 0;
+  }
+
+  /** Runs {@code function}, a call {@link #selector} says is ours: its errno. */
   int call(String function, Memory memory, long[] args) {
     try {
       return CALLS.get(function).call(this, memory, args);

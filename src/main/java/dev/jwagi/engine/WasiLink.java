@@ -201,12 +201,13 @@ final class WasiLink {
       return stdio;
     }
     var standard = stdio.handle();
+    var files = GuestFiles.selector(name);
     return new HostFunction(
         WASI_MODULE,
         name,
         stdio.functionType(),
         (instance, args) ->
-            GuestFiles.ours(name, args)
+            files.test(args)
                 ? new long[] {current().files().call(name, instance.memory(), args)}
                 : standard.apply(instance, args));
   }
