@@ -87,10 +87,10 @@ final class GuestFiles implements Closeable {
               "fd_filestat_set_times", (f, m, a) -> f.fdSetTimes(fd(a[0]), a[1], a[2], (int) a[3])),
           Map.entry(
               "fd_pread",
-              (f, m, a) -> f.read(m, fd(a[0]), (int) a[1], (int) a[2], a[3], (int) a[4])),
+              (f, m, a) -> f.read(m, fd(a[0]), (int) a[1], (int) a[2], offset(a[3]), (int) a[4])),
           Map.entry(
               "fd_pwrite",
-              (f, m, a) -> f.write(m, fd(a[0]), (int) a[1], (int) a[2], a[3], (int) a[4])),
+              (f, m, a) -> f.write(m, fd(a[0]), (int) a[1], (int) a[2], offset(a[3]), (int) a[4])),
           Map.entry(
               "fd_read", (f, m, a) -> f.read(m, fd(a[0]), (int) a[1], (int) a[2], -1, (int) a[3])),
           Map.entry(
@@ -193,6 +193,14 @@ final class GuestFiles implements Closeable {
     }
   }
 
+  /** A pread/pwrite offset: an unsigned 64-bit value, so one past Long.MAX_VALUE is invalid. */
+  private static long offset(long arg) throws Errno.Failure {
+    if (arg < 0) {
+      throw new Errno.Failure(Errno.INVAL);
+    }
+    return arg;
+  }
+
   private static int fd(long arg) {
     return (int) arg;
   }
@@ -278,6 +286,10 @@ final class GuestFiles implements Closeable {
     }
   }
 
+  /** The most descriptors a run may hold open (each holds one of the server's). */
+  static final int MAX_OPEN = 1024;
+
+  private int open;
   private final List<Volume> volumes = new ArrayList<>();
   private final List<Descriptor> table = new ArrayList<>(); // index: fd - FIRST_FD
 
@@ -290,6 +302,7 @@ final class GuestFiles implements Closeable {
           Volume volume = new Volume(guest, host);
           volumes.add(volume);
           table.add(new Dir(volume, List.of(), guest, null));
+          open++;
         });
   }
 
@@ -323,7 +336,12 @@ final class GuestFiles implements Closeable {
     return (OpenFile) d;
   }
 
-  private int allocate(Descriptor d) {
+  private int allocate(Descriptor d) throws IOException, Errno.Failure {
+    if (open >= MAX_OPEN) {
+      d.close();
+      throw new Errno.Failure(Errno.MFILE);
+    }
+    open++;
     for (int i = 0; i < table.size(); i++) {
       if (table.get(i) == null) {
         table.set(i, d);
@@ -344,6 +362,7 @@ final class GuestFiles implements Closeable {
   private int close(int fd) throws IOException, Errno.Failure {
     Descriptor d = any(fd);
     table.set(fd - FIRST_FD, null);
+    open--;
     d.close();
     return Errno.SUCCESS;
   }
@@ -356,6 +375,7 @@ final class GuestFiles implements Closeable {
     Descriptor old = any(to);
     if (from != to) {
       old.close();
+      open--;
       table.set(to - FIRST_FD, d);
       table.set(from - FIRST_FD, null);
     }
@@ -688,7 +708,6 @@ final class GuestFiles implements Closeable {
     }
     // Listed afresh from the directory's own descriptor (a stream is read once); the cookie is an
     // entry's place in the listing, "." and ".." first.
-    byte[] out = new byte[Math.max(0, bufLen)];
     int used = 0;
     long index = 0;
     try (SecureDirectoryStream<Path> listing =
@@ -726,12 +745,11 @@ final class GuestFiles implements Closeable {
         entry.put((byte) (attributes == null ? FILETYPE_UNKNOWN : fileType(attributes)));
         entry.position(DIRENT_SIZE);
         entry.put(bytes);
-        int n = Math.min(entry.capacity(), bufLen - used);
-        System.arraycopy(entry.array(), 0, out, used, n);
+        int n = Math.min(entry.capacity(), bufLen - used); // the last one may be cut short
+        memory.write(buf + used, entry.array(), 0, n);
         used += n;
       }
     }
-    memory.write(buf, out, 0, used);
     memory.writeI32(bufUsedPtr, used);
     return Errno.SUCCESS;
   }

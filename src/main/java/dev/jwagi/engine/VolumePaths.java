@@ -35,6 +35,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class VolumePaths {
   static final int MAX_SYMLINKS = 40;
+
+  /** Longer guest paths are refused (PATH_MAX), and deeper walks: each level holds a descriptor. */
+  static final int MAX_PATH = 4096;
+
+  static final int MAX_DEPTH = 256;
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
 
   /** One for the server: volumes may overlap, and routes may share them. */
@@ -184,6 +189,9 @@ final class VolumePaths {
     if (path.startsWith("/")) {
       throw new Errno.Failure(Errno.NOTCAPABLE);
     }
+    if (path.length() > MAX_PATH) {
+      throw new Errno.Failure(Errno.NAMETOOLONG);
+    }
     boolean directoryOnly = path.endsWith("/");
     Deque<String> todo = new ArrayDeque<>(components(path));
     List<SecureDirectoryStream<Path>> owned = new ArrayList<>();
@@ -258,6 +266,9 @@ final class VolumePaths {
         }
         if (!attributes.isDirectory()) {
           throw new Errno.Failure(Errno.NOTDIR);
+        }
+        if (owned.size() >= MAX_DEPTH) {
+          throw new Errno.Failure(Errno.NAMETOOLONG);
         }
         SecureDirectoryStream<Path> child = top.newDirectoryStream(name(c), NOFOLLOW);
         owned.add(child);

@@ -277,10 +277,13 @@ class CgiEnvironmentTest {
         .containsEntry("SERVER_PORT", "80")
         .containsEntry("X_FULL_URL", "http://h:80/env")
         .doesNotContainKey("HTTPS");
-    // Several proxies: the first entry is the scheme the client used.
+    // A list: only the last entry, the one the trusted proxy appended, counts (the client may have
+    // sent the others).
     assertThat(proxied("Host", "h", "X-Forwarded-Proto", "https, http"))
-        .containsEntry("X_FULL_URL", "https://h:443/env");
+        .containsEntry("X_FULL_URL", "http://h:80/env");
     assertThat(proxied("Host", "h", "X-Forwarded-Proto", "http, https"))
+        .containsEntry("X_FULL_URL", "https://h:443/env");
+    assertThat(proxied("Host", "h", "X-Forwarded-Proto", "https", "X-Forwarded-Proto", "http"))
         .containsEntry("X_FULL_URL", "http://h:80/env");
   }
 
@@ -289,12 +292,16 @@ class CgiEnvironmentTest {
     assertThat(proxied("Host", "h", "Forwarded", "for=192.0.2.60;proto=https;by=203.0.113.43"))
         .containsEntry("X_FULL_URL", "https://h:443/env")
         .containsEntry("HTTPS", "on");
-    assertThat(proxied("Host", "h", "Forwarded", "Proto=\"HTTPS\", proto=http"))
+    assertThat(proxied("Host", "h", "Forwarded", "proto=http, Proto=\"HTTPS\""))
         .containsEntry("X_FULL_URL", "https://h:443/env");
+    assertThat(proxied("Host", "h", "Forwarded", "Proto=\"HTTPS\", proto=http"))
+        .containsEntry("X_FULL_URL", "http://h:80/env");
     assertThat(proxied("Host", "h", "Forwarded", "proto=http", "X-Forwarded-Proto", "https"))
         .containsEntry("X_FULL_URL", "http://h:80/env");
-    // Only the first element (the proxy nearest the client) counts.
+    // Only the last element (the trusted proxy's) counts; a comma in quotes separates nothing.
     assertThat(proxied("Host", "h", "Forwarded", "for=\"a,b\", proto=https"))
+        .containsEntry("X_FULL_URL", "https://h:443/env");
+    assertThat(proxied("Host", "h", "Forwarded", "proto=https, for=\"a,b\""))
         .containsEntry("X_FULL_URL", "http://h:80/env");
     // Without proto=, X-Forwarded-Proto decides.
     assertThat(proxied("Host", "h", "Forwarded", "for=1.2.3.4", "X-Forwarded-Proto", "https"))
