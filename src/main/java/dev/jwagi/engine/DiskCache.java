@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -52,6 +53,9 @@ public final class DiskCache implements Cache {
   /** Entries {@link #contains} verified, handed to the compiler's {@link #get} that follows. */
   private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
 
+  /** Entries found untrustworthy (warned about once), until this server writes them anew. */
+  private final Set<String> refused = ConcurrentHashMap.newKeySet();
+
   public DiskCache(Path root) {
     this.root = root;
     this.dir = root.resolve("chicory-" + compilerVersion());
@@ -82,7 +86,9 @@ public final class DiskCache implements Cache {
   @Override
   public void putIfAbsent(String key, byte[] data) throws IOException {
     byte[] secret = secret();
-    if (secret == null || verified.containsKey(key) || load(key) != null) {
+    if (secret == null
+        || verified.containsKey(key)
+        || (!refused.contains(key) && load(key) != null)) {
       return;
     }
     // Write aside and rename, so a concurrent reader or a crash never sees half an entry; a bad
@@ -94,6 +100,7 @@ public final class DiskCache implements Cache {
         out.write(data);
       }
       Files.move(temp, fileFor(key), StandardCopyOption.ATOMIC_MOVE);
+      refused.remove(key);
     } finally {
       Files.deleteIfExists(temp);
     }
@@ -103,7 +110,7 @@ public final class DiskCache implements Cache {
   private byte[] load(String key) {
     byte[] secret = secret();
     Path file = fileFor(key);
-    if (secret == null || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    if (secret == null || refused.contains(key) || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return null;
     }
     String problem = PrivateDirectory.check(file);
@@ -122,7 +129,9 @@ public final class DiskCache implements Cache {
         problem = "cannot read it: " + e;
       }
     }
-    log.warn("module cache entry {} not used: {}; compiling the module instead", file, problem);
+    if (refused.add(key)) {
+      log.warn("module cache entry {} not used: {}; compiling the module instead", file, problem);
+    }
     return null;
   }
 
