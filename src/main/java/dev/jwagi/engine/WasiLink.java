@@ -201,15 +201,29 @@ final class WasiLink {
       return stdio;
     }
     var standard = stdio.handle();
-    var files = GuestFiles.selector(name);
+    if (name.startsWith("path_") || name.equals("fd_renumber")) {
+      var files = GuestFiles.selector(name);
+      return new HostFunction(
+          WASI_MODULE,
+          name,
+          stdio.functionType(),
+          (instance, args) ->
+              files.test(args)
+                  ? new long[] {current().files().call(name, instance.memory(), args)}
+                  : standard.apply(instance, args));
+    }
+    // A call on one descriptor (the hot ones, fd_write on stdout, among them): one comparison.
     return new HostFunction(
         WASI_MODULE,
         name,
         stdio.functionType(),
-        (instance, args) ->
-            files.test(args)
-                ? new long[] {current().files().call(name, instance.memory(), args)}
-                : standard.apply(instance, args));
+        (instance, args) -> {
+          int fd = (int) args[0];
+          if (fd >= GuestFiles.FIRST_FD || fd < 0) {
+            return new long[] {current().onDescriptor(name, instance.memory(), fd, args)};
+          }
+          return standard.apply(instance, args);
+        });
   }
 
   private static HostFunction standardStreams(int index) {
@@ -366,6 +380,18 @@ final class WasiLink {
      */
     private boolean pristineStdio(int fd) {
       return wasi == null && fd >= 0 && fd <= 2;
+    }
+
+    /**
+     * A call on descriptor {@code fd} (from 3 on): EBADF at once for one that cannot exist, as
+     * before the guest opened anything only the volumes do (every CGI guest asks for descriptor 3
+     * onwards at start, to find its volumes: a route without volumes makes nothing for that).
+     */
+    int onDescriptor(String function, Memory memory, int fd, long[] args) {
+      if (files == null && (fd < 0 || fd >= GuestFiles.FIRST_FD + volumes.size())) {
+        return Errno.BADF;
+      }
+      return files().call(function, memory, args);
     }
 
     /** The run's files, made on first use. */
