@@ -63,7 +63,7 @@ class ModuleCacheIT {
       assertThat(log.messages()).anyMatch(m -> m.contains(envEntry + " not used"));
     }
     // Written again by this server: a hit next time.
-    try (var log = LogCapture.of("dev.jwagi.Jwagi");
+    try (var log = LogCapture.of("dev.jwagi.TableFactory");
         var server = TestServer.start(dir, env, "--module-cache", cache.toString())) {
       assertThat(TestServer.text(server.get("/x"))).contains("REQUEST_METHOD");
       assertThat(log.messages()).anyMatch(m -> m.contains("loaded from cache in"));
