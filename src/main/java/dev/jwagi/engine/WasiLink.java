@@ -4,6 +4,7 @@ import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
@@ -191,42 +192,44 @@ final class WasiLink {
   }
 
   /**
-   * A WASI function: jwagi's file layer ({@link GuestFiles}) for descriptors from 3 on and for
-   * every path call, else the standard streams' handling below.
+   * A WASI function: jwagi's file layer ({@link GuestFiles}) for every path call and for
+   * descriptors from 3 on, else what the standard streams need. A descriptor call checks its
+   * descriptor first in its own body (one comparison; wrapping the streams' functions in another
+   * made their results escape, an allocation per call on the hottest path).
    */
   private static HostFunction forwarding(int index) {
-    HostFunction stdio = standardStreams(index);
-    String name = stdio.name();
-    if (!GuestFiles.handles(name)) {
-      return stdio;
-    }
-    var standard = stdio.handle();
-    if (name.startsWith("path_") || name.equals("fd_renumber")) {
-      var files = GuestFiles.selector(name);
+    HostFunction signature = SIGNATURES[index];
+    String name = signature.name();
+    boolean files = GuestFiles.handles(name);
+    if (files && (name.startsWith("path_") || name.equals("fd_renumber"))) {
+      var ours = GuestFiles.selector(name);
+      var standard = standardStreams(index, false).handle();
       return new HostFunction(
           WASI_MODULE,
           name,
-          stdio.functionType(),
+          signature.functionType(),
           (instance, args) ->
-              files.test(args)
+              ours.test(args)
                   ? new long[] {current().files().call(name, instance.memory(), args)}
                   : standard.apply(instance, args));
     }
-    // A call on one descriptor (the hot ones, fd_write on stdout, among them): one comparison.
-    return new HostFunction(
-        WASI_MODULE,
-        name,
-        stdio.functionType(),
-        (instance, args) -> {
-          int fd = (int) args[0];
-          if (fd >= GuestFiles.FIRST_FD || fd < 0) {
-            return new long[] {current().onDescriptor(name, instance.memory(), fd, args)};
-          }
-          return standard.apply(instance, args);
-        });
+    return standardStreams(index, files);
   }
 
-  private static HostFunction standardStreams(int index) {
+  /**
+   * A descriptor call's errno from {@link GuestFiles} when its descriptor (the first argument) is
+   * one of 3 on, else -1: the standard streams' handling goes ahead.
+   */
+  private static int onFile(String name, Instance instance, long[] args) {
+    int fd = (int) args[0];
+    if (fd >= GuestFiles.FIRST_FD || fd < 0) {
+      return current().onDescriptor(name, instance.memory(), fd, args);
+    }
+    return -1;
+  }
+
+  /** {@code files}: the call's descriptors from 3 on go to {@link GuestFiles} ({@link #onFile}). */
+  private static HostFunction standardStreams(int index, boolean files) {
     HostFunction signature = SIGNATURES[index];
     String name = signature.name();
     if (name.equals("fd_read") || name.equals("fd_write")) {
@@ -237,6 +240,10 @@ final class WasiLink {
           name,
           signature.functionType(),
           (instance, args) -> {
+            int file = files ? onFile(name, instance, args) : -1;
+            if (file >= 0) {
+              return new long[] {file};
+            }
             GuestWasi guest = current();
             int fd = (int) args[0];
             if (!guest.stdio.handles(fd, write)) {
@@ -256,6 +263,10 @@ final class WasiLink {
           name,
           signature.functionType(),
           (instance, args) -> {
+            int file = files ? onFile(name, instance, args) : -1;
+            if (file >= 0) {
+              return new long[] {file};
+            }
             GuestWasi guest = current();
             guest.stdio.descriptorChanged((int) args[0]);
             if (name.equals("fd_renumber")) {
@@ -270,7 +281,10 @@ final class WasiLink {
           WASI_MODULE,
           name,
           signature.functionType(),
-          (instance, args) -> new long[] {direct.call(current(), instance.memory(), args)});
+          (instance, args) -> {
+            int file = files ? onFile(name, instance, args) : -1;
+            return new long[] {file >= 0 ? file : direct.call(current(), instance.memory(), args)};
+          });
     }
     if (name.equals("proc_exit")) {
       return new HostFunction(
@@ -287,7 +301,13 @@ final class WasiLink {
         WASI_MODULE,
         name,
         signature.functionType(),
-        (instance, args) -> current().function(index).handle().apply(instance, args));
+        (instance, args) -> {
+          int file = files ? onFile(name, instance, args) : -1;
+          if (file >= 0) {
+            return new long[] {file};
+          }
+          return current().function(index).handle().apply(instance, args);
+        });
   }
 
   /** The state of the guest running on this thread. */

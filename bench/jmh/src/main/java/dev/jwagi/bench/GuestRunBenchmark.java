@@ -16,6 +16,7 @@ import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.Header;
 import dev.jwagi.cgi.IncomingRequest;
 import dev.jwagi.cgi.MatchedRoute;
+import dev.jwagi.config.RoutePattern;
 import dev.jwagi.engine.CompiledModule;
 import dev.jwagi.engine.Guest;
 import dev.jwagi.engine.GuestResult;
@@ -106,7 +107,7 @@ public class GuestRunBenchmark {
           0,
           false);
 
-  static final MatchedRoute ROUTE = new MatchedRoute("/hello", null);
+  static final MatchedRoute ROUTE = new MatchedRoute(RoutePattern.parse("/hello"), null);
   static final CgiEnvironment CGI = new CgiEnvironment(Map.of(), "localhost:3000");
 
   /** The module under test (hello.wasm by default), prepared both ways once per trial. */
