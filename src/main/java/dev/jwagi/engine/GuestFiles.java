@@ -295,11 +295,12 @@ final class GuestFiles implements Closeable {
 
   /**
    * @param hostVolumes guest path → host directory (a real path), in preopen order
+   * @param readOnly the guest paths of those the guest may only read
    */
-  GuestFiles(Map<String, Path> hostVolumes) {
+  GuestFiles(Map<String, Path> hostVolumes, Set<String> readOnly) {
     hostVolumes.forEach(
         (guest, host) -> {
-          Volume volume = new Volume(guest, host);
+          Volume volume = new Volume(guest, host, readOnly.contains(guest));
           volumes.add(volume);
           table.add(new Dir(volume, List.of(), guest, null));
           open++;
@@ -651,6 +652,9 @@ final class GuestFiles implements Closeable {
   private int fdSetTimes(int fd, long atim, long mtim, int flags)
       throws IOException, Errno.Failure {
     Descriptor d = any(fd);
+    if ((d instanceof Dir ? ((Dir) d).volume : ((OpenFile) d).volume).readOnly) {
+      return Errno.ROFS;
+    }
     if (d instanceof Dir) {
       setTimes(
           ((Dir) d).stream().getFileAttributeView(BasicFileAttributeView.class), atim, mtim, flags);
@@ -669,6 +673,7 @@ final class GuestFiles implements Closeable {
   private int pathSetTimes(int fd, int lookup, String path, long atim, long mtim, int flags)
       throws IOException, Errno.Failure {
     try (Target at = walk(fd, path, (lookup & LOOKUP_SYMLINK_FOLLOW) != 0)) {
+      at.writable();
       BasicFileAttributeView view =
           at.name == null
               ? at.dir.getFileAttributeView(BasicFileAttributeView.class)
@@ -761,6 +766,7 @@ final class GuestFiles implements Closeable {
 
   private int createDirectory(int fd, String path) throws IOException, Errno.Failure {
     try (Target at = walk(fd, path, false)) {
+      at.writable();
       if (at.name == null) {
         return Errno.EXIST;
       }
@@ -775,6 +781,7 @@ final class GuestFiles implements Closeable {
    */
   private int remove(int fd, String path, boolean directory) throws IOException, Errno.Failure {
     try (Target at = walk(fd, path, false)) {
+      at.writable();
       if (at.name == null) {
         return directory ? Errno.BUSY : Errno.ISDIR;
       }
@@ -800,6 +807,8 @@ final class GuestFiles implements Closeable {
   private int rename(int fd, String from, int toFd, String to) throws IOException, Errno.Failure {
     try (Target source = walk(fd, from, false);
         Target target = walk(toFd, to, false)) {
+      source.writable();
+      target.writable();
       if (source.name == null || target.name == null) {
         return Errno.BUSY; // a volume root, "." or "..": no name to move
       }
@@ -810,6 +819,7 @@ final class GuestFiles implements Closeable {
 
   private int symlink(String target, int fd, String path) throws IOException, Errno.Failure {
     try (Target at = walk(fd, path, false)) {
+      at.writable();
       if (at.name == null) {
         return Errno.EXIST;
       }
@@ -826,6 +836,9 @@ final class GuestFiles implements Closeable {
       throws IOException, Errno.Failure {
     try (Target source = walk(fd, from, (lookup & LOOKUP_SYMLINK_FOLLOW) != 0);
         Target target = walk(toFd, to, false)) {
+      // Both: a second name in a writable volume would let the guest write a read-only file.
+      source.writable();
+      target.writable();
       if (source.name == null || target.name == null) {
         return source.name == null ? Errno.PERM : Errno.EXIST;
       }
@@ -873,6 +886,9 @@ final class GuestFiles implements Closeable {
     boolean truncate = (oflags & O_TRUNC) != 0;
     Descriptor opened;
     try (Target at = walk(fd, path, follow)) {
+      if (create || truncate || write || (fdflags & FDFLAG_APPEND) != 0) {
+        at.writable();
+      }
       boolean directoryOnly = (oflags & O_DIRECTORY) != 0 || at.directoryOnly;
       BasicFileAttributes attributes = at.attributes();
       if (attributes == null) {

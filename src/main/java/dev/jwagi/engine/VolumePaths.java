@@ -47,15 +47,20 @@ final class VolumePaths {
 
   private VolumePaths() {}
 
-  /** A volume of a run: its guest path, its host directory (real path), its root, opened lazily. */
+  /**
+   * A volume of a run: its guest path, its host directory (real path), whether the guest may only
+   * read it, its root (opened lazily).
+   */
   static final class Volume implements Closeable {
     final String guestPath;
     final Path root;
+    final boolean readOnly;
     private SecureDirectoryStream<Path> stream;
 
-    Volume(String guestPath, Path root) {
+    Volume(String guestPath, Path root, boolean readOnly) {
       this.guestPath = guestPath;
       this.root = root;
+      this.readOnly = readOnly;
     }
 
     SecureDirectoryStream<Path> stream() throws IOException {
@@ -121,6 +126,13 @@ final class VolumePaths {
 
     Path entry() {
       return Path.of(name);
+    }
+
+    /** Refuses a change where the path leads, if that is a read-only volume. */
+    void writable() throws Errno.Failure {
+      if (volume.readOnly) {
+        throw new Errno.Failure(Errno.ROFS);
+      }
     }
 
     /** The last component's attributes (not following a symlink), or null if it does not exist. */

@@ -417,7 +417,7 @@ final class WasiLink {
     /** The run's files, made on first use. */
     GuestFiles files() {
       if (files == null) {
-        files = new GuestFiles(volumes);
+        files = new GuestFiles(volumes, readOnlyVolumes);
       }
       return files;
     }
