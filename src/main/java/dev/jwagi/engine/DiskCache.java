@@ -78,7 +78,7 @@ public final class DiskCache implements Cache {
   }
 
   @Override
-  public byte[] get(String key) {
+  public byte[] get(String key) throws IOException {
     byte[] code = verified.remove(key);
     return code != null ? code : load(key);
   }
