@@ -8,6 +8,7 @@ import dev.jwagi.config.ConfigLoader;
 import dev.jwagi.config.Flags;
 import dev.jwagi.config.ServerSettings;
 import dev.jwagi.observe.Logging;
+import dev.jwagi.observe.QueuedConsoleAppender;
 import dev.jwagi.reload.Reloader;
 import dev.jwagi.routing.ServerResources;
 import java.io.IOException;
@@ -237,6 +238,8 @@ public final class Main {
           signal -> {
             if (stopRequested.getCount() == 0) {
               log.warn("second SIG{}: exiting at once", signal.getName());
+              // halt skips the shutdown hooks, so the line is written out here (at most 1 s).
+              QueuedConsoleAppender.flush();
               Runtime.getRuntime().halt(1);
             }
             stopRequested.countDown();
