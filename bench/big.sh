@@ -5,7 +5,8 @@
 # - SQLite: bench/big/sqlite-cgi.c on the amalgamation that npm's better-sqlite3 ships, built here
 #   with clang -O3 + wasi-libc (at -O3 sqlite3VdbeExec is too large for one JVM method), served at /sqlite: cold compile (--prepare-only, empty module cache:
 #   seconds and max RSS), start from the cache (process start -> /healthz 200), per request (median
-#   of RUNS after one warm-up; ?ROWS rows inserted and queried), peak RSS at 4 concurrent requests.
+#   of RUNS after WARMUP requests, so the JIT has compiled what it will; ?ROWS rows inserted and
+#   queried), peak RSS at 4 concurrent requests.
 # - zeroperl (npm @6over3/zeroperl-ts, 25 MB, Perl 5 as a WASI reactor): compile only, with
 #   bench/big/CompileModule.java (it imports env.call_host_function, which jwagi does not
 #   provide, so it cannot be served): Chicory as it is ("whole") vs after jwagi's splitter.
@@ -15,12 +16,15 @@
 # The wasmtime comparison the issue asks for needs `pip install wasmtime`: PyPI is not reachable
 # from these machines, so this compares against Chicory before the change instead.
 #
-#   bench/big.sh                 # RUNS=7 ROWS=2000 BEFORE=<merge base with main>
+#   bench/big.sh                 # RUNS=7 WARMUP=30 ROWS=2000 PERL=1 BEFORE=<merge base with main>
+#   PERL=0 skips zeroperl (its two compiles take minutes and 4 GiB).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS="${RUNS:-7}"
+WARMUP="${WARMUP:-30}"
+PERL="${PERL:-1}"
 ROWS="${ROWS:-2000}"
 BIG_CACHE="${BIG_CACHE:-$HOME/.cache/jwagi-bench-big}"
 SQLITE_PKG="better-sqlite3@12.4.1"
@@ -106,11 +110,14 @@ sqlite_run() { # NAME JAR
   bench_wait_200 "http://127.0.0.1:$port/healthz" 300 "$pid" "$log"
   echo "$name sqlite start from cache (start -> /healthz 200): $(($(bench_now_ms) - t0)) ms"
   curl -sf "http://127.0.0.1:$port/sqlite?$ROWS" >"$BENCH_TMP/$name.out" || bench_die "$name: /sqlite failed"
+  for ((i = 1; i < WARMUP; i++)); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/sqlite?$ROWS" || bench_die "$name: /sqlite failed"
+  done
   for ((i = 0; i < RUNS; i++)); do
     ms="$(curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/sqlite?$ROWS")"
     times+=("$(awk -v t="$ms" 'BEGIN { printf "%.1f", t * 1000 }')")
   done
-  echo "$name sqlite per request (?$ROWS, median of $RUNS after one warm-up): $(bench_median "${times[@]}") ms  (${times[*]})"
+  echo "$name sqlite per request (?$ROWS, median of $RUNS after $WARMUP warm-ups): $(bench_median "${times[@]}") ms  (${times[*]})"
   for i in 1 2 3 4; do
     (for _ in 1 2 3 4 5; do curl -sf -o /dev/null "http://127.0.0.1:$port/sqlite?$ROWS"; done) &
   done
@@ -133,13 +140,15 @@ sqlite_run before "$BEFORE_JAR"
 sqlite_run after "$AFTER_JAR"
 cmp -s "$BENCH_TMP/before.out" "$BENCH_TMP/after.out" && echo "sqlite output: the same before and after" ||
   echo "sqlite output DIFFERS before and after"
-perl_run whole
-perl_run split
+if [[ "$PERL" == 1 ]]; then
+  perl_run whole
+  perl_run split
+fi
 bench_load_note
 echo
 echo "commands used:"
 echo "  before: git archive $BEFORE pom.xml src | tar -x && mvn -B -q -o -DskipTests package"
 echo "  after: ${BENCH_JAR_HOW:-}"
 echo "  java -jar JAR -c modules.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'"
-echo "  java -jar JAR -c modules.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /sqlite?$ROWS x (1 + $RUNS); 4 x 5 concurrent"
+echo "  java -jar JAR -c modules.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /sqlite?$ROWS x ($WARMUP + $RUNS); 4 x 5 concurrent"
 echo "  java -cp AFTER_JAR bench/big/CompileModule.java zeroperl.wasm whole|split   # under /usr/bin/time"

@@ -188,7 +188,7 @@ public final class CompiledModule {
     }
     if (result.changed()) {
       log.info(
-          "{}: split {} functions too large for one JVM method into {} more",
+          "{}: split {} functions too large for HotSpot to JIT-compile into {} more",
           name,
           result.split().size(),
           result.created());
