@@ -184,7 +184,10 @@ public final class CompiledModule {
     }
     Splitter.Result result = Splitter.split(wasm);
     for (String reason : result.notSplit()) {
-      log.warn("{}: {}; it may run in Chicory's interpreter", name, reason);
+      log.warn(
+          "{}: {}; it may run in the JVM's bytecode interpreter or Chicory's, much slower",
+          name,
+          reason);
     }
     if (result.changed()) {
       log.info(

@@ -113,7 +113,8 @@ class LargeFunctionTest {
     assertThat(messages())
         .contains(
             "WARN test module (route /big): wasm function 1 cannot be split (no run of whole"
-                + " statements left to move); it may run in Chicory's interpreter",
+                + " statements left to move); it may run in the JVM's bytecode"
+                + " interpreter or Chicory's, much slower",
             "WARN test module (route /big): wasm function 1 is too large for a JVM method: it"
                 + " runs in Chicory's interpreter, much slower");
     assertThat(stderr.toString(StandardCharsets.UTF_8)).isEmpty();
