@@ -117,7 +117,7 @@ final class ModulesTomlReader {
     return module
         .withArgvTemplate(optionalString(table, "argv", where))
         .withVolumes(volumes(table, file, where))
-        .withEnvironment(environment(table, where))
+        .withEnvironment(TomlTables.environment(table, where))
         .withAllowedHosts(allowedHosts(table, where))
         .withHttpMaxConcurrency(positiveInt(table, "http_max_concurrency", where))
         .withMaxConcurrency(positiveInt(table, "max_concurrency", where))
@@ -148,32 +148,6 @@ final class ModulesTomlReader {
       }
     }
     return volumes;
-  }
-
-  private static Map<String, String> environment(JsonNode table, String where)
-      throws ConfigException {
-    Map<String, String> environment = new LinkedHashMap<>();
-    JsonNode envTable = table.get("environment");
-    if (envTable != null) {
-      if (!envTable.isObject()) {
-        throw new ConfigException(
-            where + ": key `environment` must be a table of NAME = \"value\", e.g. { A = \"1\" }");
-      }
-      Iterator<Map.Entry<String, JsonNode>> it = envTable.fields();
-      while (it.hasNext()) {
-        var variable = it.next();
-        if (!variable.getValue().isTextual()) {
-          throw new ConfigException(
-              where + ": key `environment." + variable.getKey() + "` must be a string");
-        }
-        if (variable.getKey().isEmpty() || variable.getKey().contains("=")) {
-          throw new ConfigException(
-              where + ": key `environment`: \"" + variable.getKey() + "\" is not a variable name");
-        }
-        environment.put(variable.getKey(), variable.getValue().asText());
-      }
-    }
-    return environment;
   }
 
   private static AllowedHosts allowedHosts(JsonNode table, String where) throws ConfigException {

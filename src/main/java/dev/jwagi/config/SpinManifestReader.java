@@ -451,7 +451,7 @@ final class SpinManifestReader {
       throw new ConfigException(
           where + ": key `dependencies`: component dependencies are not supported by WAGI modules");
     }
-    Map<String, String> environment = environment(table.get("environment"), where);
+    Map<String, String> environment = TomlTables.environment(table, where);
     List<SpinFiles.Mount> mounts = mounts(table.get("files"), where);
     List<String> excludes = strings(table.get("exclude_files"), where, "exclude_files");
     Map<String, Path> files;
@@ -504,30 +504,6 @@ final class SpinManifestReader {
     }
     throw new ConfigException(
         where + ": key `source` must be a path, { url, digest } or { registry, package, version }");
-  }
-
-  private Map<String, String> environment(JsonNode env, String where) throws ConfigException {
-    Map<String, String> environment = new LinkedHashMap<>();
-    if (env == null) {
-      return environment;
-    }
-    if (!env.isObject()) {
-      throw new ConfigException(where + ": key `environment` must be a table of NAME = \"value\"");
-    }
-    Iterator<Map.Entry<String, JsonNode>> it = env.fields();
-    while (it.hasNext()) {
-      var variable = it.next();
-      if (!variable.getValue().isTextual()) {
-        throw new ConfigException(
-            where + ": key `environment." + variable.getKey() + "` must be a string");
-      }
-      if (variable.getKey().isEmpty() || variable.getKey().contains("=")) {
-        throw new ConfigException(
-            where + ": key `environment`: \"" + variable.getKey() + "\" is not a variable name");
-      }
-      environment.put(variable.getKey(), variable.getValue().asText());
-    }
-    return environment;
   }
 
   private List<SpinFiles.Mount> mounts(JsonNode files, String where) throws ConfigException {

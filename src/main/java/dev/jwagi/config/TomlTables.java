@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,6 +151,36 @@ final class TomlTables {
   }
 
   /** Warns of each key not in {@code known}; {@code where} ends with a colon. */
+  /**
+   * The {@code environment} table of a module (modules.toml) or component (spin.toml), in file
+   * order; empty without one.
+   */
+  static Map<String, String> environment(JsonNode table, String where) throws ConfigException {
+    Map<String, String> environment = new LinkedHashMap<>();
+    JsonNode envTable = table.get("environment");
+    if (envTable == null) {
+      return environment;
+    }
+    if (!envTable.isObject()) {
+      throw new ConfigException(
+          where + ": key `environment` must be a table of NAME = \"value\", e.g. { A = \"1\" }");
+    }
+    Iterator<Map.Entry<String, JsonNode>> it = envTable.fields();
+    while (it.hasNext()) {
+      var variable = it.next();
+      if (!variable.getValue().isTextual()) {
+        throw new ConfigException(
+            where + ": key `environment." + variable.getKey() + "` must be a string");
+      }
+      if (variable.getKey().isEmpty() || variable.getKey().contains("=")) {
+        throw new ConfigException(
+            where + ": key `environment`: \"" + variable.getKey() + "\" is not a variable name");
+      }
+      environment.put(variable.getKey(), variable.getValue().asText());
+    }
+    return environment;
+  }
+
   static void warnUnknownKeys(JsonNode table, Set<String> known, String where) {
     table
         .fieldNames()
