@@ -28,6 +28,16 @@ public record CgiResponse(int status, String reason, List<Header> headers, byte[
         body.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** 500: the server itself failed (an OutOfMemoryError, a bug), never the guest. */
+  public static CgiResponse serverFailed() {
+    return text(500, "Internal Server Error: the server failed\n");
+  }
+
+  /** 503 with Retry-After: no room in the server's memory budget. */
+  public static CgiResponse overBudget() {
+    return retryLater("Service Unavailable: the server is at its memory budget; retry shortly\n");
+  }
+
   /** 503 with Retry-After: the server or the route is at its concurrency limit. */
   public static CgiResponse retryLater(String body) {
     return new CgiResponse(

@@ -1,5 +1,6 @@
 package dev.jwagi.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -13,6 +14,11 @@ import java.time.Duration;
  *     running are stopped
  * @param maxBufferedBytes the memory budget: bytes held for requests in flight (body and output
  *     buffers, guest linear memories) across the server
+ * @param writeTimeout a connection whose client reads nothing of a waiting response for this long
+ *     is closed
+ * @param maxSpoolBytes the disk budget of request bodies spooled to files, across the server
+ * @param spoolDir where request bodies beyond their in-memory window are spooled
+ * @param maxStderrLogBytes a route's stderr file is rotated (one previous file kept) at this size
  */
 public record ConnectionLimits(
     Duration readTimeout,
@@ -20,4 +26,8 @@ public record ConnectionLimits(
     int maxConcurrency,
     int queue,
     Duration drainTimeout,
-    long maxBufferedBytes) {}
+    long maxBufferedBytes,
+    Duration writeTimeout,
+    long maxSpoolBytes,
+    Path spoolDir,
+    long maxStderrLogBytes) {}

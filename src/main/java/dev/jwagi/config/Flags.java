@@ -60,6 +60,11 @@ public final class Flags {
   public int queue = 100;
   public String maxBuffered;
   public String drainTimeout = "30s";
+  public String writeTimeout = "30s";
+  public Path spoolDir;
+  public String maxSpool = "2GiB";
+  public String maxStderrLog = "16MiB";
+  public String maxTableElements = "1000000";
   public String metrics = "on";
   public String accessLog = "on";
   public String logFormat = "text";
@@ -179,6 +184,33 @@ public final class Flags {
                       + " linear memories, server-wide. Beyond it a guest's memory.grow fails, a"
                       + " new guest waits briefly or gets 503. Default: half the maximum heap."),
           Option.<Flags>value(
+                  "DURATION", (f, v) -> f.writeTimeout = v, LimitKey.WRITE_TIMEOUT.flag())
+              .shows(f -> f.writeTimeout)
+              .help(
+                  "A client that reads nothing of a waiting response for this long is"
+                      + " disconnected. Default: ${DEFAULT}."),
+          Option.<Flags>value("DIR", (f, v) -> f.spoolDir = Path.of(v), "--spool-dir")
+              .help(
+                  "Where request bodies that the guest has not read yet are spooled beyond a small"
+                      + " window in memory (unlinked at once). Default: the system temporary"
+                      + " folder."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxSpool = v, LimitKey.MAX_SPOOL.flag())
+              .shows(f -> f.maxSpool)
+              .help(
+                  "Disk budget for spooled request bodies, server-wide; beyond it a request waits"
+                      + " briefly, then gets 503. Default: ${DEFAULT}."),
+          Option.<Flags>value("SIZE", (f, v) -> f.maxStderrLog = v, LimitKey.MAX_STDERR_LOG.flag())
+              .shows(f -> f.maxStderrLog)
+              .help(
+                  "A route's stderr log is rotated at this size (the previous one kept as .1); one"
+                      + " run appends at most a quarter of it. Default: ${DEFAULT}."),
+          Option.<Flags>value(
+                  "N", (f, v) -> f.maxTableElements = v, LimitKey.MAX_TABLE_ELEMENTS.flag())
+              .shows(f -> f.maxTableElements)
+              .help(
+                  "Cap on the elements of a guest's tables together: table.grow beyond fails."
+                      + " Default: ${DEFAULT}."),
+          Option.<Flags>value(
                   "DURATION", (f, v) -> f.drainTimeout = v, LimitKey.DRAIN_TIMEOUT.flag())
               .shows(f -> f.drainTimeout)
               .help(
@@ -224,6 +256,9 @@ public final class Flags {
           LimitKey.READ_TIMEOUT.flag(),
           LimitKey.IDLE_TIMEOUT.flag(),
           LimitKey.DRAIN_TIMEOUT.flag(),
+          LimitKey.WRITE_TIMEOUT.flag(),
+          "--spool-dir",
+          LimitKey.MAX_SPOOL.flag(),
           "--metrics",
           "--access-log",
           "--log-format");

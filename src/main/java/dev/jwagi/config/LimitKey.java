@@ -18,7 +18,12 @@ public enum LimitKey {
   MAX_MEMORY("--max-memory", "max_memory", 64L << 10, 4L << 30),
   MAX_BODY("--max-body", "max_body", 0, 1L << 50),
   MAX_OUTPUT("--max-output", "max_output", 0, 1L << 50),
-  MAX_BUFFERED("--max-buffered", null, 1L << 20, 1L << 50);
+  MAX_BUFFERED("--max-buffered", null, 1L << 20, 1L << 50),
+  WRITE_TIMEOUT("--write-timeout", null, Duration.ofMillis(1), Duration.ofDays(7)),
+  MAX_SPOOL("--max-spool", null, 0, 1L << 50),
+  MAX_STDERR_LOG("--max-stderr-log", null, 4L << 10, 1L << 50),
+  /** Elements of all of a guest's tables together (a count, not a size). */
+  MAX_TABLE_ELEMENTS("--max-table-elements", "max_table_elements", 0, Integer.MAX_VALUE, true);
 
   private final String flag;
   private final String tomlKey;
@@ -26,6 +31,7 @@ public enum LimitKey {
   private final Duration maxDuration;
   private final long minBytes;
   private final long maxBytes;
+  private final boolean count;
 
   LimitKey(String flag, String tomlKey, Duration min, Duration max) {
     this.flag = flag;
@@ -34,15 +40,21 @@ public enum LimitKey {
     this.maxDuration = max;
     this.minBytes = -1;
     this.maxBytes = -1;
+    this.count = false;
   }
 
   LimitKey(String flag, String tomlKey, long min, long max) {
+    this(flag, tomlKey, min, max, false);
+  }
+
+  LimitKey(String flag, String tomlKey, long min, long max, boolean count) {
     this.flag = flag;
     this.tomlKey = tomlKey;
     this.minDuration = null;
     this.maxDuration = null;
     this.minBytes = min;
     this.maxBytes = max;
+    this.count = count;
   }
 
   public String flag() {
@@ -110,18 +122,26 @@ public enum LimitKey {
     if (minDuration != null) {
       throw new IllegalStateException(this + " is a duration");
     }
-    long n = Units.parseSize(text);
+    long n = count ? wholeNumber(text) : Units.parseSize(text);
     if (n < minBytes || n > maxBytes) {
       throw new IllegalArgumentException(
           "\""
               + text.trim()
               + "\" is out of range (allowed: "
-              + describe(minBytes)
+              + (count ? String.valueOf(minBytes) : describe(minBytes))
               + " to "
-              + describe(maxBytes)
+              + (count ? String.valueOf(maxBytes) : describe(maxBytes))
               + ")");
     }
     return n;
+  }
+
+  private static long wholeNumber(String text) {
+    String t = text.trim();
+    if (!t.matches("\\d{1,18}")) {
+      throw new IllegalArgumentException("\"" + t + "\" is not a whole number (e.g. 100000)");
+    }
+    return Long.parseLong(t);
   }
 
   private static String describe(Duration d) {

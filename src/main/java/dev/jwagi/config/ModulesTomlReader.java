@@ -177,6 +177,9 @@ final class ModulesTomlReader {
         TomlTables.duration(table, LimitKey.TIMEOUT, where, routeDefaults.timeout()),
         TomlTables.size(table, LimitKey.MAX_MEMORY, where, routeDefaults.maxMemoryBytes()),
         TomlTables.size(table, LimitKey.MAX_BODY, where, routeDefaults.maxBodyBytes()),
-        TomlTables.size(table, LimitKey.MAX_OUTPUT, where, routeDefaults.maxOutputBytes()));
+        TomlTables.size(table, LimitKey.MAX_OUTPUT, where, routeDefaults.maxOutputBytes()),
+        (int)
+            TomlTables.size(
+                table, LimitKey.MAX_TABLE_ELEMENTS, where, routeDefaults.maxTableElements()));
   }
 }

@@ -28,7 +28,7 @@ public final class ServerSettings {
     this.routeDefaults = routeDefaults(flags);
     this.observability = observability(flags);
     this.globalEnv = globalEnv(flags, workingDir);
-    this.connections = connectionLimits(flags);
+    this.connections = connectionLimits(flags, workingDir);
     this.registryCredentials = registryCredentials(flags, workingDir);
   }
 
@@ -154,7 +154,8 @@ public final class ServerSettings {
         LimitKey.TIMEOUT.durationFlag(flags.timeout),
         LimitKey.MAX_MEMORY.sizeFlag(flags.maxMemory),
         LimitKey.MAX_BODY.sizeFlag(flags.maxBody),
-        LimitKey.MAX_OUTPUT.sizeFlag(flags.maxOutput));
+        LimitKey.MAX_OUTPUT.sizeFlag(flags.maxOutput),
+        (int) LimitKey.MAX_TABLE_ELEMENTS.sizeFlag(flags.maxTableElements));
   }
 
   /** --env-file files in order, then -e (it wins); one pair of quotes around a value goes. */
@@ -174,7 +175,8 @@ public final class ServerSettings {
     return env;
   }
 
-  private static ConnectionLimits connectionLimits(Flags flags) throws ConfigException {
+  private static ConnectionLimits connectionLimits(Flags flags, Path workingDir)
+      throws ConfigException {
     if (flags.maxConcurrency < 1) {
       throw new ConfigException("--max-concurrency must be at least 1");
     }
@@ -189,7 +191,23 @@ public final class ServerSettings {
         LimitKey.DRAIN_TIMEOUT.durationFlag(flags.drainTimeout),
         flags.maxBuffered == null
             ? Flags.defaultMaxBuffered()
-            : LimitKey.MAX_BUFFERED.sizeFlag(flags.maxBuffered));
+            : LimitKey.MAX_BUFFERED.sizeFlag(flags.maxBuffered),
+        LimitKey.WRITE_TIMEOUT.durationFlag(flags.writeTimeout),
+        LimitKey.MAX_SPOOL.sizeFlag(flags.maxSpool),
+        spoolDir(flags, workingDir),
+        LimitKey.MAX_STDERR_LOG.sizeFlag(flags.maxStderrLog));
+  }
+
+  /** --spool-dir (an existing folder), or the system temporary folder. */
+  private static Path spoolDir(Flags flags, Path workingDir) throws ConfigException {
+    Path dir =
+        flags.spoolDir == null
+            ? Path.of(System.getProperty("java.io.tmpdir"))
+            : workingDir.resolve(flags.spoolDir);
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException("--spool-dir " + dir + ": no such folder");
+    }
+    return dir;
   }
 
   /** Registry logins: --registry-auth (or its defaults), then JWAGI_REGISTRY_* variables. */

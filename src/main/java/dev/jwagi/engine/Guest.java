@@ -39,6 +39,7 @@ public final class Guest {
   private final OutboundHttp.Policy outbound;
   private final MemoryBudget budget;
   private volatile Runnable onGrowRefused = () -> {};
+  private volatile int maxTableElements = Integer.MAX_VALUE;
 
   /** The module's initial memory, for copy-on-write memories; null: Chicory's own memory. */
   private final CowMemory.Image memoryImage;
@@ -156,6 +157,14 @@ public final class Guest {
   }
 
   /**
+   * Caps the elements of a run's tables together (the route's {@code max_table_elements}): a {@code
+   * table.grow} beyond returns -1. Set at start-up, before serving.
+   */
+  public void maxTableElements(int cap) {
+    this.maxTableElements = cap;
+  }
+
+  /**
    * {@link #run(String, StringBlock, StringBlock, InputStream, OutputStream, OutputStream)} with
    * argv and env given as strings (encoded if the guest asks for them, so they must not change
    * during the run), and stderr collected for the result (start-up runs: {@code _routes},
@@ -223,6 +232,7 @@ public final class Guest {
             volumes, readOnlyVolumes, argv, env, outbound, maxOutputBytes, stdio);
     Spare memory = null;
     MemoryTaken memories = null;
+    var tables = new GuestTables(maxTableElements, budget);
     int exitCode = 0;
     long prepareNanos = 0;
     WasiLink.GuestWasi outer = WasiLink.enter(host);
@@ -231,7 +241,7 @@ public final class Guest {
       if (template != null) {
         MemoryLimits limits = template.memoryLimits();
         memory = limits == null ? null : memory(limits);
-        instance = template.newInstance(memory == null ? null : memory.memory());
+        instance = template.newInstance(memory == null ? null : memory.memory(), tables);
         prepareNanos = System.nanoTime() - started;
         template.call(instance, entrypoint);
         if (capture != null) {
@@ -243,6 +253,7 @@ public final class Guest {
             Instance.builder(module)
                 .withMachineFactory(machineFactory)
                 .withImportValues(imports)
+                .withTableFactory(tables)
                 .withStart(false);
         if (memoryLimits != null) {
           builder.withMemoryLimits(memoryLimits).withMemoryFactory(memories);
@@ -255,6 +266,7 @@ public final class Guest {
       exitCode = exitCodeOrRethrow(t, stdio);
     } finally {
       WasiLink.exit(outer);
+      tables.release();
       recycle(memory);
       if (memories != null) {
         memories.recycle();

@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -40,8 +39,9 @@ import java.util.function.Predicate;
  * responses live as long as that run.
  *
  * <p>A request goes out only to a host its route allows (checked before anything connects), with
- * the route's timeout; its response is read whole, and the bodies and headers a run receives count
- * against its output cap (past it the guest is stopped, as for stdout).
+ * the route's timeout; its body streams to the guest as body_read asks for it (through the HTTP
+ * client's bounded buffer: the server never holds a whole response), and the bodies and headers a
+ * run receives count against its output cap (past it the guest is stopped, as for stdout).
  */
 public final class OutboundHttp {
   static final String MODULE = "wasi_experimental_http";
@@ -152,19 +152,30 @@ public final class OutboundHttp {
     }
   }
 
-  /** A response held for the guest; position: how much of the body body_read has given. */
+  /** A response open for the guest: its body is read from the connection as body_read asks. */
   private static final class Response {
     final int status;
     final Map<String, List<String>> headers;
-    final byte[] body;
-    int position;
+    final InputStream body;
+    boolean ended;
 
-    Response(int status, Map<String, List<String>> headers, byte[] body) {
+    Response(int status, Map<String, List<String>> headers, InputStream body) {
       this.status = status;
       this.headers = headers;
       this.body = body;
     }
+
+    void close() {
+      try {
+        body.close();
+      } catch (IOException e) {
+        // the connection goes; nothing else to do
+      }
+    }
   }
+
+  /** What one body_read takes from the connection at most. */
+  private static final int MAX_BODY_READ = 16384;
 
   /** One guest run's open responses. */
   static final class Session {
@@ -235,10 +246,16 @@ public final class OutboundHttp {
         // The status and handle are written last, as WAGI does: a failed write leaves no handle.
         int handle = freeHandle();
         if (handle < 0) {
+          response.close();
           return TOO_MANY_SESSIONS;
         }
-        checkWrite(memory, a[8], 2);
-        checkWrite(memory, a[9], 4);
+        try {
+          checkWrite(memory, a[8], 2);
+          checkWrite(memory, a[9], 4);
+        } catch (OutOfBounds e) {
+          response.close();
+          throw e;
+        }
         memory.writeShort((int) a[8], (short) response.status);
         memory.writeI32((int) a[9], handle);
         open.put(handle, response);
@@ -287,33 +304,35 @@ public final class OutboundHttp {
           headerBytes += name.length() + value.length() + 2;
         }
       }
-      try (InputStream in = response.body()) {
-        receive(headerBytes, in);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        byte[] buffer = new byte[16384];
-        for (int n; (n = in.read(buffer)) > 0; ) {
-          receive(n, in);
-          body.write(buffer, 0, n);
-        }
-        return new Response(response.statusCode(), headers, body.toByteArray());
-      } catch (IOException e) {
-        if (Thread.interrupted()) {
-          throw new ChicoryInterruptedException("interrupted during an outbound HTTP request", e);
-        }
-        throw e;
-      }
+      receive(headerBytes, response.body());
+      return new Response(response.statusCode(), headers, response.body());
     }
 
-    private void receive(long bytes, InputStream in) throws IOException {
+    private void receive(long bytes, InputStream in) {
       received += bytes;
       if (received > cap) {
-        in.close();
+        try {
+          in.close();
+        } catch (IOException e) {
+          // closing anyway
+        }
         throw overCap(cap);
       }
     }
 
     int close(int handle) {
-      return open.remove(handle) == null ? INVALID_HANDLE : OK;
+      Response response = open.remove(handle);
+      if (response == null) {
+        return INVALID_HANDLE;
+      }
+      response.close();
+      return OK;
+    }
+
+    /** The run is over: the responses it left open are closed. */
+    void closeAll() {
+      open.values().forEach(Response::close);
+      open.clear();
     }
 
     int headerGet(Memory memory, long[] a) {
@@ -359,17 +378,33 @@ public final class OutboundHttp {
       if (response == null) {
         return INVALID_HANDLE;
       }
-      int position = response.position;
-      int available = (int) Math.min(a[2] & 0xffffffffL, response.body.length - position);
+      int want = (int) Math.min(a[2] & 0xffffffffL, MAX_BODY_READ);
       try {
-        checkWrite(memory, a[1], available);
+        checkWrite(memory, a[1], want);
         checkWrite(memory, a[3], 4);
       } catch (OutOfBounds e) {
         return MEMORY_ACCESS;
       }
-      memory.write((int) a[1], response.body, position, available);
-      memory.writeI32((int) a[3], available);
-      response.position = position + available;
+      int n = 0;
+      if (want > 0 && !response.ended) {
+        byte[] buffer = new byte[want];
+        try {
+          n = response.body.read(buffer);
+        } catch (IOException e) {
+          if (Thread.interrupted()) {
+            throw new ChicoryInterruptedException("interrupted during an outbound HTTP request", e);
+          }
+          return REQUEST_ERROR;
+        }
+        if (n < 0) {
+          response.ended = true;
+          n = 0;
+        } else {
+          receive(n, response.body);
+          memory.write((int) a[1], buffer, 0, n);
+        }
+      }
+      memory.writeI32((int) a[3], n);
       return OK;
     }
 

@@ -460,7 +460,10 @@ final class WasiLink {
       return functions[index];
     }
 
-    /** Closes the files the guest left open and Chicory's WASI state, if there are any. */
+    /**
+     * Closes the files the guest left open, Chicory's WASI state and the outbound responses the
+     * guest left open, if there are any.
+     */
     @Override
     public void close() {
       if (files != null) {
@@ -468,6 +471,9 @@ final class WasiLink {
       }
       if (wasi != null) {
         wasi.close();
+      }
+      if (outbound != null) {
+        outbound.closeAll();
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.jwagi.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
@@ -17,7 +18,7 @@ final class FirstBytesWatcher extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    requests.bytesArrived();
+    requests.bytesArrived(msg instanceof ByteBuf bytes ? bytes.readableBytes() : 0);
     ctx.fireChannelRead(msg);
   }
 }

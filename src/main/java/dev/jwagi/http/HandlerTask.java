@@ -39,9 +39,7 @@ final class HandlerTask implements Runnable {
     } catch (Throwable t) {
       log.error("route {}: server error: {}", route, t.toString(), t);
       events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, System.nanoTime() - started);
-      response.fail(
-          CgiResponse.text(500, "Internal Server Error: the server failed\n"),
-          "server error: " + t);
+      response.fail(CgiResponse.serverFailed(), "server error: " + t);
     } finally {
       response.handlerReturned();
       exchange.body.close();

@@ -18,6 +18,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -47,6 +48,7 @@ public final class HttpServer implements AutoCloseable {
   private final ChannelGroup connections;
   private final ConnectionLimits limits;
   private final Readiness readiness;
+  private final Spool spool;
 
   /** Set by {@link #listen}, before the listener is bound (no connection can come earlier). */
   private volatile ServingTable routes;
@@ -59,6 +61,7 @@ public final class HttpServer implements AutoCloseable {
       Workers workers,
       ChannelGroup connections,
       ConnectionLimits limits,
+      Spool spool,
       SslContext ssl,
       ServerEvents events,
       MemoryBudget budget,
@@ -70,6 +73,7 @@ public final class HttpServer implements AutoCloseable {
     this.workers = workers;
     this.connections = connections;
     this.limits = limits;
+    this.spool = spool;
     this.address = address;
     this.listener =
         new ServerBootstrap()
@@ -82,7 +86,7 @@ public final class HttpServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     connections.add(ch);
-                    assemble(ch, ssl, routes, workers, limits, events, budget, readiness);
+                    assemble(ch, ssl, routes, workers, limits, spool, events, budget, readiness);
                   }
                 })
             .register()
@@ -96,7 +100,8 @@ public final class HttpServer implements AutoCloseable {
    * Guests will run on {@code limits.maxConcurrency()} worker threads; up to {@code limits.queue()}
    * more requests wait for one, and beyond that get 503. With {@code tls} (else null) every
    * connection is HTTPS. Requests' buffers are charged to {@code budget}; {@code readiness} turns
-   * not ready when a drain starts.
+   * not ready when a drain starts. Request bodies are spooled in {@code limits.spoolDir()} (cleared
+   * of a crashed server's leftovers now).
    */
   public static HttpServer open(
       String host,
@@ -107,6 +112,8 @@ public final class HttpServer implements AutoCloseable {
       MemoryBudget budget,
       Readiness readiness) {
     SslContext ssl = tls == null ? null : sslContext(tls);
+    Spool.clearLeftovers(limits.spoolDir());
+    Spool spool = new Spool(limits.spoolDir(), limits.maxSpoolBytes());
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -119,6 +126,7 @@ public final class HttpServer implements AutoCloseable {
               workers,
               connections,
               limits,
+              spool,
               ssl,
               events,
               budget,
@@ -159,18 +167,25 @@ public final class HttpServer implements AutoCloseable {
       ServingTable routes,
       Workers workers,
       ConnectionLimits limits,
+      Spool spool,
       ServerEvents events,
       MemoryBudget budget,
       Readiness readiness) {
     RequestHandler requests =
-        new RequestHandler(routes, workers, limits, events, budget, readiness);
+        new RequestHandler(routes, workers, limits, spool, events, budget, readiness);
     ChannelPipeline pipeline = ch.pipeline();
     if (ssl != null) {
       pipeline.addLast(ssl.newHandler(ch.alloc()));
     }
     pipeline
         .addLast(new FirstBytesWatcher(requests))
-        .addLast(new HttpServerCodec())
+        .addLast(
+            new HttpServerCodec(
+                new HttpDecoderConfig()
+                    .setMaxInitialLineLength(4096)
+                    .setMaxHeaderSize(8192)
+                    .setMaxChunkSize(8192),
+                RequestHandler.MAX_PIPELINE_DEPTH))
         .addLast(requests);
   }
 

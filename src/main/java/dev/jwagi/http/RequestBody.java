@@ -7,52 +7,150 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 
 /**
- * A request body on its way from the connection (event loop) to the guest's stdin (worker): a
- * bounded buffer. The connection stops reading from the socket while it is full ({@link #isFull})
- * and the reader's progress resumes it ({@code resume}, run on the event loop), so a body of any
- * size passes through a fixed amount of memory.
+ * A request body on its way from the connection (event loop) to the guest's stdin (worker). The
+ * connection keeps reading whatever the guest's pace: what the guest has not read yet stays in
+ * memory up to {@link #WINDOW} bytes and beyond goes to a spool file ({@link Spool}), read back in
+ * order. So a client that sends its whole body before it reads the response never waits for the
+ * guest, and a guest that writes while it reads never waits for such a client. Reading pauses only
+ * when the spool's disk budget is full ({@link #isPaused}): then the connection waits briefly for
+ * room ({@link #retrySpool}) and answers 503 if none comes.
  */
 final class RequestBody extends InputStream {
-  /** Bytes held at most (one socket read more may arrive before reading pauses). */
-  static final int CAPACITY = 64 * 1024;
+  /** Bytes held in memory at most (one socket read more while the spool is full). */
+  static final int WINDOW = 64 * 1024;
 
+  /** The disk budget is reserved a step at a time, as the spool file grows. */
+  static final long SPOOL_STEP = 1 << 20;
+
+  /** One read from the spool file takes at most this (it runs under the lock). */
+  private static final int MAX_FILE_READ = 64 * 1024;
+
+  /** Bytes in memory, or a stretch of the spool file. */
+  private static final class Segment {
+    final byte[] bytes; // null: in the file
+    final long filePosition;
+    long length;
+    long taken;
+
+    Segment(byte[] bytes) {
+      this.bytes = bytes;
+      this.filePosition = -1;
+      this.length = bytes.length;
+    }
+
+    Segment(long filePosition, long length) {
+      this.bytes = null;
+      this.filePosition = filePosition;
+      this.length = length;
+    }
+  }
+
+  private final Spool spool;
   private final Runnable resume;
-  private final ArrayDeque<byte[]> chunks = new ArrayDeque<>(4);
-  private int firstOffset;
-  private int held;
+  private final ArrayDeque<Segment> segments = new ArrayDeque<>(4);
+
+  /** Unread bytes in memory, and in the file. */
+  private int inMemory;
+
+  private long inFile;
+
+  private Spool.File file;
+
+  /** Where the next spooled bytes go; back to 0 once the reader has caught up with the file. */
+  private long fileEnd;
+
+  private long reservedDisk;
+  private long spooledTotal;
   private boolean ended;
   private String error;
   private boolean closed;
   private boolean paused;
   private long read;
 
-  /** resume: called from the reading thread when a full buffer has room again. */
-  RequestBody(Runnable resume) {
+  /**
+   * @param resume called from the reading thread when a paused body has room again
+   */
+  RequestBody(Spool spool, Runnable resume) {
+    this.spool = spool;
     this.resume = resume;
   }
 
   // --- the connection's side (event loop) ---
 
   /**
-   * Adds the bytes of one piece of the body; returns false when the buffer is now full (stop
-   * reading until {@code resume}).
+   * Takes the bytes of one piece of the body: into memory while the window has room, else into the
+   * spool. Returns false when neither had room (they are held in memory all the same): stop reading
+   * until {@code resume} or {@link #retrySpool}. Throws if the spool file cannot be written.
    */
-  synchronized boolean add(ByteBuf content) {
+  synchronized boolean add(ByteBuf content) throws IOException {
     int n = content.readableBytes();
-    if (closed || n == 0) {
+    if (closed || error != null || n == 0) {
       return true; // the reader is done: the rest of the body is read and dropped
     }
     byte[] bytes = new byte[n];
     content.getBytes(content.readerIndex(), bytes);
-    chunks.add(bytes);
-    held += n;
+    if (inMemory + n <= WINDOW || !spoolRoom(n)) {
+      segments.add(new Segment(bytes));
+      inMemory += n;
+      paused = inMemory > WINDOW;
+    } else {
+      file.write(fileEnd, bytes, 0, n);
+      Segment last = segments.peekLast();
+      if (last != null && last.bytes == null && last.filePosition + last.length == fileEnd) {
+        last.length += n;
+      } else {
+        segments.add(new Segment(fileEnd, n));
+      }
+      fileEnd += n;
+      inFile += n;
+      spooledTotal += n;
+    }
     notifyAll();
-    paused = held >= CAPACITY;
     return !paused;
   }
 
-  synchronized boolean isFull() {
+  /** Whether the file can take {@code n} more bytes (disk budget reserved, file open). */
+  private boolean spoolRoom(long n) throws IOException {
+    while (fileEnd + n > reservedDisk) {
+      if (!spool.tryReserve(SPOOL_STEP)) {
+        return false;
+      }
+      reservedDisk += SPOOL_STEP;
+    }
+    if (file == null) {
+      file = spool.open();
+    }
+    return true;
+  }
+
+  /** Whether reading must pause: the window is full and the spool had no room. */
+  synchronized boolean isPaused() {
     return paused;
+  }
+
+  /**
+   * A paused body tries the spool's budget again; true (and no longer paused) if there is room for
+   * another step now.
+   */
+  synchronized boolean retrySpool() {
+    if (paused && spool.tryReserve(SPOOL_STEP)) {
+      reservedDisk += SPOOL_STEP;
+      paused = false;
+    }
+    return !paused;
+  }
+
+  /**
+   * Whether as much has come as the window holds (a chunked body is dispatched then, without a
+   * length).
+   */
+  synchronized boolean pastWindow() {
+    return inMemory >= WINDOW || inFile > 0;
+  }
+
+  /** Bytes of this body that went to the spool file. */
+  synchronized long spooled() {
+    return spooledTotal;
   }
 
   /** The whole body has arrived. */
@@ -61,10 +159,14 @@ final class RequestBody extends InputStream {
     notifyAll();
   }
 
-  /** The body breaks off (over the cap, too slow, connection gone): the reader gets an error. */
+  /**
+   * The body breaks off (over the cap, too slow, connection gone): what is held is dropped and the
+   * reader gets an error. A body that arrived whole stays readable.
+   */
   synchronized void fail(String message) {
     if (!ended && error == null) {
       error = message;
+      drop();
       notifyAll();
     }
   }
@@ -90,7 +192,7 @@ final class RequestBody extends InputStream {
     boolean wakeConnection;
     int n;
     synchronized (this) {
-      while (chunks.isEmpty() && !ended && error == null && !closed) {
+      while (segments.isEmpty() && !ended && error == null && !closed) {
         try {
           wait();
         } catch (InterruptedException e) {
@@ -98,23 +200,34 @@ final class RequestBody extends InputStream {
           throw new InterruptedIOException("interrupted while reading the request body");
         }
       }
-      if (chunks.isEmpty()) {
-        if (error != null) {
-          throw new IOException(error);
-        }
+      if (error != null) {
+        throw new IOException(error);
+      }
+      if (segments.isEmpty()) {
         return -1;
       }
-      byte[] first = chunks.peek();
-      n = Math.min(len, first.length - firstOffset);
-      System.arraycopy(first, firstOffset, b, off, n);
-      firstOffset += n;
-      if (firstOffset == first.length) {
-        chunks.poll();
-        firstOffset = 0;
+      Segment first = segments.peek();
+      int want = (int) Math.min(len, first.length - first.taken);
+      if (first.bytes != null) {
+        System.arraycopy(first.bytes, (int) first.taken, b, off, want);
+        n = want;
+        inMemory -= n;
+      } else {
+        n = file.read(first.filePosition + first.taken, b, off, Math.min(want, MAX_FILE_READ));
+        if (n <= 0) {
+          throw new IOException("the spooled request body ended early");
+        }
+        inFile -= n;
+        if (inFile == 0) {
+          fileEnd = 0; // nothing unread in the file: its space is used again from the start
+        }
       }
-      held -= n;
+      first.taken += n;
+      if (first.taken == first.length) {
+        segments.poll();
+      }
       read += n;
-      wakeConnection = paused && held <= CAPACITY / 2;
+      wakeConnection = paused && inMemory <= WINDOW / 2;
       if (wakeConnection) {
         paused = false;
       }
@@ -127,7 +240,7 @@ final class RequestBody extends InputStream {
 
   @Override
   public synchronized int available() {
-    return held;
+    return (int) Math.min(Integer.MAX_VALUE, inMemory + inFile);
   }
 
   /** The reader is done (the guest ended): what is held, and what still arrives, is dropped. */
@@ -136,8 +249,7 @@ final class RequestBody extends InputStream {
     boolean wakeConnection;
     synchronized (this) {
       closed = true;
-      chunks.clear();
-      held = 0;
+      drop();
       wakeConnection = paused;
       paused = false;
       notifyAll();
@@ -145,6 +257,20 @@ final class RequestBody extends InputStream {
     if (wakeConnection) {
       resume.run();
     }
+  }
+
+  /** Drops what is held; the spool file is closed (it was unlinked) and its budget released. */
+  private void drop() {
+    segments.clear();
+    inMemory = 0;
+    inFile = 0;
+    if (file != null) {
+      file.close();
+      file = null;
+    }
+    spool.release(reservedDisk);
+    reservedDisk = 0;
+    fileEnd = 0;
   }
 
   /** Body bytes the reader has taken. */

@@ -1,5 +1,7 @@
 package dev.jwagi.http;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.config.ConnectionLimits;
 import dev.jwagi.memory.MemoryBudget;
@@ -7,8 +9,11 @@ import dev.jwagi.observe.ServerEvents;
 import dev.jwagi.routing.Handler;
 import dev.jwagi.routing.Readiness;
 import dev.jwagi.routing.ServingTable;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,9 +35,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection: reads each request (the route's body cap, the read timeout), streams its body to
- * the guest on a worker, streams the response back ({@link StreamingResponse}), and answers
- * pipelined requests in order: one request at a time, input that arrives early is held (reading
- * pauses) until the request before is answered. All fields are touched only on the event loop.
+ * the guest on a worker ({@link RequestBody}: the body is always read on, spooled beyond a small
+ * window), streams the response back ({@link StreamingResponse}), and answers pipelined requests in
+ * order: one request at a time, input that arrives early is held (reading pauses) until the request
+ * before is answered and its response has left for the socket (pipelining is bounded by the bytes
+ * queued, not by a count). A client that stops reading a waiting response is cut off after the
+ * write timeout; a connection the server closes while the client still sends is closed lingering.
+ * All fields are touched only on the event loop.
  */
 final class RequestHandler extends ChannelInboundHandlerAdapter implements StreamingResponse.Done {
   private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
@@ -42,7 +51,32 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    * body buffer, its output buffer, and a socket read or write beyond each.
    */
   static final long BUFFERS_PER_REQUEST =
-      RequestBody.CAPACITY + StreamingResponse.CAPACITY + 2 * 64 * 1024;
+      RequestBody.WINDOW + StreamingResponse.CAPACITY + 2 * 64 * 1024;
+
+  /**
+   * Netty's HTTP codec refuses (and the connection closed silently) more requests in flight than
+   * this: as many as one socket read can hold, since nothing more is read while requests are held.
+   */
+  static final int MAX_PIPELINE_DEPTH = 1 << 16;
+
+  /** How long a body waits for room in a full spool before the request gets 503. */
+  static final long SPOOL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final long SPOOL_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /**
+   * Lingering close: when the server closes a connection while the client may still be sending (an
+   * answer before the whole body: 413, 503, a guest that did not read it), it stops writing, then
+   * reads and drops the rest for up to this long and this many bytes before it closes, so that the
+   * client reads the answer instead of a reset (as nginx's lingering_close).
+   */
+  static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  static final long LINGER_BYTES = 64L << 20;
+
+  private static final CgiResponse NO_ROOM_FOR_BODY =
+      CgiResponse.retryLater(
+          "Service Unavailable: no room to hold the request body now; retry shortly\n");
 
   /**
    * While draining, an idle connection is closed after this long without a request. A client that
@@ -60,6 +94,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   private final ServerEvents events;
   private final MemoryBudget budget;
   private final Readiness readiness;
+  private final Spool spool;
 
   private ChannelHandlerContext ctx;
 
@@ -74,19 +109,35 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private boolean draining;
   private ReadTimer readTimer;
+  private WriteTimer writeTimer;
   private ScheduledFuture<?> idleTimer;
   private String clientAddress;
+
+  /** The route of the latest request, for log lines about the connection. */
+  private String lastRoute;
+
+  /** While a body waits for room in the spool: since when (System.nanoTime), and the retry. */
+  private long spoolWaitStart;
+
+  private ScheduledFuture<?> spoolRetry;
+
+  /** Closing lingering: input is read and dropped, up to {@link #LINGER_BYTES}. */
+  private boolean lingering;
+
+  private long lingered;
 
   RequestHandler(
       ServingTable routes,
       Workers workers,
       ConnectionLimits limits,
+      Spool spool,
       ServerEvents events,
       MemoryBudget budget,
       Readiness readiness) {
     this.routes = routes;
     this.workers = workers;
     this.limits = limits;
+    this.spool = spool;
     this.events = events;
     this.budget = budget;
     this.readiness = readiness;
@@ -96,6 +147,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.readTimer = new ReadTimer(ctx, limits.readTimeout().toNanos(), this::readTimedOut);
+    this.writeTimer =
+        new WriteTimer(
+            ctx, limits.writeTimeout().toNanos(), this::pendingBytes, this::writeTimedOut);
   }
 
   @Override
@@ -116,8 +170,12 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (!held.isEmpty() || (current != null && current.bodyDone)) {
-      held.add(msg); // a pipelined request: its turn comes when the current one is answered
+    if (!held.isEmpty()
+        || (current != null && current.bodyDone)
+        || (current == null && !ctx.channel().isWritable())) {
+      // A pipelined request: its turn comes when the one before is answered and its response has
+      // left for the socket.
+      held.add(msg);
       updateReading();
       return;
     }
@@ -143,7 +201,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
    * until the whole head is there): from now on the request must arrive within the read timeout,
    * head and body.
    */
-  void bytesArrived() {
+  void bytesArrived(int bytes) {
+    if (lingering) {
+      lingered += bytes;
+      if (lingered > LINGER_BYTES) {
+        ctx.close();
+      }
+      return;
+    }
     if (readTimer != null
         && !readTimer.running()
         && current == null
@@ -178,6 +243,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       return;
     }
     x.route = routes.current().match(x.target.path());
+    lastRoute = x.route == null ? null : x.route.pattern().text();
     x.response =
         new StreamingResponse(
             ctx,
@@ -212,7 +278,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       }
       return;
     }
-    x.body = new RequestBody(() -> ctx.executor().execute(this::bodyDrained));
+    x.body = new RequestBody(spool, () -> ctx.executor().execute(this::bodyDrained));
     if (!HttpUtil.isTransferEncodingChunked(request)) {
       dispatch(x, Math.max(contentLength, 0));
     }
@@ -233,7 +299,15 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       settle(x, tooLarge(x.maxBody), "request body over its cap of " + x.maxBody + " bytes");
       return;
     }
-    boolean room = x.body == null || x.body.add(content.content());
+    if (x.body != null) {
+      try {
+        x.body.add(content.content());
+      } catch (java.io.IOException e) {
+        log.warn("route {}: cannot spool the request body: {}", lastRoute, e.toString());
+        settle(x, NO_ROOM_FOR_BODY, "cannot spool the request body: " + e);
+        return;
+      }
+    }
     if (content instanceof LastHttpContent) {
       x.bodyDone = true;
       readTimer.stop();
@@ -246,7 +320,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
       if (x.response.finished()) {
         exchangeDone(x);
       }
-    } else if (!room && !x.dispatched) {
+    } else if (x.body != null && !x.dispatched && x.body.pastWindow()) {
       dispatch(x, -1); // a chunked body too long to hold: the guest reads it as it comes
     }
   }
@@ -258,29 +332,63 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
   }
 
-  /** Goes on with held input as far as the current request can take it. */
+  /**
+   * Goes on with held input as far as the current request can take it; a new request starts only
+   * once the responses before it have left for the socket (the channel is writable).
+   */
   private void replayHeld() {
-    while (!held.isEmpty()
-        && !closing
-        && (current == null
-            || (!current.bodyDone && !(current.body != null && current.body.isFull())))) {
+    while (!held.isEmpty() && !closing) {
+      if (current == null
+          ? !ctx.channel().isWritable()
+          : current.bodyDone || (current.body != null && current.body.isPaused())) {
+        return;
+      }
       process(held.poll());
     }
   }
 
   /**
-   * Reads from the socket only while there is room: no held input, a body buffer not full. While
-   * the server pauses a body (its guest has not taken what came), the read timeout pauses too: the
-   * client is not the slow one.
+   * Reads from the socket while there is room: no held input, and a body that the spool can take.
+   * While a full spool pauses a body, the read timeout pauses too (the client is not the slow one)
+   * and the body waits up to {@link #SPOOL_WAIT_NANOS} for room, then gets 503.
    */
   private void updateReading() {
-    boolean backpressure = current != null && current.body != null && current.body.isFull();
-    if (backpressure) {
+    if (lingering) {
+      return;
+    }
+    boolean paused = current != null && current.body != null && current.body.isPaused();
+    if (paused) {
       readTimer.pause();
+      if (spoolRetry == null) {
+        spoolWaitStart = System.nanoTime();
+        spoolRetry = ctx.executor().schedule(this::retrySpool, SPOOL_RETRY_NANOS, NANOSECONDS);
+      }
     } else {
       readTimer.resume();
+      cancel(spoolRetry);
+      spoolRetry = null;
     }
-    ctx.channel().config().setAutoRead(!closing && held.isEmpty() && !backpressure);
+    ctx.channel().config().setAutoRead(!closing && held.isEmpty() && !paused);
+  }
+
+  private void retrySpool() {
+    spoolRetry = null;
+    Exchange x = current;
+    if (x == null || x.body == null || !x.body.isPaused() || closing) {
+      return;
+    }
+    if (x.body.retrySpool()) {
+      replayHeld();
+      updateReading();
+    } else if (System.nanoTime() - spoolWaitStart >= SPOOL_WAIT_NANOS) {
+      log.warn(
+          "route {}: the request body spool is full (--max-spool): answered 503",
+          x.route.pattern().text());
+      events.backpressure(x.route.pattern().text());
+      settle(x, NO_ROOM_FOR_BODY, "request body spool full");
+    } else {
+      spoolRetry = ctx.executor().schedule(this::retrySpool, SPOOL_RETRY_NANOS, NANOSECONDS);
+    }
   }
 
   // --- running the handler ---
@@ -290,9 +398,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     if (!budget.tryReserve(BUFFERS_PER_REQUEST)) {
       x.body.close();
       events.backpressure(x.route.pattern().text());
-      x.response.respond(
-          CgiResponse.retryLater(
-              "Service Unavailable: the server is at its memory budget; retry shortly\n"));
+      x.response.respond(CgiResponse.overBudget());
       return;
     }
     x.reserved = BUFFERS_PER_REQUEST;
@@ -325,8 +431,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   private void serverError(Exchange x, Throwable t) {
     String route = x.route == null ? null : x.route.pattern().text();
     log.error("route {}: server error: {}", route, t.toString(), t);
-    x.response.fail(
-        CgiResponse.text(500, "Internal Server Error: the server failed\n"), "server error: " + t);
+    x.response.fail(CgiResponse.serverFailed(), "server error: " + t);
   }
 
   /**
@@ -341,7 +446,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
     x.cancelGuest();
     if (x.response.finished()) {
-      ctx.close(); // answered already; the rest of its body will not come: nothing more to say
+      // Answered already; the rest of its body is not read on (over the cap, or too slow).
+      ChannelFuture last = x.response.lastWrite();
+      closeAfter(last == null ? ctx.newSucceededFuture() : last);
     } else {
       x.response.replace(response, cause);
     }
@@ -379,6 +486,42 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
   }
 
+  /**
+   * Closes the connection once {@code written} is out: lingering if the client may still be sending
+   * (a body not read whole, requests held), else at once.
+   */
+  @Override
+  public void closeAfter(ChannelFuture written) {
+    boolean unread = current == null || !current.bodyDone || !held.isEmpty();
+    written.addListener(
+        f -> {
+          if (unread && f.isSuccess()) {
+            linger();
+          } else {
+            ctx.close();
+          }
+        });
+  }
+
+  private void linger() {
+    if (lingering || !ctx.channel().isActive()) {
+      return;
+    }
+    lingering = true;
+    closing = true;
+    readTimer.stop();
+    cancel(idleTimer);
+    for (Object msg : held) {
+      ReferenceCountUtil.release(msg);
+    }
+    held.clear();
+    if (ctx.channel() instanceof DuplexChannel duplex && !secure()) {
+      duplex.shutdownOutput(); // the client reads to the end of what was sent, then sees EOF
+    }
+    ctx.channel().config().setAutoRead(true);
+    idleTimer = ctx.executor().schedule(() -> ctx.close(), LINGER_NANOS, NANOSECONDS);
+  }
+
   @Override
   public void responseDone(StreamingResponse response) {
     Exchange x = current;
@@ -398,7 +541,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   private void exchangeDone(Exchange x) {
     report(x, x.response.complete());
-    releaseBuffers(x);
+    // Its buffers stay charged until the response's last bytes have left for the socket.
+    ChannelFuture last = x.response.lastWrite();
+    if (x.reserved > 0 && last != null && !last.isDone()) {
+      last.addListener(f -> releaseBuffers(x));
+    } else {
+      releaseBuffers(x);
+    }
     current = null;
     readTimer.stop();
     if (closing) {
@@ -480,7 +629,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
     }
     closing = true;
     readTimer.stop();
+    writeTimer.stop();
     cancel(idleTimer);
+    cancel(spoolRetry);
     for (Object msg : held) {
       ReferenceCountUtil.release(msg);
     }
@@ -490,14 +641,54 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      writeTimer.stop();
+    } else {
+      writeTimer.watch();
+    }
     if (current != null && current.response != null) {
       current.response.writabilityChanged();
+    }
+    if (current == null && ctx.channel().isWritable() && !held.isEmpty()) {
+      replayHeld(); // the responses before have left: the next pipelined request's turn
+      updateReading();
     }
     ctx.fireChannelWritabilityChanged();
   }
 
+  /** Response bytes queued for the socket (0 once the channel is closed). */
+  private long pendingBytes() {
+    ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+
+  private void writeTimedOut() {
+    log.warn(
+        "route {}: client {} read nothing of the response for {} ms (--write-timeout):"
+            + " disconnected",
+        lastRoute,
+        clientAddress(),
+        limits.writeTimeout().toMillis());
+    events.writeTimeout(lastRoute);
+    ctx.close(); // channelInactive ends the exchange and releases its budget
+  }
+
+  /**
+   * Resets and broken pipes are what clients do (debug); anything else is worth a warning. Either
+   * way the connection closes.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException || lingering) {
+      log.debug("connection from {} (route {}): {}", clientAddress(), lastRoute, cause.toString());
+    } else {
+      log.warn(
+          "connection from {} (route {}): closed on an error: {}",
+          clientAddress(),
+          lastRoute,
+          cause.toString(),
+          cause);
+    }
     ctx.close();
   }
 

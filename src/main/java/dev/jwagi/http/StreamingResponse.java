@@ -3,7 +3,7 @@ package dev.jwagi.http;
 import dev.jwagi.cgi.CgiResponse;
 import dev.jwagi.cgi.ResponseSink;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -56,6 +56,9 @@ final class StreamingResponse implements ResponseSink {
 
     /** The response is over: written, cut, or dropped (client gone). */
     void responseDone(StreamingResponse response);
+
+    /** The connection is to close once {@code written} (the response's last write) is out. */
+    void closeAfter(ChannelFuture written);
   }
 
   private enum State {
@@ -101,6 +104,7 @@ final class StreamingResponse implements ResponseSink {
   private boolean pumping;
   private boolean pauseExpired;
   private boolean pumpAgain;
+  private ChannelFuture lastWrite;
 
   /**
    * @param route for log lines, or null
@@ -210,7 +214,7 @@ final class StreamingResponse implements ResponseSink {
   synchronized void handlerReturned() {
     if (failure == null && !ended) {
       log.error("route {}: the handler returned without finishing its response", route);
-      fail(CgiResponse.text(500, "Internal Server Error\n"), "unfinished response");
+      fail(CgiResponse.serverFailed(), "unfinished response");
     }
   }
 
@@ -262,7 +266,7 @@ final class StreamingResponse implements ResponseSink {
         if (failure != null) {
           sendWhole(failure, null);
         } else if (ended && head == null) {
-          sendWhole(CgiResponse.text(500, "Internal Server Error\n"), null); // a handler's bug
+          sendWhole(CgiResponse.serverFailed(), null); // a handler's bug
         } else if (ended) {
           sendWhole(head, takeAll());
         } else if (head != null && (queued >= HOLD_BYTES || pauseExpired)) {
@@ -394,9 +398,9 @@ final class StreamingResponse implements ResponseSink {
       complete = true;
       close();
       done.responseFinishing(this);
-      var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      lastWrite = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
       if (!keepAlive) {
-        last.addListener(ChannelFutureListener.CLOSE);
+        done.closeAfter(lastWrite);
       }
       done.responseDone(this);
     } else if (wrote) {
@@ -416,9 +420,9 @@ final class StreamingResponse implements ResponseSink {
     bytesOut = headRequest ? 0 : http.content().readableBytes();
     complete = true;
     done.responseFinishing(this);
-    var written = ctx.writeAndFlush(http);
+    lastWrite = ctx.writeAndFlush(http);
     if (!keepAlive) {
-      written.addListener(ChannelFutureListener.CLOSE);
+      done.closeAfter(lastWrite);
     }
     done.responseDone(this);
   }
@@ -489,6 +493,11 @@ final class StreamingResponse implements ResponseSink {
 
   boolean keepAlive() {
     return keepAlive;
+  }
+
+  /** The response's last write, once it is finished and was written whole; else null. */
+  ChannelFuture lastWrite() {
+    return lastWrite;
   }
 
   boolean finished() {

@@ -57,6 +57,13 @@ public final class CompositeEvents implements ServerEvents {
   }
 
   @Override
+  public void writeTimeout(String route) {
+    for (ServerEvents listener : listeners) {
+      listener.writeTimeout(route);
+    }
+  }
+
+  @Override
   public void requestDone(RequestRecord request) {
     for (ServerEvents listener : listeners) {
       listener.requestDone(request);

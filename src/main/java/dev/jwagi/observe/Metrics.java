@@ -196,6 +196,11 @@ public final class Metrics implements ServerEvents, AutoCloseable {
   }
 
   @Override
+  public void writeTimeout(String route) {
+    route(route).writeTimeouts().increment();
+  }
+
+  @Override
   public void requestDone(RequestRecord request) {
     RouteMeters meters = route(request.route());
     meters.status(request.status()).increment();
@@ -346,6 +351,19 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               k ->
                   Counter.builder("jwagi.backpressure")
                       .description("Requests answered 503 + Retry-After at a concurrency bound")
+                      .tag("route", route)
+                      .register(registry));
+    }
+
+    Counter writeTimeouts() {
+      return (Counter)
+          onFirstUse.computeIfAbsent(
+              "writeTimeouts",
+              k ->
+                  Counter.builder("jwagi.write.timeouts")
+                      .description(
+                          "Connections closed because the client read nothing for the write"
+                              + " timeout")
                       .tag("route", route)
                       .register(registry));
     }

@@ -33,6 +33,9 @@ public interface ServerEvents {
   /** A request was refused with 503 + Retry-After because a concurrency bound was reached. */
   default void backpressure(String route) {}
 
+  /** A connection was closed because its client read nothing for the write timeout. */
+  default void writeTimeout(String route) {}
+
   /** A request is finished: answered, or given up (client gone, response cut). */
   default void requestDone(RequestRecord request) {}
 

@@ -182,8 +182,7 @@ final class ModuleHandler implements Handler {
   private void serverFailed(Throwable e, ResponseSink sink, long runNanos) {
     log.error("route {}: server error while running the module: {}", route, e.toString(), e);
     events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, runNanos);
-    sink.fail(
-        CgiResponse.text(500, "Internal Server Error: the server failed\n"), "server error: " + e);
+    sink.fail(CgiResponse.serverFailed(), "server error: " + e);
   }
 
   private void failed(GuestFailure failure, boolean timedOut, ResponseSink sink, long runNanos) {
@@ -212,10 +211,7 @@ final class ModuleHandler implements Handler {
             failure.getMessage());
         events.backpressure(route);
         events.guestRun(route, GuestOutcome.SERVER_ERROR, 0, runNanos);
-        sink.fail(
-            CgiResponse.retryLater(
-                "Service Unavailable: the server is at its memory budget; retry shortly\n"),
-            "memory budget full");
+        sink.fail(CgiResponse.overBudget(), "memory budget full");
         return;
       case OUTPUT_LIMIT:
         log.warn(

@@ -25,10 +25,13 @@ public final class RouteStates {
     return running.computeIfAbsent(route.text(), r -> new AtomicInteger());
   }
 
-  /** The route's stderr log under {@code logDir}, shared by every table that has the route. */
-  StderrLog stderrLog(Path logDir, RoutePattern route) {
+  /**
+   * The route's stderr log under {@code logDir}, shared by every table that has the route; rotated
+   * at {@code maxFileBytes}.
+   */
+  StderrLog stderrLog(Path logDir, RoutePattern route, long maxFileBytes) {
     return stderrLogs.computeIfAbsent(
-        logDir.resolve(StderrLog.fileName(route)), file -> new StderrLog(file));
+        logDir.resolve(StderrLog.fileName(route)), file -> new StderrLog(file, maxFileBytes));
   }
 
   /** Keeps the states of {@code table}'s routes only (call once it serves). */

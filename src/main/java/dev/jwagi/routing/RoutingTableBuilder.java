@@ -65,7 +65,10 @@ public final class RoutingTableBuilder {
               compiled.get(module.source()),
               module,
               resources.deadlines(),
-              resources.routeStates().stderrLog(config.logDir(), module.route()));
+              resources
+                  .routeStates()
+                  .stderrLog(
+                      config.logDir(), module.route(), config.connections().maxStderrLogBytes()));
       Guest guest;
       try {
         guest =
@@ -84,6 +87,7 @@ public final class RoutingTableBuilder {
             module.where() + ": module " + module.source() + ": " + e.getMessage(), e);
       }
       String label = module.route().text();
+      guest.maxTableElements(module.limits().maxTableElements());
       guest.onGrowRefused(
           () -> {
             log.warn(
@@ -217,7 +221,9 @@ public final class RoutingTableBuilder {
         code,
         guest,
         environment,
-        resources.routeStates().stderrLog(config.logDir(), route),
+        resources
+            .routeStates()
+            .stderrLog(config.logDir(), route, config.connections().maxStderrLogBytes()),
         resources.deadlines(),
         module.limits(),
         module.maxConcurrency(),

@@ -5,21 +5,34 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A route's guest stderr, appended to one file under the log directory. One per file for the
- * server's lifetime ({@link RouteStates}): a reload's new table writes through the same object.
+ * server's lifetime ({@link RouteStates}): a reload's new table writes through the same object. The
+ * file is capped (--max-stderr-log): an append that would pass the cap first moves the file to
+ * {@code .1} (replacing the one before), so a route's stderr takes at most twice the cap on disk;
+ * and one run appends at most a quarter of the cap, the rest replaced by a note.
  */
 final class StderrLog {
   private static final Logger log = LoggerFactory.getLogger(StderrLog.class);
 
   private final Path file;
+  private final Path previous;
+  private final long maxFileBytes;
+  private final long maxRunBytes;
 
-  StderrLog(Path file) {
+  /** The file's size as far as this log knows it; -1 until first needed. Guarded by this. */
+  private long size = -1;
+
+  StderrLog(Path file, long maxFileBytes) {
     this.file = file;
+    this.previous = file.resolveSibling(file.getFileName() + ".1");
+    this.maxFileBytes = maxFileBytes;
+    this.maxRunBytes = maxFileBytes / 4;
   }
 
   /** "/env/..." → "env_wildcard.stderr.log"; "/" → "root.stderr.log". */
@@ -42,6 +55,8 @@ final class StderrLog {
     return new OutputStream() {
       // Made on the first write: most runs write no stderr, and need no buffer.
       private java.io.ByteArrayOutputStream held;
+      private long taken;
+      private boolean cut;
 
       @Override
       public void write(int b) {
@@ -50,6 +65,19 @@ final class StderrLog {
 
       @Override
       public void write(byte[] b, int off, int len) {
+        if (taken + len > maxRunBytes) {
+          len = (int) Math.max(0, maxRunBytes - taken);
+          if (!cut) {
+            cut = true;
+            String note =
+                "\n[jwagi: this run's stderr is cut here, at " + maxRunBytes + " bytes]\n";
+            write(b, off, len);
+            flushHeld();
+            append(note.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          }
+          return;
+        }
+        taken += len;
         if (held == null) {
           held = new java.io.ByteArrayOutputStream(Math.max(256, len));
         }
@@ -76,14 +104,26 @@ final class StderrLog {
   /** Stderr bytes a run holds before it appends them to the file. */
   static final int HELD = 64 * 1024;
 
-  /** Appends whole, so concurrent requests of one route never interleave within an entry. */
+  /**
+   * Appends whole, so concurrent requests of one route never interleave within an entry; rotates
+   * first if the file would pass its cap.
+   */
   synchronized void append(byte[] stderr) {
     if (stderr.length == 0) {
       return;
     }
     try {
+      if (size < 0) {
+        size = Files.exists(file) ? Files.size(file) : 0;
+      }
+      if (size > 0 && size + stderr.length > maxFileBytes) {
+        Files.move(file, previous, StandardCopyOption.REPLACE_EXISTING);
+        size = 0;
+      }
       Files.write(file, stderr, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      size += stderr.length;
     } catch (IOException e) {
+      size = -1;
       log.warn("cannot write guest stderr to {}: {}", file, e.toString());
     }
   }

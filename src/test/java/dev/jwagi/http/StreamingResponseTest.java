@@ -70,6 +70,11 @@ class StreamingResponseTest {
               public void responseDone(StreamingResponse response) {
                 done.add(response);
               }
+
+              @Override
+              public void closeAfter(io.netty.channel.ChannelFuture written) {
+                written.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+              }
             });
     response.start(); // as the connection does when the handler starts
     return response;

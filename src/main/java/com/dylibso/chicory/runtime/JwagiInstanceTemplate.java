@@ -235,8 +235,9 @@ public final class JwagiInstanceTemplate {
    * start function if any) but with its {@code _start} not run.
    *
    * @param memory the instance's memory, made for {@link #memoryLimits()} (null if there are none)
+   * @param tables makes the instance's tables (null: Chicory's own)
    */
-  public Instance newInstance(Memory memory) {
+  public Instance newInstance(Memory memory, TableFactory tables) {
     Memory[] memories = memoryLimits.length == 0 ? NO_MEMORIES : new Memory[] {memory};
     DataSegment[] segments = dataSegments.clone();
     var instance =
@@ -254,7 +255,7 @@ public final class JwagiInstanceTemplate {
             tags,
             exports,
             machineFactory,
-            null,
+            tables,
             null,
             false,
             false,
