@@ -49,6 +49,7 @@ public final class HttpServer implements AutoCloseable {
   private final ConnectionLimits limits;
   private final Readiness readiness;
   private final Spool spool;
+  private final ServerEvents events;
 
   /** Set by {@link #listen}, before the listener is bound (no connection can come earlier). */
   private volatile ServingTable routes;
@@ -74,6 +75,7 @@ public final class HttpServer implements AutoCloseable {
     this.connections = connections;
     this.limits = limits;
     this.spool = spool;
+    this.events = events;
     this.address = address;
     this.listener =
         new ServerBootstrap()
@@ -149,6 +151,7 @@ public final class HttpServer implements AutoCloseable {
    */
   public void listen(ServingTable routes) throws Exception {
     this.routes = routes;
+    events.budgets(routes.budget()::used, spool::used);
     try {
       listener.bind(address).sync();
     } catch (Exception e) {

@@ -3,6 +3,7 @@ package dev.jwagi.observe;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /** Several listeners as one: each event goes to each of them, in order. */
 public final class CompositeEvents implements ServerEvents {
@@ -32,6 +33,13 @@ public final class CompositeEvents implements ServerEvents {
   public void guestPool(IntSupplier running, IntSupplier queued) {
     for (ServerEvents listener : listeners) {
       listener.guestPool(running, queued);
+    }
+  }
+
+  @Override
+  public void budgets(LongSupplier memoryUsed, LongSupplier spoolUsed) {
+    for (ServerEvents listener : listeners) {
+      listener.budgets(memoryUsed, spoolUsed);
     }
   }
 

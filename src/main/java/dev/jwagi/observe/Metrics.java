@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The Prometheus metrics of one server, fed by {@link ServerEvents}. Every per-request series is
@@ -175,6 +176,24 @@ public final class Metrics implements ServerEvents, AutoCloseable {
               .register(registry);
           Gauge.builder("jwagi.requests.queued", queued, IntSupplier::getAsInt)
               .description("Requests waiting for a guest worker now")
+              .strongReference(true)
+              .register(registry);
+        });
+  }
+
+  @Override
+  public void budgets(LongSupplier memoryUsed, LongSupplier spoolUsed) {
+    whenReady(
+        registry -> {
+          Gauge.builder("jwagi.memory.budget.used", memoryUsed, LongSupplier::getAsLong)
+              .description("Bytes of the memory budget (--max-buffered) reserved now")
+              .baseUnit(BaseUnits.BYTES)
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder("jwagi.spool.used", spoolUsed, LongSupplier::getAsLong)
+              .description(
+                  "Bytes of the request-body spool's disk budget (--max-spool) reserved now")
+              .baseUnit(BaseUnits.BYTES)
               .strongReference(true)
               .register(registry);
         });

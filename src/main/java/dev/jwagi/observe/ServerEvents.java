@@ -2,6 +2,7 @@ package dev.jwagi.observe;
 
 import java.util.Collection;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * What the serving path reports for operators: the access log and the metrics both listen here, so
@@ -23,6 +24,12 @@ public interface ServerEvents {
    * slot, read whenever metrics are scraped.
    */
   default void guestPool(IntSupplier running, IntSupplier queued) {}
+
+  /**
+   * Once, when the server listens: live reads of the memory budget in use (--max-buffered) and of
+   * the spool's disk budget in use (--max-spool), in bytes.
+   */
+  default void budgets(LongSupplier memoryUsed, LongSupplier spoolUsed) {}
 
   /** A guest run ended; {@code prepareNanos} is the fresh instance's set-up, within the run. */
   default void guestRun(String route, GuestOutcome outcome, long prepareNanos, long runNanos) {}

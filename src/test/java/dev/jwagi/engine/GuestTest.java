@@ -54,6 +54,46 @@ class GuestTest {
   }
 
   /**
+   * max_table_elements: the elements of a run's tables together (declared sizes included) stop at
+   * the cap, table.grow beyond returns -1; and what the tables grow by is charged to the memory
+   * budget (refused when it does not fit) and given back when the run ends.
+   */
+  @Test
+  void tableGrowthStopsAtTheCapAndIsChargedToTheBudget() throws Exception {
+    Guest capped = guest("tablegrow.wat");
+    capped.maxTableElements(100);
+    for (int i = 0; i < 2; i++) {
+      assertThat(new String(run(capped, "_start"), StandardCharsets.US_ASCII))
+          .as("run %d: each run's tables start as declared", i)
+          .isEqualTo("YYNYN\n");
+    }
+
+    var budget = new dev.jwagi.memory.MemoryBudget(64L << 20);
+    byte[] wasm = loader.load(Path.of("src", "test", "resources", "wasm", "tablegrow.wat"));
+    Guest charged =
+        CompiledModule.compile(wasm, null)
+            .prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND, budget);
+    charged.maxTableElements(3_000_000);
+    assertThat(new String(run(charged, "_start"), StandardCharsets.US_ASCII)).isEqualTo("YYYYY\n");
+    long afterRun = budget.used(); // the pooled memory's share stays charged; the tables' does not
+    assertThat(budget.peak() - afterRun)
+        .as("2,000,098 elements charged while the run lasted")
+        .isGreaterThanOrEqualTo(2_000_098L * GuestTables.BYTES_PER_ELEMENT);
+
+    var small = new dev.jwagi.memory.MemoryBudget(4L << 20);
+    Guest refused =
+        CompiledModule.compile(wasm, null)
+            .prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND, small);
+    refused.maxTableElements(3_000_000);
+    assertThat(new String(run(refused, "_start"), StandardCharsets.US_ASCII))
+        .as("16 MB of table elements do not fit a 4 MiB budget")
+        .isEqualTo("YYYYN\n");
+    long pooled = small.used();
+    run(refused, "_start");
+    assertThat(small.used()).as("nothing of the tables stays charged").isEqualTo(pooled);
+  }
+
+  /**
    * jwagi answers fd_fdstat_get and fd_prestat_get itself while the guest has not needed Chicory's
    * WASI state: byte for byte what Chicory answers.
    */
