@@ -681,6 +681,13 @@ final class RequestHandler extends ChannelInboundHandlerAdapter implements Strea
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof java.io.IOException || lingering) {
       log.debug("connection from {} (route {}): {}", clientAddress(), lastRoute, cause.toString());
+    } else if (cause instanceof io.netty.handler.codec.DecoderException) {
+      // What the client sent cannot be decoded (plain HTTP to the TLS port, say): its doing.
+      log.warn(
+          "connection from {} (route {}): closed: {}",
+          clientAddress(),
+          lastRoute,
+          cause.toString());
     } else {
       log.warn(
           "connection from {} (route {}): closed on an error: {}",

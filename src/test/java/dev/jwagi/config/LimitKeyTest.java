@@ -37,6 +37,19 @@ class LimitKeyTest {
   }
 
   @Test
+  void tableElementsAreAWholeNumber() throws ConfigException {
+    String where = "modules.toml: [[module]] #1 (route \"/x\")";
+    assertThat(LimitKey.MAX_TABLE_ELEMENTS.sizeKey(where, "10000")).isEqualTo(10_000);
+    assertThat(LimitKey.MAX_TABLE_ELEMENTS.sizeFlag("0")).isZero();
+    assertThatThrownBy(() -> LimitKey.MAX_TABLE_ELEMENTS.sizeKey(where, "1MiB"))
+        .hasMessage(
+            where + ": key `max_table_elements`: \"1MiB\" is not a whole number (e.g. 100000)");
+    assertThatThrownBy(() -> LimitKey.MAX_TABLE_ELEMENTS.sizeFlag("3000000000"))
+        .hasMessage(
+            "--max-table-elements: \"3000000000\" is out of range (allowed: 0 to 2147483647)");
+  }
+
+  @Test
   void valuesInRangePass() throws ConfigException {
     assertThat(LimitKey.TIMEOUT.durationFlag("30s")).isEqualTo(Duration.ofSeconds(30));
     assertThat(LimitKey.DRAIN_TIMEOUT.durationFlag("0s")).isEqualTo(Duration.ZERO);

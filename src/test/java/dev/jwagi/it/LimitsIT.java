@@ -98,7 +98,7 @@ class LimitsIT {
       assertThat(elapsed).isGreaterThanOrEqualTo(1000L);
       String line =
           access.messages().stream()
-              .filter(l -> l.contains("\"/loop?timed\""))
+              .filter(l -> l.contains(" /loop?timed "))
               .findFirst()
               .orElseThrow();
       var guestMs = java.util.regex.Pattern.compile(" guest_ms=([0-9.]+)").matcher(line);
