@@ -1,9 +1,10 @@
 ;; Table growth against max_table_elements (GuestTest): two tables of 1 element each, grown five
-;; times; prints one letter per table.grow, Y if it succeeded, N if it returned -1, then "\n".
-;; With a cap of 100 elements (both tables together): YYNYN.
+;; times; answers (a CGI response) one letter per table.grow, Y if it succeeded, N if it returned
+;; -1, then "\n". With a cap of 100 elements (both tables together): YYNYN.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  (data (i32.const 200) "Content-Type: text/plain\n\n")
   (table $a 1 funcref)
   (table $b 1 funcref)
   (func $report (param $result i32) (param $at i32)
@@ -16,6 +17,8 @@
     (call $report (table.grow $a (ref.null func) (i32.const 8)) (i32.const 103)) ;; 100
     (call $report (table.grow $a (ref.null func) (i32.const 2000000)) (i32.const 104))
     (i32.store8 (i32.const 105) (i32.const 10))
-    (i32.store (i32.const 0) (i32.const 100))
-    (i32.store (i32.const 4) (i32.const 6))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+    (i32.store (i32.const 0) (i32.const 200))
+    (i32.store (i32.const 4) (i32.const 26))
+    (i32.store (i32.const 8) (i32.const 100))
+    (i32.store (i32.const 12) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 2) (i32.const 16)))))

@@ -65,7 +65,7 @@ class GuestTest {
     for (int i = 0; i < 2; i++) {
       assertThat(new String(run(capped, "_start"), StandardCharsets.US_ASCII))
           .as("run %d: each run's tables start as declared", i)
-          .isEqualTo("YYNYN\n");
+          .endsWith("\n\nYYNYN\n");
     }
 
     var budget = new dev.jwagi.memory.MemoryBudget(64L << 20);
@@ -74,7 +74,7 @@ class GuestTest {
         CompiledModule.compile(wasm, null)
             .prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND, budget);
     charged.maxTableElements(3_000_000);
-    assertThat(new String(run(charged, "_start"), StandardCharsets.US_ASCII)).isEqualTo("YYYYY\n");
+    assertThat(new String(run(charged, "_start"), StandardCharsets.US_ASCII)).endsWith("\nYYYYY\n");
     long afterRun = budget.used(); // the pooled memory's share stays charged; the tables' does not
     assertThat(budget.peak() - afterRun)
         .as("2,000,098 elements charged while the run lasted")
@@ -87,7 +87,7 @@ class GuestTest {
     refused.maxTableElements(3_000_000);
     assertThat(new String(run(refused, "_start"), StandardCharsets.US_ASCII))
         .as("16 MB of table elements do not fit a 4 MiB budget")
-        .isEqualTo("YYYYN\n");
+        .endsWith("\nYYYYN\n");
     long pooled = small.used();
     run(refused, "_start");
     assertThat(small.used()).as("nothing of the tables stays charged").isEqualTo(pooled);

@@ -28,6 +28,18 @@ class WatIT {
     }
   }
 
+  /** max_table_elements per route, --max-table-elements (1000000) for the others. */
+  @Test
+  void tableGrowthStopsAtTheRoutesCap() throws Exception {
+    String toml =
+        TestServer.module("/capped", wat("tablegrow"), "max_table_elements = 100")
+            + TestServer.module("/default", wat("tablegrow"));
+    try (var server = TestServer.start(dir, toml)) {
+      assertThat(TestServer.text(server.get("/capped"))).isEqualTo("YYNYN\n");
+      assertThat(TestServer.text(server.get("/default"))).isEqualTo("YYYYN\n");
+    }
+  }
+
   @Test
   void invalidTextStopsStartUpWithWat2wasmsMessage() {
     assertThatThrownBy(() -> TestServer.start(dir, TestServer.module("/bad", wat("broken"))))
