@@ -268,8 +268,10 @@ final class RequestBody extends InputStream {
       file.close();
       file = null;
     }
-    spool.release(reservedDisk);
-    reservedDisk = 0;
+    if (reservedDisk > 0) {
+      spool.release(reservedDisk); // most bodies never reach the spool: no shared write for them
+      reservedDisk = 0;
+    }
     fileEnd = 0;
   }
 
