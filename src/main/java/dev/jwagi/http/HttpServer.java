@@ -135,6 +135,7 @@ public final class HttpServer implements AutoCloseable {
               readiness,
               new InetSocketAddress(host, port));
       events.guestPool(workers::running, workers::queued);
+      events.budgets(budget::used, spool::used);
       return server;
     } catch (RuntimeException e) {
       acceptor.shutdownGracefully();
@@ -151,7 +152,6 @@ public final class HttpServer implements AutoCloseable {
    */
   public void listen(ServingTable routes) throws Exception {
     this.routes = routes;
-    events.budgets(routes.budget()::used, spool::used);
     try {
       listener.bind(address).sync();
     } catch (Exception e) {

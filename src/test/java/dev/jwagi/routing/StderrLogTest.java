@@ -22,7 +22,7 @@ class StderrLogTest {
 
   @Test
   void theFileRotatesAtItsCapKeepingOnePrevious() throws Exception {
-    var log = new StderrLog(dir, RoutePattern.parse("/r"), 16 * 1024);
+    var log = new StderrLog(dir.resolve(StderrLog.fileName(RoutePattern.parse("/r"))), 16 * 1024);
     Path file = dir.resolve("r.stderr.log");
     Path previous = dir.resolve("r.stderr.log.1");
     String line = "x".repeat(3 * 1024 - 1) + "\n";
@@ -49,7 +49,7 @@ class StderrLogTest {
 
   @Test
   void oneRunAppendsAtMostAQuarterOfTheCap() throws Exception {
-    var log = new StderrLog(dir, RoutePattern.parse("/r"), 16 * 1024);
+    var log = new StderrLog(dir.resolve(StderrLog.fileName(RoutePattern.parse("/r"))), 16 * 1024);
     try (OutputStream out = log.open()) {
       for (int i = 0; i < 100; i++) {
         out.write("y".repeat(999).concat("\n").getBytes(StandardCharsets.UTF_8));

@@ -230,6 +230,11 @@ public final class JwagiInstanceTemplate {
     return memoryLimits.length == 0 ? null : memoryLimits[0];
   }
 
+  /** {@link #newInstance(Memory, TableFactory)} with Chicory's own tables. */
+  public Instance newInstance(Memory memory) {
+    return newInstance(memory, null);
+  }
+
   /**
    * A fresh instance, initialised (globals, tables, memory with its data segments, the module's
    * start function if any) but with its {@code _start} not run.
