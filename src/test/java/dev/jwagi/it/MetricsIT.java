@@ -193,9 +193,9 @@ class MetricsIT {
   }
 
   /**
-   * Scrapes until the request counters (outside /metrics) add up to what was sent: the serving path
-   * may report a request just after its response reaches the client. Bounded; asserts on the last
-   * scrape either way.
+   * Scrapes until the request counters (outside /metrics) add up to what was sent and no guest
+   * runs: the serving path may report a request, and free its worker, just after its response
+   * reaches the client. Bounded; asserts on the last scrape either way.
    */
   private PrometheusText scrapeUntilCounted() throws Exception {
     int expected = sent.values().stream().flatMap(m -> m.values().stream()).mapToInt(i -> i).sum();
@@ -209,7 +209,9 @@ class MetricsIT {
               .flatMap(m -> m.values().stream())
               .mapToInt(i -> i)
               .sum();
-      if (counted >= expected || System.nanoTime() > deadline) {
+      // A guest's worker returns just after its response is out (and counted): waited for too.
+      boolean workersBack = metrics.value("jwagi_guests_running", Map.of()) == 0;
+      if ((counted >= expected && workersBack) || System.nanoTime() > deadline) {
         return metrics;
       }
     }
