@@ -305,6 +305,11 @@ public final class OutboundHttp {
         }
       }
       receive(headerBytes, response.body());
+      // A body that says it is over the cap stops the guest now, before it reads any of it.
+      long declared = response.headers().firstValueAsLong("content-length").orElse(0);
+      if (received + declared > cap) {
+        receive(declared, response.body());
+      }
       return new Response(response.statusCode(), headers, response.body());
     }
 
