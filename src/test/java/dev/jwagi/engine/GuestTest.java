@@ -72,7 +72,7 @@ class GuestTest {
     byte[] wasm = loader.load(Path.of("src", "test", "resources", "wasm", "tablegrow.wat"));
     Guest charged =
         CompiledModule.compile(wasm, null)
-            .prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND, budget);
+            .prepare(Map.of(), java.util.Set.of(), 16L << 20, 1L << 20, NO_OUTBOUND, budget);
     charged.maxTableElements(3_000_000);
     assertThat(new String(run(charged, "_start"), StandardCharsets.US_ASCII)).endsWith("\nYYYYY\n");
     long afterRun = budget.used(); // the pooled memory's share stays charged; the tables' does not
@@ -83,7 +83,7 @@ class GuestTest {
     var small = new dev.jwagi.memory.MemoryBudget(4L << 20);
     Guest refused =
         CompiledModule.compile(wasm, null)
-            .prepare(Map.of(), 16L << 20, 1L << 20, NO_OUTBOUND, small);
+            .prepare(Map.of(), java.util.Set.of(), 16L << 20, 1L << 20, NO_OUTBOUND, small);
     refused.maxTableElements(3_000_000);
     assertThat(new String(run(refused, "_start"), StandardCharsets.US_ASCII))
         .as("16 MB of table elements do not fit a 4 MiB budget")
