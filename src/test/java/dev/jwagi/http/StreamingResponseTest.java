@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jwagi.cgi.CgiResponse;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -32,15 +31,9 @@ class StreamingResponseTest {
 
   @BeforeEach
   void open() {
-    channel =
-        new EmbeddedChannel(
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void handlerAdded(ChannelHandlerContext context) {
-                ctx = context;
-              }
-            });
-    channel.freezeTime();
+    FrozenChannel frozen = new FrozenChannel();
+    channel = frozen.channel;
+    ctx = frozen.ctx;
   }
 
   @AfterEach

@@ -3,7 +3,6 @@ package dev.jwagi.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,15 +23,9 @@ class WriteTimerTest {
 
   @BeforeEach
   void open() {
-    channel =
-        new EmbeddedChannel(
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void handlerAdded(ChannelHandlerContext context) {
-                ctx = context;
-              }
-            });
-    channel.freezeTime();
+    FrozenChannel frozen = new FrozenChannel();
+    channel = frozen.channel;
+    ctx = frozen.ctx;
     timer =
         new WriteTimer(
             ctx,
