@@ -245,3 +245,17 @@ bench_wait_quiet() {
   done
   bench_log "bench: machine still busy (${busy}% in the last second) after ${max}s; measuring anyway"
 }
+
+# The reference engine (issue 16): runs bench/wasmtime_cgi.py with wasmtime 49 from a virtualenv
+# kept in WASMTIME_VENV (default ~/.cache/jwagi-bench-wasmtime), made on first use with
+# `pip install wasmtime==49.0.0` (pip's configured index; on these machines a local mirror).
+#   bench_wasmtime MODULE [wasmtime_cgi.py options]   # prints its JSON line
+bench_wasmtime() {
+  local venv="${WASMTIME_VENV:-$HOME/.cache/jwagi-bench-wasmtime}"
+  if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import wasmtime' 2>/dev/null; then
+    bench_log "bench: installing wasmtime 49.0.0 (pip) into $venv"
+    python3 -m venv "$venv" || bench_die "cannot make a virtualenv in $venv"
+    "$venv/bin/pip" install -q --retries 0 wasmtime==49.0.0 || bench_die "cannot pip install wasmtime==49.0.0"
+  fi
+  "$venv/bin/python" "$BENCH_ROOT/bench/wasmtime_cgi.py" "$@"
+}
