@@ -47,6 +47,15 @@ public final class CompiledModule {
   private final Set<String> exportedFunctions;
   private final boolean cacheHit;
 
+  /** Where compiled classes and snapshots are kept; null: nowhere. */
+  private final DiskCache cache;
+
+  /** How the module is named in what is logged. */
+  private final String name;
+
+  /** Whether {@link #snapshot} came from the module cache (the init did not run). */
+  private final boolean snapshotCached;
+
   /** The initial memory every instance starts from, shared by all routes of the module. */
   private final CowMemory.Image memoryImage;
 
@@ -73,24 +82,32 @@ public final class CompiledModule {
       Function<Instance, Machine> machineFactory,
       ImportValues imports,
       Set<String> exportedFunctions,
-      boolean cacheHit) {
+      boolean cacheHit,
+      DiskCache cache,
+      String name) {
     this.module = module;
     this.machineFactory = machineFactory;
     this.imports = imports;
     this.exportedFunctions = exportedFunctions;
     this.cacheHit = cacheHit;
+    this.cache = cache;
+    this.name = name;
+    this.snapshotCached = false;
     this.memoryImage = copyOnWrite(module) ? new CowMemory.Image(initialPages(module)) : null;
     this.snapshot = null;
     this.base = null;
   }
 
   /** {@code base}, its instances starting from {@code snapshot}. */
-  private CompiledModule(CompiledModule base, Snapshot snapshot) {
+  private CompiledModule(CompiledModule base, Snapshot snapshot, boolean snapshotCached) {
     this.module = base.module;
     this.machineFactory = base.machineFactory;
     this.imports = base.imports;
     this.exportedFunctions = base.exportedFunctions;
     this.cacheHit = base.cacheHit;
+    this.cache = base.cache;
+    this.name = base.name;
+    this.snapshotCached = snapshotCached;
     this.memoryImage = snapshot.memory();
     this.snapshot = snapshot;
     this.base = base;
@@ -159,7 +176,8 @@ public final class CompiledModule {
       }
     }
     Function<Instance, Machine> factory = machineFactory(module, cache, name);
-    return new CompiledModule(module, factory, imports, Set.copyOf(exported), cacheHit);
+    return new CompiledModule(
+        module, factory, imports, Set.copyOf(exported), cacheHit, cache, name);
   }
 
   /**
@@ -286,6 +304,11 @@ public final class CompiledModule {
     return cacheHit;
   }
 
+  /** Whether this pre-initialised module's snapshot came from the module cache (no init ran). */
+  public boolean snapshotCached() {
+    return snapshotCached;
+  }
+
   public boolean exportsFunction(String name) {
     return exportedFunctions.contains(name);
   }
@@ -342,7 +365,22 @@ public final class CompiledModule {
         throw new ModuleLoadException("it exports no function \"" + export + "\"");
       }
       Guest init = prepare(Map.of(), maxMemoryBytes, maxOutputBytes, OutboundHttp.Policy.DENY_ALL);
-      done = new CompiledModule(this, init.snapshot(export, stdout, stderr));
+      // The memory's maximum is in the key: the init can see it (a memory.grow past it fails).
+      String key = cache == null ? null : Snapshot.key(module.digest(), export, init.maxPages());
+      Snapshot snapshot = key == null ? null : init.cachedSnapshot(cache, key, export);
+      boolean cached = snapshot != null;
+      if (!cached) {
+        snapshot = init.snapshot(export, stdout, stderr);
+        if (key != null) {
+          try {
+            init.keepSnapshot(snapshot, cache, key, export);
+          } catch (IOException | IllegalStateException e) {
+            log.warn(
+                "{}: its snapshot after {} is not kept in the module cache: {}", name, export, e);
+          }
+        }
+      }
+      done = new CompiledModule(this, snapshot, cached);
       initialized.put(export, done);
       return done;
     }

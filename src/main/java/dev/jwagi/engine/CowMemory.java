@@ -10,6 +10,9 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -95,6 +98,47 @@ final class CowMemory implements Memory {
     /** Whether the image has been taken (after the module's first instantiation). */
     boolean taken() {
       return chunks != null;
+    }
+
+    /**
+     * Writes a taken image sparsely: its size in pages, then each chunk that holds data after its
+     * index (in increasing order), then -1. The all-zero chunks are not written.
+     */
+    void writeTo(DataOutput out) throws IOException {
+      byte[][] c = chunks;
+      out.writeInt(initialPages);
+      for (int i = 0; i < c.length; i++) {
+        if (c[i] != ZERO) {
+          out.writeInt(i);
+          out.write(c[i]);
+        }
+      }
+      out.writeInt(-1);
+    }
+
+    /**
+     * An image {@link #writeTo} wrote, of at most {@code maxPages}. Each chunk is read into its own
+     * array as it comes (no second copy of the image), and one that is out of order or out of range
+     * fails with an IOException, so what is allocated never outgrows what was read.
+     */
+    static Image readFrom(DataInput in, int maxPages) throws IOException {
+      int pages = in.readInt();
+      if (pages < 0 || pages > maxPages) {
+        throw new IOException("a memory of " + pages + " pages, over its maximum of " + maxPages);
+      }
+      byte[][] chunks = new byte[pages * CHUNKS_PER_PAGE][];
+      Arrays.fill(chunks, ZERO);
+      int last = -1;
+      for (int i = in.readInt(); i != -1; i = in.readInt()) {
+        if (i <= last || i >= chunks.length) {
+          throw new IOException("memory chunk " + i + " out of order or past " + chunks.length);
+        }
+        byte[] chunk = new byte[CHUNK_SIZE];
+        in.readFully(chunk);
+        chunks[i] = chunk;
+        last = i;
+      }
+      return new Image(chunks);
     }
 
     /** Chunks of the image that hold data (the rest are zero): the memory it keeps. */

@@ -12,6 +12,9 @@ import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.jwagi.memory.MemoryBudget;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -144,6 +147,46 @@ public final class Guest {
           "it exited with code " + result.exitCode() + " (an init export must return)");
     }
     return taken[0];
+  }
+
+  /**
+   * The snapshot {@code key} in {@code cache} made by {@code export} in an earlier run of this
+   * guest's module (see {@link #snapshot}), or null if there is none that verifies (then a warning
+   * says the init runs instead).
+   */
+  Snapshot cachedSnapshot(DiskCache cache, String key, String export) {
+    if (template == null || memoryImage == null) {
+      return null;
+    }
+    return cache.read(
+        key,
+        ".snapshot",
+        "running " + export + " instead",
+        in ->
+            Snapshot.readFrom(
+                template,
+                module.digest(),
+                export,
+                memoryLimits.maximumPages(),
+                new DataInputStream(in)));
+  }
+
+  /** Keeps {@code snapshot}, made by {@link #snapshot}, in {@code cache} under {@code key}. */
+  void keepSnapshot(Snapshot snapshot, DiskCache cache, String key, String export)
+      throws IOException {
+    cache.write(
+        key,
+        ".snapshot",
+        out -> {
+          var data = new DataOutputStream(out);
+          snapshot.writeTo(template, module.digest(), export, data);
+          data.flush();
+        });
+  }
+
+  /** The most pages a run's memory may have (the module's maximum within the route's cap). */
+  int maxPages() {
+    return memoryLimits == null ? 0 : memoryLimits.maximumPages();
   }
 
   /** What a run does with its instance when the entrypoint returned, before the memory goes. */

@@ -179,10 +179,11 @@ public final class RoutingTableBuilder {
                   output,
                   output);
           log.info(
-              "route {}: runs module {} from its snapshot after {} (ready in {} ms)",
+              "route {}: runs module {} from its snapshot after {} ({} in {} ms)",
               module.route().text(),
               module.source(),
               export,
+              initialized.snapshotCached() ? "loaded from the module cache" : "ready",
               (System.nanoTime() - started) / 1_000_000);
           return initialized;
         } catch (GuestFailure e) {

@@ -49,7 +49,15 @@ class PreinitIT {
                 "entrypoint = \"useDroppedElem\"")
             + TestServer.module(
                 "/plain/data", TestServer.wat("snapshot"), "entrypoint = \"useDroppedData\"");
-    server = TestServer.start(dir, toml);
+    server = TestServer.start(dir, toml, cache(dir));
+  }
+
+  /**
+   * A module cache of the test's own: the tests see the init's stderr, which a snapshot kept in
+   * the shared cache by an earlier build or test would spare (SnapshotCacheIT tests that).
+   */
+  private static String[] cache(Path where) {
+    return new String[] {"--module-cache", where.resolve("cache").toString()};
   }
 
   @AfterAll
@@ -136,7 +144,7 @@ class PreinitIT {
   void aReloadReusesTheSnapshotOfAnUnchangedModule() throws Exception {
     Path reloadDir = dir.resolve("reload");
     String toml = TestServer.module("/w/...", TestServer.wasm("wizer"));
-    try (TestServer reloading = TestServer.start(reloadDir, toml)) {
+    try (TestServer reloading = TestServer.start(reloadDir, toml, cache(reloadDir))) {
       System.gc();
       Files.writeString(
           reloadDir.resolve("modules.toml"),

@@ -14,15 +14,20 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Global;
 import com.dylibso.chicory.wasm.types.Instruction;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TagSection;
 import com.dylibso.chicory.wasm.types.TagType;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -337,6 +342,113 @@ public final class JwagiInstanceTemplate {
    */
   public JwagiInstanceTemplate restoring(State state, MemoryLimits memoryLimits) {
     return new JwagiInstanceTemplate(this, state, memoryLimits);
+  }
+
+  /**
+   * Writes {@code state}, taken by {@link #snapshot} from an instance of this template's module, so
+   * that {@link #readState} can make it again in another process: globals as numbers, table entries
+   * as function indices, each element and data segment as kept or dropped. Throws {@link
+   * IllegalStateException} if some of it is not one of those (it can then only be kept in memory).
+   */
+  public void writeState(State state, DataOutput out) throws IOException {
+    out.writeInt(state.globalLow.length);
+    for (int i = 0; i < state.globalLow.length; i++) {
+      out.writeLong(state.globalLow[i]);
+      out.writeLong(state.globalHigh[i]);
+    }
+    out.writeInt(state.tableRefs.length);
+    for (int t = 0; t < state.tableRefs.length; t++) {
+      out.writeInt(state.tableRefs[t].length);
+      for (int k = 0; k < state.tableRefs[t].length; k++) {
+        out.writeInt(state.tableRefs[t][k]);
+        out.writeBoolean(state.tableLinked[t][k]);
+      }
+    }
+    Element[] moduleElements = module.elementSection().elements();
+    out.writeInt(state.elements.length);
+    for (int i = 0; i < state.elements.length; i++) {
+      out.writeBoolean(kept(state.elements[i], moduleElements[i], null, "element " + i));
+    }
+    DataSegment[] moduleSegments = module.dataSection().dataSegments();
+    out.writeInt(state.dataSegments.length);
+    for (int i = 0; i < state.dataSegments.length; i++) {
+      out.writeBoolean(
+          kept(
+              state.dataSegments[i],
+              moduleSegments[i],
+              PassiveDataSegment.EMPTY,
+              "data segment " + i));
+    }
+  }
+
+  /** Whether a segment is the module's own (true) or dropped (false); else it cannot be written. */
+  private static boolean kept(Object segment, Object module, Object dropped, String what) {
+    if (segment == module) {
+      return true;
+    }
+    if (segment == dropped) {
+      return false;
+    }
+    throw new IllegalStateException(what + " is neither the module's nor dropped");
+  }
+
+  /**
+   * A state {@link #writeState} wrote for this template's module. The bytes are checked against the
+   * module (counts, table sizes within their maximum, function indices) and what is allocated grows
+   * only with what is read, so bytes that are not such a state fail with an IOException.
+   */
+  public State readState(DataInput in) throws IOException {
+    int globalCount = count(in, globals.length, "globals");
+    long[] low = new long[globalCount];
+    long[] high = new long[globalCount];
+    for (int i = 0; i < globalCount; i++) {
+      low[i] = in.readLong();
+      high[i] = in.readLong();
+    }
+    int tableCount = count(in, tables.length, "tables");
+    int[][] refs = new int[tableCount][];
+    boolean[][] linked = new boolean[tableCount][];
+    for (int t = 0; t < tableCount; t++) {
+      int size = in.readInt();
+      if (size < 0 || size < tableMinimums[t] || size > tables[t].limits().max()) {
+        throw new IOException("table " + t + " of " + size + " elements does not fit the module");
+      }
+      boolean functions = ValType.matchesRef(tables[t].elementType(), ValType.FuncRef);
+      int[] r = new int[Math.min(size, 1 << 16)];
+      boolean[] l = new boolean[r.length];
+      for (int k = 0; k < size; k++) {
+        if (k == r.length) { // grown as entries are read: never more than the entry holds
+          r = Arrays.copyOf(r, (int) Math.min(size, 2L * r.length));
+          l = Arrays.copyOf(l, r.length);
+        }
+        r[k] = in.readInt();
+        l[k] = in.readBoolean();
+        if (functions && (r[k] < Value.REF_NULL_VALUE || r[k] >= functionTypes.length)) {
+          throw new IOException("table " + t + " entry " + k + " names no function: " + r[k]);
+        }
+      }
+      refs[t] = r;
+      linked[t] = l;
+    }
+    Element[] moduleElements = module.elementSection().elements();
+    Element[] elementState = new Element[count(in, moduleElements.length, "element segments")];
+    for (int i = 0; i < elementState.length; i++) {
+      elementState[i] = in.readBoolean() ? moduleElements[i] : null;
+    }
+    DataSegment[] moduleSegments = module.dataSection().dataSegments();
+    DataSegment[] segments = new DataSegment[count(in, moduleSegments.length, "data segments")];
+    for (int i = 0; i < segments.length; i++) {
+      segments[i] = in.readBoolean() ? moduleSegments[i] : PassiveDataSegment.EMPTY;
+    }
+    return new State(low, high, refs, linked, elementState, segments);
+  }
+
+  private static int count(DataInput in, int expected, String what) throws IOException {
+    int n = in.readInt();
+    if (n != expected) {
+      throw new IOException(n + " " + what + " where the module has " + expected);
+    }
+    return n;
   }
 
   /**
