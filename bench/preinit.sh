@@ -7,7 +7,9 @@
 #   boot  src/test/wasm/boot.c: a C module whose boot allocates 4 MiB and sieves primes into it
 # For each route: the first request after start-up, then WARMUP untimed and RUNS timed requests
 # (curl's time_total, and guest_ms from the access log), medians; plus the start-up time and how
-# long each init took (the server's log).
+# long each init took (the server's log). Then the server is started again on the same module
+# cache, twice: warm (compiled classes and snapshots kept: no init runs) and with the snapshots
+# removed (classes kept, the inits run again); each start's time to Ready and its first request.
 #
 # Usage: bench/preinit.sh
 # Environment (defaults in brackets):
@@ -67,16 +69,20 @@ for g in $GUESTS; do
   printf '[[module]]\nroute = "/%s/..."\nmodule = "%s"\ninit = "%s"\n\n' "$g" "${MODULE[$g]}" "$export_name" >>"$BENCH_TMP/modules.toml"
   printf '[[module]]\nroute = "/%s-every/..."\nmodule = "%s"\n\n' "$g" "${MODULE[$g]}" >>"$BENCH_TMP/modules.toml"
 done
-PORT="$(bench_free_port)"
-bench_wait_quiet
-STARTED="$(bench_now_ms)"
-# shellcheck disable=SC2086
-(cd "$BENCH_TMP" && exec java ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/modules.toml" -l "127.0.0.1:$PORT" --timeout 300s --module-cache "$BENCH_TMP/cache") \
-  >"$BENCH_TMP/jwagi.log" 2>&1 &
-JPID=$!
-bench_track "$JPID"
-bench_wait_line "$BENCH_TMP/jwagi.log" "Ready: serving on" 600 "$JPID"
-READY_MS=$(($(bench_now_ms) - STARTED))
+# Starts jwagi on modules.toml and the module cache, logging to $1; sets PORT, JPID, READY_MS.
+start_jwagi() {
+  PORT="$(bench_free_port)"
+  bench_wait_quiet
+  STARTED="$(bench_now_ms)"
+  # shellcheck disable=SC2086
+  (cd "$BENCH_TMP" && exec java ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/modules.toml" -l "127.0.0.1:$PORT" --timeout 300s --module-cache "$BENCH_TMP/cache") \
+    >"$1" 2>&1 &
+  JPID=$!
+  bench_track "$JPID"
+  bench_wait_line "$1" "Ready: serving on" 600 "$JPID"
+  READY_MS=$(($(bench_now_ms) - STARTED))
+}
+start_jwagi "$BENCH_TMP/jwagi.log"
 COMMANDS+=("java ${JWAGI_JAVA_OPTS:-} -jar $JWAGI_JAR -c $BENCH_TMP/modules.toml -l 127.0.0.1:$PORT --timeout 300s --module-cache $BENCH_TMP/cache   # modules.toml: /G with init, /G-every without, for G in: $GUESTS (a cold module cache: start-up includes compiling)")
 
 # Seconds of one request (curl's time_total); the body goes to $BENCH_TMP/body.
@@ -132,6 +138,24 @@ for g in $GUESTS; do
   REPORT+=("  per-request time without / with the snapshot: $(awk -v a="${MED[/$g-every]}" -v b="${MED[/$g]}" 'BEGIN { printf "%.1f", a / b }')x (median request), first request $(awk -v a="${FIRST[/$g-every]}" -v b="${FIRST[/$g]}" 'BEGIN { printf "%.1f", a / b }')x")
 done
 
+# Restarts on the same cache: warm (snapshots kept), then with the snapshots removed.
+bench_stop "$JPID"
+RESTARTS=("  snapshot entries: $(find "$BENCH_TMP/cache" -name '*.snapshot' -printf '%s bytes ' | sed 's/ $//')")
+for how in warm no-snapshots; do
+  [[ "$how" == no-snapshots ]] && find "$BENCH_TMP/cache" -name '*.snapshot' -delete
+  start_jwagi "$BENCH_TMP/jwagi-$how.log"
+  line="$(printf '  %-44s %8s ms to Ready;' "restart, $how" "$READY_MS")"
+  for g in $GUESTS; do
+    read -r code t < <(request "/$g/w0/w9/x")
+    [[ "$code" == 200 ]] || bench_die "/$g answered $code after the $how restart"
+    line+=" first /$g $(ms "$t") ms;"
+  done
+  RESTARTS+=("$line")
+  RESTARTS+=("$(grep -o 'route .*: runs module .* from its snapshot after .*' "$BENCH_TMP/jwagi-$how.log" | sed 's/^/      /')")
+  bench_stop "$JPID"
+done
+COMMANDS+=("the same java command twice more on the same --module-cache: warm, then after find \$BENCH_TMP/cache -name '*.snapshot' -delete")
+
 echo
 echo "== pre-initialised modules ($GUESTS), $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores =="
 echo "before the run: $LOAD_BEFORE"
@@ -141,3 +165,5 @@ printf '  %s\n' "${COMMANDS[@]}"
 echo "start-up (process start -> Ready, compiling the modules included): $READY_MS ms; the inits:"
 grep -o 'route .*: runs module .* from its snapshot after .*' "$BENCH_TMP/jwagi.log" | sed 's/^/  /'
 printf '%s\n' "${REPORT[@]}"
+echo "restarts on the same module cache (compiled classes kept):"
+printf '%s\n' "${RESTARTS[@]}"
