@@ -17,7 +17,8 @@ import java.util.Set;
  * @param source where the module's bytes come from (a file, an https:// URL, an OCI reference)
  * @param entrypoint the exported function a request calls
  * @param init the export that pre-initialises the module (the {@code init} key), or null: then
- *     Wizer's {@code wizer.initialize} if the module exports it, else none
+ *     Wizer's {@code wizer.initialize} if the module exports it (unless {@code noInit}), else none
+ * @param noInit {@code init = false}: never pre-initialised, even if it exports Wizer's names
  * @param argvTemplate the {@code argv} key, or null for WAGI's default argv
  * @param volumes guest path → host directory
  * @param environment the module's own variables ({@code environment}): after the global env, before
@@ -39,6 +40,7 @@ public record ModuleConfig(
     ModuleSource source,
     String entrypoint,
     String init,
+    boolean noInit,
     String argvTemplate,
     Map<String, Path> volumes,
     Map<String, String> environment,
@@ -69,6 +71,7 @@ public record ModuleConfig(
     private ModuleSource source;
     private String entrypoint = DEFAULT_ENTRYPOINT;
     private String init;
+    private boolean noInit;
     private String argvTemplate;
     private Map<String, Path> volumes = Map.of();
     private Map<String, String> environment = Map.of();
@@ -111,6 +114,14 @@ public record ModuleConfig(
         throw new IllegalArgumentException("must name an exported function, not \"\"");
       }
       this.init = init;
+      this.noInit = false;
+      return this;
+    }
+
+    /** {@code init = false}: not pre-initialised, not even by Wizer's convention. */
+    public Builder withoutInit() {
+      this.init = null;
+      this.noInit = true;
       return this;
     }
 
@@ -179,6 +190,7 @@ public record ModuleConfig(
           Objects.requireNonNull(source, "source"),
           entrypoint,
           init,
+          noInit,
           argvTemplate,
           volumes,
           environment,

@@ -109,11 +109,7 @@ final class ModulesTomlReader {
     if (entrypoint != null) {
       module.withEntrypoint(entrypoint);
     }
-    try {
-      module.withInit(optionalString(table, "init", where));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(where + ": key `init` " + e.getMessage(), e);
-    }
+    init(table, module, where);
     return module
         .withArgvTemplate(optionalString(table, "argv", where))
         .withVolumes(volumes(table, file, where))
@@ -123,6 +119,34 @@ final class ModulesTomlReader {
         .withMaxConcurrency(positiveInt(table, "max_concurrency", where))
         .withLimits(limits(table, where))
         .build();
+  }
+
+  /**
+   * The {@code init} key: an export's name, or {@code false} to keep a module that exports Wizer's
+   * init from being pre-initialised (e.g. its init reads the clock or the environment).
+   */
+  private static void init(JsonNode table, ModuleConfig.Builder module, String where)
+      throws ConfigException {
+    JsonNode node = table.get("init");
+    if (node == null) {
+      return;
+    }
+    if (node.isBoolean() && !node.booleanValue()) {
+      module.withoutInit();
+      return;
+    }
+    if (!node.isTextual()) {
+      throw new ConfigException(
+          where
+              + ": key `init` must be the name of an exported function (a string), or false to"
+              + " not pre-initialise the module; without it, Wizer's wizer.initialize runs if the"
+              + " module exports it");
+    }
+    try {
+      module.withInit(node.asText());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": key `init` " + e.getMessage(), e);
+    }
   }
 
   private Map<String, Path> volumes(JsonNode table, Path file, String where)

@@ -138,13 +138,17 @@ public final class RoutingTableBuilder {
 
   /**
    * The module as the route serves it: pre-initialised by the route's {@code init} export, or by
-   * Wizer's {@code wizer.initialize} if the module exports that; else as compiled. The init runs
-   * here, once per module and export (routes that share both share the snapshot), within the
-   * route's timeout, its stdout and stderr appended to the route's stderr log.
+   * Wizer's {@code wizer.initialize} if the module exports that (unless {@code init = false}); else
+   * as compiled. The init runs here, once per module and export (routes that share both share the
+   * snapshot), within the route's timeout, its stdout and stderr appended to the route's stderr
+   * log.
    */
   private static CompiledModule initialized(
       CompiledModule code, ModuleConfig module, Deadlines deadlines, StderrLog stderr)
       throws ConfigException {
+    if (module.noInit()) {
+      return code;
+    }
     String export;
     try {
       export = module.init() != null ? module.init() : code.wizerInitExport();

@@ -33,6 +33,8 @@ class PreinitIT {
             + TestServer.module("/again", TestServer.wasm("wizer"))
             // What Wizer itself made of wizer.wasm (wasm/build.sh): the differential test.
             + TestServer.module("/wizened/...", TestServer.wasm("wizer.wizened"))
+            // The opt-out: the same module, not pre-initialised.
+            + TestServer.module("/nowizer/...", TestServer.wasm("wizer"), "init = false")
             + TestServer.module("/initenv/...", TestServer.wasm("initenv"))
             + TestServer.module("/boot", TestServer.wasm("boot"), "init = \"boot\"")
             + TestServer.module("/noboot", TestServer.wasm("boot"))
@@ -53,8 +55,8 @@ class PreinitIT {
   }
 
   /**
-   * A module cache of the test's own: the tests see the init's stderr, which a snapshot kept in
-   * the shared cache by an earlier build or test would spare (SnapshotCacheIT tests that).
+   * A module cache of the test's own: the tests see the init's stderr, which a snapshot kept in the
+   * shared cache by an earlier build or test would spare (SnapshotCacheIT tests that).
    */
   private static String[] cache(Path where) {
     return new String[] {"--module-cache", where.resolve("cache").toString()};
@@ -86,6 +88,38 @@ class PreinitIT {
     assertThat(Files.readString(logs.resolve("wizer_wildcard.stderr.log")))
         .isEqualTo("wizer.initialize ran\n");
     assertThat(logs.resolve("again.stderr.log")).doesNotExist();
+  }
+
+  /**
+   * {@code init = false}: a module exporting wizer.initialize is served as it is, its init never
+   * run (main sees none of its state), and the route does not use the other routes' snapshot.
+   */
+  @Test
+  void initFalseServesAWizerModuleWithoutItsInit() throws Exception {
+    for (int i = 0; i < 2; i++) {
+      assertThat(TestServer.text(server.get("/nowizer/y")))
+          .isEqualTo("inits=0 hits=0 square=0 greeting=(none) path=/y\n");
+    }
+    assertThat(server.logDir().resolve("nowizer_wildcard.stderr.log")).doesNotExist();
+  }
+
+  @Test
+  void anInitThatIsNeitherANameNorFalseIsAStartUpError() {
+    for (String value : List.of("true", "1", "[\"init\"]")) {
+      Path caseDir = dir.resolve("bad-init-" + value.length());
+      assertThatThrownBy(
+              () ->
+                  TestServer.start(
+                          caseDir,
+                          TestServer.module("/b", TestServer.wasm("wizer"), "init = " + value))
+                      .close())
+          .as(value)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining(caseDir.resolve("modules.toml").toString())
+          .hasMessageContaining("route \"/b\"")
+          .hasMessageContaining(
+              "key `init` must be the name of an exported function (a string), or false");
+    }
   }
 
   /** Wizer's own snapshot of wizer.wasm answers exactly as jwagi's snapshot does. */
