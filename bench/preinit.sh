@@ -83,6 +83,7 @@ start_jwagi() {
   READY_MS=$(($(bench_now_ms) - STARTED))
 }
 start_jwagi "$BENCH_TMP/jwagi.log"
+COLD_MS="$READY_MS"
 COMMANDS+=("java ${JWAGI_JAVA_OPTS:-} -jar $JWAGI_JAR -c $BENCH_TMP/modules.toml -l 127.0.0.1:$PORT --timeout 300s --module-cache $BENCH_TMP/cache   # modules.toml: /G with init, /G-every without, for G in: $GUESTS (a cold module cache: start-up includes compiling)")
 
 # Seconds of one request (curl's time_total); the body goes to $BENCH_TMP/body.
@@ -162,7 +163,7 @@ echo "before the run: $LOAD_BEFORE"
 echo "java: $(java -version 2>&1 | head -1)"
 echo "Commands:"
 printf '  %s\n' "${COMMANDS[@]}"
-echo "start-up (process start -> Ready, compiling the modules included): $READY_MS ms; the inits:"
+echo "start-up (process start -> Ready, compiling the modules included): $COLD_MS ms; the inits:"
 grep -o 'route .*: runs module .* from its snapshot after .*' "$BENCH_TMP/jwagi.log" | sed 's/^/  /'
 printf '%s\n' "${REPORT[@]}"
 echo "restarts on the same module cache (compiled classes kept):"
