@@ -200,7 +200,9 @@ public final class Main {
         try (ServerResources resources = ServerResources.of(config.connections())) {
           Jwagi.prepare(config, resources);
         }
-        log.info("prepared: every module is compiled into {}", config.moduleCache());
+        log.info(
+            "prepared: every module is compiled (and pre-initialised) into {}",
+            config.moduleCache());
         return 0;
       }
       // A reload loads with the same flags; without --log-dir the first load made a folder, and
