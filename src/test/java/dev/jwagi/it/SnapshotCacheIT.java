@@ -105,6 +105,40 @@ class SnapshotCacheIT {
     assertThat(initsLogged()).isEqualTo(2);
   }
 
+  /**
+   * {@code --prepare-only} (a container image's build) builds the table, so it runs the init and
+   * keeps the snapshot: the server started after it does not run the init.
+   */
+  @Test
+  void prepareOnlyKeepsTheSnapshotForTheServer() throws Exception {
+    Path cache = dir.resolve("cache");
+    String toml = TestServer.module("/wizer/...", TestServer.wasm("wizer"));
+    Path config = dir.resolve("modules.toml");
+    Files.writeString(config, toml);
+    var parsed =
+        dev.jwagi.Main.parse(
+            new String[] {
+              "-c",
+              config.toString(),
+              "--log-dir",
+              dir.resolve("logs").toString(),
+              "--module-cache",
+              cache.toString(),
+              "--prepare-only"
+            },
+            null);
+    var loaded = new dev.jwagi.config.ConfigLoader(dir).load(parsed);
+    try (var resources = dev.jwagi.routing.ServerResources.of(loaded.connections())) {
+      dev.jwagi.Jwagi.prepare(loaded, resources);
+    }
+    assertThat(initsLogged()).isEqualTo(1);
+    try (var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/wizer/p")))
+          .isEqualTo("inits=1 hits=0 square=152399025 greeting=made at init path=/p\n");
+    }
+    assertThat(initsLogged()).isEqualTo(1);
+  }
+
   /** The memory's maximum is part of the key: the init can see it (memory.grow past it fails). */
   @Test
   void anotherMemoryCapIsAnotherSnapshot() throws Exception {
