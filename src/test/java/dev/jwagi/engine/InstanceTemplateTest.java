@@ -98,7 +98,8 @@ class InstanceTemplateTest {
    * snapshot.wat's init grows the memory and the table, sets globals, fills a table entry and
    * memory from passive segments and drops them; boot.wasm's mallocs 4 MiB and fills it. An
    * instance made from the snapshot is in the state the init left, and its start function has not
-   * run again (snapshot.wat counts its runs in a global).
+   * run again (snapshot.wat counts its runs in a global). The same from the snapshot written as the
+   * module cache keeps it and read back.
    */
   @Test
   void aPreinitialisedInstanceStartsInTheStateTheInitLeft() throws Exception {
@@ -118,12 +119,28 @@ class InstanceTemplateTest {
       CowMemory.Image image = memory.snapshot();
       assertThat(image.pages()).isEqualTo(memory.pages()).isGreaterThan(declared.initialPages());
 
+      // And as the module cache keeps it: the state and image written, then read back.
+      var stored = new java.io.ByteArrayOutputStream();
+      var out = new java.io.DataOutputStream(stored);
+      new Snapshot(state, image).writeTo(template, module.digest(), c[1], out);
+      out.flush();
+      Snapshot read =
+          Snapshot.readFrom(
+              template,
+              module.digest(),
+              c[1],
+              declared.maximumPages(),
+              new java.io.DataInputStream(new java.io.ByteArrayInputStream(stored.toByteArray())));
+
       var limits = new MemoryLimits(image.pages(), declared.maximumPages());
       var restoring = template.restoring(state, limits);
-      for (int run = 0; run < 2; run++) {
-        var own = new CowMemory(image, limits);
-        Instance restored = restoring.newInstance(own);
-        assertSameState(c[0] + " run " + run, restored, initialised);
+      var restoringRead = template.restoring(read.state(), limits);
+      for (int run = 0; run < 4; run++) {
+        boolean fromRead = run >= 2;
+        var own = new CowMemory(fromRead ? read.memory() : image, limits);
+        Instance restored = (fromRead ? restoringRead : restoring).newInstance(own);
+        assertSameState(
+            c[0] + " run " + run + (fromRead ? " (read back)" : ""), restored, initialised);
         // What a run writes stays in its own memory: the next starts from the snapshot again.
         own.writeI32(0, 0x12345678);
         restored.global(0).setValue(99);
