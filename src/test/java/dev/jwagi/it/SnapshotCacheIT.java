@@ -158,7 +158,7 @@ class SnapshotCacheIT {
   /**
    * A snapshot entry changed on disk (one byte flipped, or cut short) is not used: a warning naming
    * it, the init runs again and answers as before, and the entry is written anew (the next start
-   * uses it).
+   * uses it). So is one that others may write.
    */
   @Test
   void aCorruptEntryIsIgnoredWithAWarningAndRebuilt() throws Exception {
@@ -194,5 +194,18 @@ class SnapshotCacheIT {
       }
       assertThat(initsLogged()).as("rewritten, then used").isEqualTo(inits);
     }
+    // An entry others may write is not used either, however it verifies.
+    Files.setPosixFilePermissions(
+        entry, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    try (var log = LogCapture.of("dev.jwagi.engine.DiskCache");
+        var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/wizer/x"))).isEqualTo(expected);
+      assertThat(log.messages()).anyMatch(m -> m.contains(entry + " not used"));
+    }
+    assertThat(initsLogged()).isEqualTo(++inits);
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(entry)))
+        .isEqualTo("rw-------");
   }
 }
