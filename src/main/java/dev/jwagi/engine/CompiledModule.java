@@ -68,8 +68,11 @@ public final class CompiledModule {
    */
   private final CompiledModule base;
 
-  /** This module pre-initialised, by init export (see {@link #initialized}); guarded by itself. */
-  private final Map<String, CompiledModule> initialized = new HashMap<>();
+  /** This module pre-initialised, by init export and volumes (see {@link #initialized}). */
+  private final Map<InitKey, CompiledModule> initialized = new HashMap<>(); // guarded by itself
+
+  /** What a snapshot depends on besides the module: the export and the volumes, in order. */
+  private record InitKey(String export, List<Map.Entry<String, Path>> volumes) {}
 
   /**
    * The init exports of Wizer's convention, by which a module asks to be pre-initialised: {@code
@@ -337,11 +340,13 @@ public final class CompiledModule {
 
   /**
    * This module pre-initialised by {@code export}: the export runs once, now, on the calling thread
-   * (its deadline is the caller's), with no arguments, environment, stdin, volumes or outbound
-   * HTTP, under the memory and output caps given; its instance's memory, globals, tables and
-   * segments when it returns are what every run of the result starts from (nothing of the module's
-   * initialisation runs again: data segments, start function). The same export gives the same
-   * result, run once: routes that share the module and its init share the snapshot.
+   * (its deadline is the caller's), with no arguments, environment, stdin or outbound HTTP, with
+   * {@code volumes} (the route's, in order) only readable, under the memory and output caps given;
+   * its instance's memory, globals, tables and segments when it returns are what every run of the
+   * result starts from (nothing of the module's initialisation runs again: data segments, start
+   * function). The same export and volumes give the same result, run once: routes that share the
+   * module, its init and their volumes share the snapshot. The volumes are part of that key because
+   * what the init read from them, and the preopened descriptors wasi-libc listed, stay in memory.
    *
    * @param stdout where the init's stdout goes
    * @param stderr where the init's stderr goes
@@ -351,29 +356,42 @@ public final class CompiledModule {
    */
   public CompiledModule initialized(
       String export,
+      Map<String, Path> volumes,
       long maxMemoryBytes,
       long maxOutputBytes,
       OutputStream stdout,
       OutputStream stderr)
       throws GuestFailure, ModuleLoadException {
     synchronized (initialized) {
-      CompiledModule done = initialized.get(export);
+      InitKey key = new InitKey(export, List.copyOf(volumes.entrySet()));
+      CompiledModule done = initialized.get(key);
       if (done != null) {
         return done;
       }
       if (!exportsFunction(export)) {
         throw new ModuleLoadException("it exports no function \"" + export + "\"");
       }
-      Guest init = prepare(Map.of(), maxMemoryBytes, maxOutputBytes, OutboundHttp.Policy.DENY_ALL);
+      Guest init =
+          prepare(
+              volumes,
+              volumes.keySet(),
+              maxMemoryBytes,
+              maxOutputBytes,
+              OutboundHttp.Policy.DENY_ALL,
+              null);
       // The memory's maximum is in the key: the init can see it (a memory.grow past it fails).
-      String key = cache == null ? null : Snapshot.key(module.digest(), export, init.maxPages());
-      Snapshot snapshot = key == null ? null : init.cachedSnapshot(cache, key, export);
+      // So are the volumes: the preopened descriptors wasi-libc listed stay in the snapshot.
+      String cacheKey =
+          cache == null
+              ? null
+              : Snapshot.key(module.digest(), export, init.maxPages(), key.volumes());
+      Snapshot snapshot = cacheKey == null ? null : init.cachedSnapshot(cache, cacheKey, export);
       boolean cached = snapshot != null;
       if (!cached) {
         snapshot = init.snapshot(export, stdout, stderr);
-        if (key != null) {
+        if (cacheKey != null) {
           try {
-            init.keepSnapshot(snapshot, cache, key, export);
+            init.keepSnapshot(snapshot, cache, cacheKey, export);
           } catch (IOException | IllegalStateException e) {
             log.warn(
                 "{}: its snapshot after {} is not kept in the module cache: {}", name, export, e);
@@ -381,7 +399,7 @@ public final class CompiledModule {
         }
       }
       done = new CompiledModule(this, snapshot, cached);
-      initialized.put(export, done);
+      initialized.put(key, done);
       return done;
     }
   }

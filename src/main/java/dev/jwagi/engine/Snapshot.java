@@ -5,9 +5,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A pre-initialised module's starting point: an instance's state after its init export ran once at
@@ -31,8 +34,13 @@ record Snapshot(JwagiInstanceTemplate.State state, CowMemory.Image memory) {
 
   private static final int MAGIC = 0x4a57534e; // "JWSN"
 
-  /** The module cache key of the snapshot of {@code moduleDigest}'s {@code export}. */
-  static String key(String moduleDigest, String export, int maxPages) {
+  /**
+   * The module cache key of the snapshot of {@code moduleDigest}'s {@code export}, made with the
+   * memory maximum and the volumes (guest path, host directory; in order) given. Without volumes
+   * the key is what it was before inits saw volumes, so entries made then stay valid.
+   */
+  static String key(
+      String moduleDigest, String export, int maxPages, List<Map.Entry<String, Path>> volumes) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(moduleDigest.getBytes(StandardCharsets.UTF_8));
@@ -40,6 +48,12 @@ record Snapshot(JwagiInstanceTemplate.State state, CowMemory.Image memory) {
       sha.update(export.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       sha.update(Integer.toString(maxPages).getBytes(StandardCharsets.UTF_8));
+      for (var volume : volumes) {
+        sha.update((byte) 0);
+        sha.update(volume.getKey().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(volume.getValue().toString().getBytes(StandardCharsets.UTF_8));
+      }
       return "snapshot" + VERSION + "-" + HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

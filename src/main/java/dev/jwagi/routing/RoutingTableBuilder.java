@@ -139,9 +139,9 @@ public final class RoutingTableBuilder {
   /**
    * The module as the route serves it: pre-initialised by the route's {@code init} export, or by
    * Wizer's {@code wizer.initialize} if the module exports that (unless {@code init = false}); else
-   * as compiled. The init runs here, once per module and export (routes that share both share the
-   * snapshot), within the route's timeout, its stdout and stderr appended to the route's stderr
-   * log.
+   * as compiled. The init runs here, once per module, export and volumes (routes that share all
+   * three share the snapshot), within the route's timeout, with the route's volumes read-only, its
+   * stdout and stderr appended to the route's stderr log.
    */
   private static CompiledModule initialized(
       CompiledModule code, ModuleConfig module, Deadlines deadlines, StderrLog stderr)
@@ -178,6 +178,7 @@ public final class RoutingTableBuilder {
           CompiledModule initialized =
               code.initialized(
                   export,
+                  module.volumes(),
                   module.limits().maxMemoryBytes(),
                   module.limits().maxOutputBytes(),
                   output,

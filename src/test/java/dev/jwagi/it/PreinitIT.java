@@ -27,6 +27,10 @@ class PreinitIT {
 
   @BeforeAll
   static void start() throws Exception {
+    Path english = Files.createDirectories(dir.resolve("english"));
+    Files.writeString(english.resolve("greeting.txt"), "hello\n");
+    Path french = Files.createDirectories(dir.resolve("french"));
+    Files.writeString(french.resolve("greeting.txt"), "bonjour\n");
     String toml =
         TestServer.module("/wizer/...", TestServer.wasm("wizer"))
             // The same module and init again: the snapshot is shared, the init ran once.
@@ -50,7 +54,17 @@ class PreinitIT {
                 "init = \"init\"",
                 "entrypoint = \"useDroppedElem\"")
             + TestServer.module(
-                "/plain/data", TestServer.wat("snapshot"), "entrypoint = \"useDroppedData\"");
+                "/plain/data", TestServer.wat("snapshot"), "entrypoint = \"useDroppedData\"")
+            + TestServer.module(
+                "/volume/en",
+                TestServer.wasm("initvolume"),
+                "init = \"boot\"",
+                "volumes = { \"/data\" = " + TestServer.tomlString(english) + " }")
+            + TestServer.module(
+                "/volume/fr",
+                TestServer.wasm("initvolume"),
+                "init = \"boot\"",
+                "volumes = { \"/data\" = " + TestServer.tomlString(french) + " }");
     server = TestServer.start(dir, toml, cache(dir));
   }
 
@@ -141,6 +155,22 @@ class PreinitIT {
   void anInitThatReadsTheEnvironmentFreezesItsEmptyEnvironment() throws Exception {
     assertThat(TestServer.text(server.get("/initenv/a")))
         .isEqualTo("init saw (none); request sees (none)\n");
+  }
+
+  /**
+   * An init reads the route's volumes (an interpreter loading its libraries) but cannot change
+   * them; requests open files through the preopened descriptors the init saw. Routes with other
+   * volumes get a snapshot of their own.
+   */
+  @Test
+  void theInitSeesTheRoutesVolumesReadOnly() throws Exception {
+    assertThat(TestServer.text(server.get("/volume/en")))
+        .isEqualTo(
+            "init read hello; init write failed: Read-only file system; request read hello\n");
+    assertThat(TestServer.text(server.get("/volume/fr")))
+        .isEqualTo(
+            "init read bonjour; init write failed: Read-only file system; request read bonjour\n");
+    assertThat(dir.resolve("english").resolve("written.txt")).doesNotExist();
   }
 
   @Test
