@@ -259,3 +259,18 @@ bench_wasmtime() {
   fi
   "$venv/bin/python" "$BENCH_ROOT/bench/wasmtime_cgi.py" "$@"
 }
+
+# Fetches an npm package tarball with `npm pack` into DIR (once) and checks it against its
+# pinned SHA-256: bench_npm_pack DIR PKG@VERSION TARBALL SHA256
+bench_npm_pack() {
+  mkdir -p "$1"
+  if [[ ! -f "$1/$3" ]]; then
+    (cd "$1" && bench_show npm pack --silent "$2" >/dev/null)
+  fi
+  echo "$4  $1/$3" | sha256sum -c --quiet - || bench_die "$3: SHA-256 is not the pinned one"
+}
+
+# The bytes of FILE as a WAT string body: every byte \hh (for a data segment).
+bench_wat_bytes() {
+  od -An -v -tx1 "$1" | tr -d ' \n' | sed 's/../\\&/g'
+}
