@@ -114,8 +114,9 @@ peak_rss_mb() { # PID: VmHWM (the peak resident set) in MiB
   awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
 }
 
-# The answer without its first line (it names the path, which the two hosts set differently).
-body() { tail -n +4 "$1"; }
+# A response body (curl's output) or a CGI output (wasmtime's: headers, empty line, body) without
+# its first line of body, which names the path (the two hosts set it differently).
+body() { awk 'NR == 1 && /^Content-Type:/ { h = 1 } h && !b { if ($0 == "") b = 1; next } { if (n++) print }' "$1"; }
 
 # Prints per-request figures for one URL: first, then median of RUNS after WARMUP.
 per_request() { # NAME URL
