@@ -57,6 +57,11 @@ final class Instr {
    */
   boolean glued;
 
+  /** The locals live after this instruction, and at its label (blocks): see {@link Liveness}. */
+  java.util.BitSet liveAfter;
+
+  java.util.BitSet labelLive;
+
   private Instr(int op, byte[] raw, int pops, int pushes) {
     this.op = op;
     this.raw = raw;

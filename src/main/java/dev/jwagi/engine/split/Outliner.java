@@ -1,6 +1,7 @@
 package dev.jwagi.engine.split;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,6 +55,9 @@ final class Outliner {
   private Map<Byte, List<Integer>> carryLocals;
   private Set<Integer> scratch;
 
+  /** The locals live at each enclosing label of the list being reduced, innermost last. */
+  private final List<BitSet> labelLive = new ArrayList<>();
+
   Outliner(Types types, int target, int limit, int firstNewFunction) {
     this.types = types;
     this.target = target;
@@ -76,6 +80,7 @@ final class Outliner {
     this.dispatchLocal = -1;
     this.carryLocals = new HashMap<>();
     this.scratch = new HashSet<>();
+    Liveness.compute(function);
     reduce(function.code, new ArrayList<>(), 0);
     return Instr.size(function.code) <= limit;
   }
@@ -87,11 +92,13 @@ final class Outliner {
     for (Instr i : list) {
       if (i.isStructured()) {
         labels.add(i.op == Instr.LOOP ? i.type.params() : i.type.results());
+        labelLive.add(i.labelLive);
         reduce(i.body, labels, i.type.params().length);
         if (i.elseBody != null) {
           reduce(i.elseBody, labels, i.type.params().length);
         }
         labels.remove(labels.size() - 1);
+        labelLive.remove(labelLive.size() - 1);
         i.size = 2 + Instr.size(i.body) + (i.elseBody == null ? 0 : Instr.size(i.elseBody));
       }
     }
@@ -225,11 +232,31 @@ final class Outliner {
   private int callSiteSize(List<Instr> run, List<byte[]> labels) {
     Escapes e = new Escapes(labels.size());
     e.scan(run, 0);
-    int size = e.read.size() + 1 + e.written.size();
+    int size = e.read.size() + 1 + results(run, e).size();
     for (int t : e.targets.keySet()) {
       size += 4 + 2 * labelTypes(labels, t).length;
     }
     return size;
+  }
+
+  /**
+   * The locals a run writes that it must hand back: those live where control goes after it, past
+   * its end or to the targets of its branches out ({@code e}: what the run touches).
+   */
+  private List<Integer> results(List<Instr> run, Escapes e) {
+    BitSet needed = (BitSet) run.get(run.size() - 1).liveAfter.clone();
+    for (int t : e.targets.keySet()) {
+      if (t < labelLive.size()) {
+        needed.or(labelLive.get(labelLive.size() - 1 - t));
+      }
+    }
+    List<Integer> results = new ArrayList<>();
+    for (int w : e.written) {
+      if (needed.get(w)) {
+        results.add(w);
+      }
+    }
+    return results;
   }
 
   /**
@@ -297,7 +324,7 @@ final class Outliner {
     }
 
     List<Integer> params = new ArrayList<>(e.read);
-    List<Integer> results = new ArrayList<>(e.written);
+    List<Integer> results = results(region, e);
     byte[] paramTypes = new byte[params.size()];
     Map<Integer, Integer> localMap = new HashMap<>();
     for (int k = 0; k < params.size(); k++) {
@@ -344,11 +371,15 @@ final class Outliner {
     for (int k = 0; k < site.size() - 1; k++) {
       site.get(k).glued = true;
     }
+    BitSet after = list.get(run.end - 1).liveAfter;
+    site.get(site.size() - 1).liveAfter = after;
     List<Instr> tail = list.subList(run.start, run.end);
     tail.clear();
     tail.addAll(site);
     if (run.endsUnreachable) {
-      tail.add(Instr.simple(Instr.UNREACHABLE, 0, 0));
+      Instr unreachable = Instr.simple(Instr.UNREACHABLE, 0, 0);
+      unreachable.liveAfter = after;
+      tail.add(unreachable);
     }
   }
 
