@@ -4,6 +4,7 @@ import dev.jwagi.config.AppConfig;
 import dev.jwagi.config.ConfigException;
 import dev.jwagi.config.Observability.LogFormat;
 import dev.jwagi.http.HttpServer;
+import dev.jwagi.memory.StartupHeap;
 import dev.jwagi.observe.AccessLog;
 import dev.jwagi.observe.CompositeEvents;
 import dev.jwagi.observe.Metrics;
@@ -137,6 +138,7 @@ public final class Jwagi implements AutoCloseable {
       }
       throw e;
     }
+    StartupHeap.trim();
     ServingTable serving = new ServingTable(routes);
     HttpServer server;
     try {
