@@ -99,6 +99,22 @@ class LargeFunctionTest {
   }
 
   /**
+   * The module cache is looked up before parsing, by the key Chicory's compiler uses: the digest
+   * its parser writes (a Chicory internal, see docs/architecture.md).
+   */
+  @Test
+  void theCacheKeyIsTheDigestChicorysParserWrites() throws Exception {
+    Code body = new Code();
+    body.op(0x23).u32(0);
+    byte[] wasm = module(body);
+    var parsed =
+        com.dylibso.chicory.wasm.Parser.builder()
+            .build()
+            .parse(() -> new java.io.ByteArrayInputStream(wasm));
+    assertThat(CompiledModule.chicoryKey(wasm)).isEqualTo(parsed.digest());
+  }
+
+  /**
    * One statement of 80,000 instructions cannot be split: Chicory interprets it, and says so
    * through our logger, naming the module and the function (this reads Chicory's FAIL message).
    */
