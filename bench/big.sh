@@ -18,6 +18,8 @@
 #
 #   bench/big.sh                 # RUNS=7 WARMUP=30 ROWS=2000 PERL=1 BEFORE=<merge base with main>
 #   PERL=0 skips zeroperl (its two compiles take minutes and 4 GiB).
+#   JWAGI_JAVA_OPTS: JVM options for every java run here, both builds (e.g. -XX:+UseSerialGC, the
+#   collector ./jwagi and the image use; without it these are java -jar's defaults: G1 here).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,6 +28,8 @@ RUNS="${RUNS:-7}"
 WARMUP="${WARMUP:-30}"
 PERL="${PERL:-1}"
 ROWS="${ROWS:-2000}"
+# shellcheck disable=SC2206
+JOPTS=(${JWAGI_JAVA_OPTS:-})
 BIG_CACHE="${BIG_CACHE:-$HOME/.cache/jwagi-bench-big}"
 SQLITE_PKG="better-sqlite3@12.4.1"
 SQLITE_TGZ="better-sqlite3-12.4.1.tgz"
@@ -93,7 +97,7 @@ sqlite_run() { # NAME JAR
   local name="$1" jar="$2" cache="$BENCH_TMP/cache-$1" port log pid t0 i times=() ms
   rm -rf "$cache"
   bench_wait_quiet
-  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java -jar "$jar" -c "$BENCH_TMP/modules.toml" \
+  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java "${JOPTS[@]}" -jar "$jar" -c "$BENCH_TMP/modules.toml" \
     --module-cache "$cache" --prepare-only >"$BENCH_TMP/$name.prepare.log" 2>&1
   read -r secs kib <"$BENCH_TMP/time"
   echo "$name sqlite cold compile (--prepare-only, empty cache): ${secs} s, max RSS $((kib / 1024)) MiB"
@@ -103,7 +107,7 @@ sqlite_run() { # NAME JAR
   log="$BENCH_TMP/$name.log"
   bench_wait_quiet
   t0="$(bench_now_ms)"
-  java -jar "$jar" -c "$BENCH_TMP/modules.toml" --module-cache "$cache" -l "127.0.0.1:$port" \
+  java "${JOPTS[@]}" -jar "$jar" -c "$BENCH_TMP/modules.toml" --module-cache "$cache" -l "127.0.0.1:$port" \
     --log-dir "$BENCH_TMP" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
@@ -129,7 +133,7 @@ sqlite_run() { # NAME JAR
 perl_run() { # MODE
   bench_wait_quiet
   local out="$BENCH_TMP/perl-$1.txt"
-  /usr/bin/time -f "max RSS %M KiB, wall %e s" java -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
+  /usr/bin/time -f "max RSS %M KiB, wall %e s" java "${JOPTS[@]}" -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
     "$PERL_WASM" "$1" >"$out" 2>&1 || { cat "$out" >&2; bench_die "CompileModule $1 failed"; }
   echo "zeroperl $1: $(grep -c 'Warning: using interpreted mode' "$out") functions interpreted; $(grep -v Warning "$out" | tr '\n' ';')"
 }

@@ -7,6 +7,7 @@
 #   ROUNDS [5]   N [10000]   C [50]   URL_PATH [/hello]   WARMUP [100000] per server (the JIT
 #   needs it: with 20000, the first rounds still measure warm-up, longer for the bigger build)
 #   JAVA_OPTS    JVM options for both servers
+#   NEW_JAVA_OPTS  JVM options for the new build's server instead (e.g. a launcher's new default)
 # The new build is the work tree (as the other benchmarks build it); the old one is OLD_REV,
 # built from git archive in a temporary folder. Only 127.0.0.1 is ever targeted.
 set -euo pipefail
@@ -22,6 +23,8 @@ URL_PATH="${URL_PATH:-/hello}"
 WARMUP="${WARMUP:-100000}"
 # shellcheck disable=SC2206
 JAVA_ARGS=(${JAVA_OPTS:-})
+# shellcheck disable=SC2206
+NEW_JAVA_ARGS=(${NEW_JAVA_OPTS:-${JAVA_OPTS:-}})
 bench_need ab:apache2-utils curl:curl
 BENCH_TMP="$(mktemp -d)"
 OLD_REV="${1:-$(git -C "$BENCH_ROOT" merge-base HEAD main)}"
@@ -35,10 +38,11 @@ bench_log "bench: building $OLD_REV in $BENCH_TMP/old"
   >"$BENCH_TMP/mvn.log" 2>&1 || { cat "$BENCH_TMP/mvn.log" >&2; bench_die "building $OLD_REV failed"; }
 OLD_JAR="$BENCH_TMP/old/target/jwagi.jar"
 
-start() { # name jar -> sets PORT_<name>
+start() { # name jar java-options... -> sets PORT_<name>
   local name="$1" jar="$2" port pid
+  shift 2
   port="$(bench_free_port)"
-  (cd "$BENCH_ROOT" && exec java "${JAVA_ARGS[@]}" -jar "$jar" -c examples/modules.toml \
+  (cd "$BENCH_ROOT" && exec java "$@" -jar "$jar" -c examples/modules.toml \
     -l "127.0.0.1:$port" --module-cache "$BENCH_TMP/cache-$name" --log-dir "$BENCH_TMP/logs-$name") \
     >"$BENCH_TMP/$name.log" 2>&1 &
   pid=$!
@@ -47,8 +51,8 @@ start() { # name jar -> sets PORT_<name>
   printf -v "PORT_$name" '%s' "$port"
   printf -v "PID_$name" '%s' "$pid"
 }
-start old "$OLD_JAR"
-start new "$NEW_JAR"
+start old "$OLD_JAR" "${JAVA_ARGS[@]}"
+start new "$NEW_JAR" "${NEW_JAVA_ARGS[@]}"
 
 TCK="$(getconf CLK_TCK)"
 # One ab run against server NAME: prints "requests/s server-CPU-microseconds-per-request". The CPU
