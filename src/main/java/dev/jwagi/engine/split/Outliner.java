@@ -174,7 +174,9 @@ final class Outliner {
         }
       }
     }
-    // Greedy: consecutive eligible statements, up to the target each.
+    // Greedy: consecutive eligible statements, up to the target each, and together within the
+    // parameter slots: past 253, Chicory passes the arguments in an array and leaves some of the
+    // function's locals uninitialised (a VerifyError: wat2wasm's split lost 409-parameter runs so).
     List<Run> runs = new ArrayList<>();
     int i = 0;
     while (i < statements.size()) {
@@ -186,7 +188,10 @@ final class Outliner {
       int size = 0;
       while (i < statements.size()
           && statements.get(i)[3] == 1
-          && size + statements.get(i)[2] <= target) {
+          && size + statements.get(i)[2] <= target
+          && (i == from
+              || paramSlots(list.subList(statements.get(from)[0], statements.get(i)[1]))
+                  <= MAX_PARAM_SLOTS)) {
         size += statements.get(i)[2];
         i++;
       }

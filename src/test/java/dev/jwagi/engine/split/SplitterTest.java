@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ValType;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -162,6 +163,34 @@ class SplitterTest {
         assertThat(splitF.apply(x)).containsExactly(wholeF.apply(x));
       }
     }
+  }
+
+  /**
+   * wabt's wat2wasm (1.5 MB, the one jwagi runs for .wat modules) split as jwagi splits it: every
+   * new function takes at most 200 parameter slots, and Chicory compiles the result (past 253 slots
+   * it passes arguments in an array and leaves locals uninitialised: a VerifyError).
+   */
+  @Test
+  void theSplitOfWat2wasmCompilesWithinTheParameterSlots() throws Exception {
+    byte[] whole;
+    try (var in = SplitterTest.class.getResourceAsStream("/wat2wasm")) {
+      whole = in.readAllBytes();
+    }
+    Splitter.Result split = Splitter.split(whole);
+    assertThat(split.created()).isPositive();
+    WasmModule module = parse(split.wasm());
+    int count = module.functionSection().functionCount();
+    for (int f = count - split.created(); f < count; f++) {
+      var type = module.typeSection().getType(module.functionSection().getFunctionType(f));
+      int slots = 0;
+      for (var param : type.params()) {
+        slots += param.equals(ValType.I64) || param.equals(ValType.F64) ? 2 : 1;
+      }
+      assertThat(slots).as("parameter slots of new function %d", f).isLessThanOrEqualTo(200);
+    }
+    MachineFactoryCompiler.builder(module)
+        .withInterpreterFallback(com.dylibso.chicory.compiler.InterpreterFallback.FAIL)
+        .compile();
   }
 
   @Test
