@@ -69,11 +69,17 @@ public final class CompiledModule {
    */
   private final CompiledModule base;
 
-  /** This module pre-initialised, by init export and volumes (see {@link #initialized}). */
-  private final Map<InitKey, CompiledModule> initialized = new HashMap<>(); // guarded by itself
+  /**
+   * This module pre-initialised, by init export and volumes, with the volumes' stamp it was made
+   * with (see {@link #initialized}): only the latest is kept, since a changed file makes the older
+   * one stale.
+   */
+  private final Map<InitKey, Initialized> initialized = new HashMap<>(); // guarded by itself
 
-  /** What a snapshot depends on besides the module: the export and the volumes, in order. */
+  /** What a snapshot depends on besides the module and files: the export, the volumes in order. */
   private record InitKey(String export, List<Map.Entry<String, Path>> volumes) {}
+
+  private record Initialized(String stamp, CompiledModule module) {}
 
   /**
    * The init exports of Wizer's convention, by which a module asks to be pre-initialised: {@code
@@ -383,9 +389,16 @@ public final class CompiledModule {
       throws GuestFailure, ModuleLoadException {
     synchronized (initialized) {
       InitKey key = new InitKey(export, List.copyOf(volumes.entrySet()));
-      CompiledModule done = initialized.get(key);
-      if (done != null) {
-        return done;
+      // What the init read is in its snapshot: a changed volume makes a new one.
+      String stamp;
+      try {
+        stamp = VolumePaths.stamp(volumes);
+      } catch (IOException e) {
+        throw new ModuleLoadException("cannot read its volumes for the init: " + e);
+      }
+      Initialized kept = initialized.get(key);
+      if (kept != null && kept.stamp.equals(stamp)) {
+        return kept.module;
       }
       if (!exportsFunction(export)) {
         throw new ModuleLoadException("it exports no function \"" + export + "\"");
@@ -399,11 +412,12 @@ public final class CompiledModule {
               OutboundHttp.Policy.DENY_ALL,
               null);
       // The memory's maximum is in the key: the init can see it (a memory.grow past it fails).
-      // So are the volumes: the preopened descriptors wasi-libc listed stay in the snapshot.
+      // So are the volumes: the preopened descriptors wasi-libc listed stay in the snapshot, and
+      // their stamp: what the init read from them does too.
       String cacheKey =
           cache == null
               ? null
-              : Snapshot.key(module.digest(), export, init.maxPages(), key.volumes());
+              : Snapshot.key(module.digest(), export, init.maxPages(), key.volumes(), stamp);
       Snapshot snapshot = cacheKey == null ? null : init.cachedSnapshot(cache, cacheKey, export);
       boolean cached = snapshot != null;
       if (!cached) {
@@ -417,8 +431,8 @@ public final class CompiledModule {
           }
         }
       }
-      done = new CompiledModule(this, snapshot, cached);
-      initialized.put(key, done);
+      CompiledModule done = new CompiledModule(this, snapshot, cached);
+      initialized.put(key, new Initialized(stamp, done));
       return done;
     }
   }

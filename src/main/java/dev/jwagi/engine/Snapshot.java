@@ -36,11 +36,16 @@ record Snapshot(JwagiInstanceTemplate.State state, CowMemory.Image memory) {
 
   /**
    * The module cache key of the snapshot of {@code moduleDigest}'s {@code export}, made with the
-   * memory maximum and the volumes (guest path, host directory; in order) given. Without volumes
-   * the key is what it was before inits saw volumes, so entries made then stay valid.
+   * memory maximum and the volumes (guest path, host directory; in order) given, whose files were
+   * as {@code stamp} says ({@link VolumePaths#stamp}). Without volumes the key is what it was
+   * before inits saw volumes, so entries made then stay valid.
    */
   static String key(
-      String moduleDigest, String export, int maxPages, List<Map.Entry<String, Path>> volumes) {
+      String moduleDigest,
+      String export,
+      int maxPages,
+      List<Map.Entry<String, Path>> volumes,
+      String stamp) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(moduleDigest.getBytes(StandardCharsets.UTF_8));
@@ -53,6 +58,10 @@ record Snapshot(JwagiInstanceTemplate.State state, CowMemory.Image memory) {
         sha.update(volume.getKey().getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
         sha.update(volume.getValue().toString().getBytes(StandardCharsets.UTF_8));
+      }
+      if (!volumes.isEmpty()) {
+        sha.update((byte) 0);
+        sha.update(stamp.getBytes(StandardCharsets.UTF_8));
       }
       return "snapshot" + VERSION + "-" + HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {

@@ -2,19 +2,30 @@ package dev.jwagi.engine;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -76,6 +87,74 @@ final class VolumePaths {
         stream.close();
       }
     }
+  }
+
+  /**
+   * A digest of what an init could read from {@code volumes} (guest path → host directory, in
+   * order): each volume's guest path and host directory, then for every entry under it (walked
+   * without following symlinks, as a guest sees the tree) its relative path, type, size, modified
+   * time in whole seconds and, for a symlink, its target; sorted, so that the order a file system
+   * lists a directory in does not matter. A changed, added or removed file changes it. Whole
+   * seconds, since an image layer keeps no finer time (a container's files may come from one): a
+   * rewrite keeping both the size and the second is not seen.
+   */
+  static String stamp(Map<String, Path> volumes) throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    for (var volume : volumes.entrySet()) {
+      Path root = volume.getValue();
+      List<String> entries = new ArrayList<>();
+      Files.walkFileTree(
+          root,
+          EnumSet.noneOf(FileVisitOption.class),
+          MAX_DEPTH,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              entries.add(line(dir, attrs));
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              String line = line(file, attrs);
+              entries.add(
+                  attrs.isSymbolicLink() ? line + "\0" + Files.readSymbolicLink(file) : line);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              // The guest cannot read it either: that it is there is what counts.
+              entries.add(root.relativize(file) + "\0?");
+              return FileVisitResult.CONTINUE;
+            }
+
+            private String line(Path path, BasicFileAttributes attrs) {
+              char type =
+                  attrs.isDirectory()
+                      ? 'd'
+                      : attrs.isRegularFile() ? 'f' : attrs.isSymbolicLink() ? 'l' : 'o';
+              return root.relativize(path)
+                  + "\0"
+                  + type
+                  + attrs.size()
+                  + "\0"
+                  + attrs.lastModifiedTime().to(TimeUnit.SECONDS);
+            }
+          });
+      Collections.sort(entries);
+      sha.update((volume.getKey() + "\0" + root + "\0").getBytes(StandardCharsets.UTF_8));
+      for (String entry : entries) {
+        sha.update((entry + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** Opens a host directory for openat-style access; fails where the platform has none. */

@@ -208,4 +208,80 @@ class SnapshotCacheIT {
                 Files.getPosixFilePermissions(entry)))
         .isEqualTo("rw-------");
   }
+
+  /** initvolume.wasm's route, its init reading /data/greeting.txt from {@code volume}. */
+  private static String volumeToml(Path volume) {
+    return TestServer.module(
+        "/v",
+        TestServer.wasm("initvolume"),
+        "init = \"boot\"",
+        "volumes = { \"/data\" = " + TestServer.tomlString(volume) + " }");
+  }
+
+  private static String answer(String atInit, String now) {
+    return "init read "
+        + atInit
+        + "; init write failed: Read-only file system; request read "
+        + now
+        + "\n";
+  }
+
+  /**
+   * What the init read from a volume is in its snapshot, so the snapshot is kept only while the
+   * volume's files are as they were: a restart after a file changed (its content and size, or only
+   * its modified time) runs the init again, and it reads the new file; a restart on unchanged files
+   * loads the snapshot.
+   */
+  @Test
+  void aRestartAfterAVolumeFileChangedRunsTheInitAgain() throws Exception {
+    Path cache = dir.resolve("cache");
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Path greeting = volume.resolve("greeting.txt");
+    Files.writeString(greeting, "hello\n");
+    String toml = volumeToml(volume);
+    try (var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("hello", "hello"));
+    }
+    try (var log = LogCapture.of("dev.jwagi.routing.RoutingTableBuilder");
+        var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("hello", "hello"));
+      assertThat(log.messages())
+          .as("unchanged files: the snapshot is loaded")
+          .anyMatch(m -> m.contains("loaded from the module cache"));
+    }
+
+    Files.writeString(greeting, "hello again\n");
+    try (var log = LogCapture.of("dev.jwagi.routing.RoutingTableBuilder");
+        var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("hello again", "hello again"));
+      assertThat(log.messages()).noneMatch(m -> m.contains("loaded from the module cache"));
+    }
+
+    // The same size, another modified time (as an edit within the same size makes).
+    var modified = Files.getLastModifiedTime(greeting).toInstant();
+    Files.writeString(greeting, "howdy again\n");
+    Files.setLastModifiedTime(
+        greeting, java.nio.file.attribute.FileTime.from(modified.plusSeconds(10)));
+    try (var server = TestServer.start(dir, toml, "--module-cache", cache.toString())) {
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("howdy again", "howdy again"));
+    }
+    assertThat(snapshots(cache)).as("one entry per state of the volume").hasSize(3);
+  }
+
+  /** A reload (SIGHUP, --watch) builds the table as a start does: a changed file, a new init. */
+  @Test
+  void aReloadAfterAVolumeFileChangedRunsTheInitAgain() throws Exception {
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    Path greeting = volume.resolve("greeting.txt");
+    Files.writeString(greeting, "hello\n");
+    try (var server =
+        TestServer.start(
+            dir, volumeToml(volume), "--module-cache", dir.resolve("cache").toString())) {
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("hello", "hello"));
+      Files.writeString(volume.resolve("other.txt"), "a file the init did not read\n");
+      Files.writeString(greeting, "bonjour\n");
+      assertThat(server.jwagi().reloader().reload("test").ok()).isTrue();
+      assertThat(TestServer.text(server.get("/v"))).isEqualTo(answer("bonjour", "bonjour"));
+    }
+  }
 }
