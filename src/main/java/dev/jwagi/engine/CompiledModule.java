@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.SectionId;
 import dev.jwagi.engine.split.Splitter;
 import dev.jwagi.memory.MemoryBudget;
 import java.io.ByteArrayInputStream;
@@ -154,7 +155,12 @@ public final class CompiledModule {
   public static CompiledModule compile(byte[] wasm, DiskCache cache, String name)
       throws ModuleLoadException {
     // Functions too large for one JVM method are split first (see Splitter), so that Chicory
-    // compiles them too. Chicory's cache key stays the digest of the bytes it compiles.
+    // compiles them too. Chicory's cache key stays the digest of the bytes it compiles. An import
+    // jwagi cannot provide fails either way: found before splitting, it is said once, with no
+    // splitter fallback and no second compile.
+    if (Splitter.hasLargeFunctions(wasm)) {
+      WasiLink.link(imports(wasm));
+    }
     byte[] split = split(wasm, cache, name);
     if (split != wasm) {
       try {
@@ -314,6 +320,20 @@ public final class CompiledModule {
     String symbol =
         module.nameSection() == null ? null : module.nameSection().nameOfFunction(function);
     return symbol == null ? String.valueOf(function) : function + " (" + symbol + ")";
+  }
+
+  /** Only the type and import sections of {@code wasm}: what linking it needs. */
+  private static WasmModule imports(byte[] wasm) throws ModuleLoadException {
+    try {
+      return Parser.builder()
+          .withValidation(false)
+          .includeSectionId(SectionId.TYPE)
+          .includeSectionId(SectionId.IMPORT)
+          .build()
+          .parse(() -> new ByteArrayInputStream(wasm));
+    } catch (ChicoryException | IllegalArgumentException e) {
+      throw new ModuleLoadException("it is not a valid WebAssembly module: " + e.getMessage(), e);
+    }
   }
 
   private static WasmModule parse(byte[] wasm, boolean validate) throws ModuleLoadException {

@@ -1,6 +1,7 @@
 package dev.jwagi.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -76,6 +77,24 @@ class LargeFunctionTest {
     assertThat(stderr.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
+  /**
+   * An import jwagi cannot provide (as ruby.wasm's rb-js-abi-host functions) fails the module once,
+   * naming the import, before any splitting: no splitter fallback warning, no second compile.
+   */
+  @Test
+  void anUnknownImportIsReportedBeforeSplitting() {
+    Code body = new Code();
+    for (int i = 0; i < 5000; i++) {
+      body.op(0x23).u32(0).op(0x41).u32(1).op(0x6A).op(0x24).u32(0); // g += 1
+    }
+    body.op(0x23).u32(0);
+    byte[] wasm = module(body, "rb-js-abi-host");
+    assertThatThrownBy(() -> CompiledModule.compile(wasm, null, "test module (route /big)"))
+        .isInstanceOf(ModuleLoadException.class)
+        .hasMessageContaining("it imports function \"rb-js-abi-host\".\"fd_write\"");
+    assertThat(messages()).isEmpty();
+  }
+
   /** A restart with the module cache reads the split and the compiled classes: no pass runs. */
   @Test
   void aRestartReadsTheSplitFromTheModuleCache(@TempDir Path dir) throws Exception {
@@ -141,10 +160,15 @@ class LargeFunctionTest {
    * {@code body} (which leaves an i32) and writes its low byte to stdout.
    */
   private static byte[] module(Code body) {
+    return module(body, "wasi_snapshot_preview1");
+  }
+
+  /** The module, its fd_write imported from {@code importModule}. */
+  private static byte[] module(Code body, String importModule) {
     Code types = new Code().u32(2);
     types.op(0x60).u32(4).op(0x7F).op(0x7F).op(0x7F).op(0x7F).u32(1).op(0x7F); // fd_write
     types.op(0x60).u32(0).u32(0); // _start
-    Code imports = new Code().u32(1).name("wasi_snapshot_preview1").name("fd_write").op(0).u32(0);
+    Code imports = new Code().u32(1).name(importModule).name("fd_write").op(0).u32(0);
     Code functions = new Code().u32(1).u32(1);
     Code memory = new Code().u32(1).op(0).u32(1);
     Code globals = new Code().u32(1).op(0x7F).op(1).op(0x41).u32(0).op(0x0B);
