@@ -12,8 +12,15 @@ stderr to files, then `_start` (or --invoke). Prints one JSON object:
 first_ms is the first run (before any warm-up); median_ms is over the RUNS after the warm-up.
 Any run that exits non-zero or traps ends the script with status 1 and what it printed.
 
-  python3 bench/wasmtime_cgi.py MODULE [--runs 7] [--warmup 1] [--arg A]... [--env K=V]...
-      [--dir HOST::GUEST]... [--stdin FILE] [--invoke EXPORT]
+  python3 bench/wasmtime_cgi.py MODULE [--runs 7] [--warmup 1] [--argv0 NAME] [--arg A]...
+      [--env K=V]... [--dir HOST::GUEST]... [--stdin FILE] [--invoke EXPORT] [--concurrent N]
+
+--argv0 sets argv[0] (default: the module's file name), so that argv can be exactly what a WAGI
+server gives (the request path). An argument starting with '-' is given as --arg=-x.
+--stdout-copy FILE keeps the whole stdout of the last timed run there.
+--concurrent N then runs N threads at once, each 5 runs, sampling the process's resident set
+(VmRSS) every 20 ms: "concurrent_rss_peak_mib" is the highest sample, "rss_before_concurrent_mib"
+what the process held just before (the compiled module, and what the compile left behind).
 
 bench/lib.sh's bench_wasmtime installs wasmtime 49 (the version issue 16 was measured with) into
 a virtualenv and runs this with it.
@@ -22,9 +29,11 @@ a virtualenv and runs this with it.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 
 import wasmtime
@@ -40,6 +49,9 @@ def main():
     p.add_argument("--dir", action="append", default=[])
     p.add_argument("--stdin")
     p.add_argument("--invoke", default="_start")
+    p.add_argument("--argv0")
+    p.add_argument("--concurrent", type=int, default=0)
+    p.add_argument("--stdout-copy")
     a = p.parse_args()
 
     engine = wasmtime.Engine()
@@ -55,12 +67,12 @@ def main():
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     env = [tuple(kv.split("=", 1)) for kv in a.env]
-    argv = [os.path.basename(a.module)] + a.arg
+    argv = [a.argv0 if a.argv0 is not None else os.path.basename(a.module)] + a.arg
     out_dir = tempfile.mkdtemp(prefix="wasmtime-cgi-")
-    stdout_path = os.path.join(out_dir, "stdout")
-    stderr_path = os.path.join(out_dir, "stderr")
 
-    def run():
+    def run(slot=""):
+        stdout_path = os.path.join(out_dir, "stdout" + slot)
+        stderr_path = os.path.join(out_dir, "stderr" + slot)
         wasi = wasmtime.WasiConfig()
         wasi.argv = argv
         wasi.env = env
@@ -90,10 +102,16 @@ def main():
     for _ in range(a.warmup):
         run()
     runs = [run() for _ in range(a.runs)]
-    head = open(stdout_path, "rb").read(200).decode("utf-8", "replace")
+    head = open(os.path.join(out_dir, "stdout"), "rb").read(200).decode("utf-8", "replace")
+    if a.stdout_copy:
+        shutil.copyfile(os.path.join(out_dir, "stdout"), a.stdout_copy)
+    extra = {}
+    if a.concurrent > 0:
+        extra = concurrent(run, a.concurrent)
     print(
         json.dumps(
             {
+                **extra,
                 "wasmtime": "49.0.0",
                 "compile_s": round(compile_s, 3),
                 "deserialize_s": round(deserialize_s, 3),
@@ -105,6 +123,39 @@ def main():
             }
         )
     )
+
+
+def rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def concurrent(run, n):
+    """n threads, each 5 runs (wasmtime drops the GIL while wasm runs); RSS sampled meanwhile."""
+    before = rss_mib()
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], rss_mib())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    workers = [threading.Thread(target=lambda i=i: [run(str(i)) for _ in range(5)]) for i in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    done.set()
+    sampler.join()
+    return {
+        "rss_before_concurrent_mib": round(before),
+        "concurrent_rss_peak_mib": round(max(peak[0], rss_mib())),
+    }
 
 
 if __name__ == "__main__":
