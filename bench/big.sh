@@ -190,28 +190,6 @@ jwagi_measure() {
   bench_stop "$pid"
 }
 
-# cgi_view ROUTE PATH [jwagi run options]: the argv and environment jwagi gives a module for GET
-# PATH on ROUTE from curl (its three headers), shown by the examples' env.wasm under `jwagi run`
-# with the same route keys; sets WT_ARGV (argv as wasmtime_cgi.py options) and WT_ENV.
-cgi_view() {
-  local route="$1" path="$2" line ua
-  shift 2
-  ua="curl/$(curl --version | awk 'NR == 1 { print $2 }')"
-  java -jar "$AFTER_JAR" run "$BENCH_ROOT/examples/modules/env.wasm" --route "$route" --path "$path" \
-    --header "Host: 127.0.0.1:$JWAGI_PORT" --header "User-Agent: $ua" --header 'Accept: */*' "$@" \
-    >"$BENCH_TMP/view" 2>&1 || { cat "$BENCH_TMP/view" >&2; bench_die "jwagi run env.wasm failed"; }
-  WT_ARGV=()
-  WT_ENV=()
-  while IFS= read -r line; do
-    case "$line" in
-      "argv[0]="*) WT_ARGV+=("--argv0=${line#*=}") ;;
-      "argv["*) WT_ARGV+=("--arg=${line#*=}") ;;
-      "--- body ---") break ;;
-      *=*) WT_ENV+=("--env=$line") ;;
-    esac
-  done < <(sed '1,/^\r\{0,1\}$/d' "$BENCH_TMP/view")
-}
-
 # wasmtime_measure NAME MODULE [wasmtime_cgi.py options]: the same figures under wasmtime.
 wasmtime_measure() {
   local name="$1" module="$2" json
@@ -268,7 +246,7 @@ EOF
     jwagi_measure sqlite-before "$BEFORE_JAR" "$BENCH_TMP/sqlite.toml" "/sqlite?$ROWS" "${WARMUP_sqlite:-30}" "${CONC_sqlite:-5}"
   fi
   jwagi_measure sqlite "$AFTER_JAR" "$BENCH_TMP/sqlite.toml" "/sqlite?$ROWS" "${WARMUP_sqlite:-30}" "${CONC_sqlite:-5}"
-  cgi_view /sqlite "/sqlite?$ROWS"
+  bench_cgi_view "$AFTER_JAR" "$JWAGI_PORT" /sqlite "/sqlite?$ROWS"
   wasmtime_measure sqlite "$SQLITE_WASM" "${WT_ARGV[@]}" "${WT_ENV[@]}"
   same_body sqlite
 }
@@ -286,7 +264,7 @@ volumes = { "/share" = "$BIG_CACHE/yosys-fs/share", "/data" = "$data" }
 timeout = "600s"
 EOF
   jwagi_measure yosys "$AFTER_JAR" "$BENCH_TMP/yosys.toml" /yosys "${WARMUP_yosys:-3}" "${CONC_yosys:-1}"
-  cgi_view /yosys /yosys --argv "$argv"
+  bench_cgi_view "$AFTER_JAR" "$JWAGI_PORT" /yosys /yosys --argv "$argv"
   wasmtime_measure yosys "$YOSYS_WASM" "${WT_ARGV[@]}" "${WT_ENV[@]}" \
     --dir "$BIG_CACHE/yosys-fs/share::/share" --dir "$data::/data"
   same_body yosys
@@ -308,7 +286,7 @@ EOF
   # once (the concurrent phase) interleave into one file.
   flite_after_first() { cp "$out/flite.wav" "$BENCH_TMP/flite-jwagi.wav"; }
   jwagi_measure flite "$AFTER_JAR" "$BENCH_TMP/flite.toml" /flite "${WARMUP_flite:-30}" "${CONC_flite:-5}"
-  cgi_view /flite /flite --argv "$argv"
+  bench_cgi_view "$AFTER_JAR" "$JWAGI_PORT" /flite /flite --argv "$argv"
   rm -f "$out/flite.wav"
   bench_wasmtime "$FLITE_WASM" --runs 1 --warmup 0 "${WT_ARGV[@]}" "${WT_ENV[@]}" --dir "$data::/data" \
     --dir "$out::/out" >/dev/null || bench_die "flite: wasmtime failed"

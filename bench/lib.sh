@@ -274,3 +274,29 @@ bench_npm_pack() {
 bench_wat_bytes() {
   od -An -v -tx1 "$1" | tr -d ' \n' | sed 's/../\\&/g'
 }
+
+# The argv and environment jwagi gives a module for `curl http://127.0.0.1:PORT/PATH` on ROUTE
+# (curl's three headers), as the examples' env.wasm shows them under `jwagi run` with the same
+# route keys (OPTIONS: --argv T, -e K=V, ...), for giving wasmtime the same inputs. Sets WT_ARGV
+# (--argv0=/--arg= options of bench/wasmtime_cgi.py) and WT_ENV (--env= options).
+#   bench_cgi_view JAR PORT ROUTE PATH [OPTIONS]
+bench_cgi_view() {
+  local jar="$1" port="$2" route="$3" path="$4" line ua out
+  shift 4
+  out="$(mktemp)"
+  ua="curl/$(curl --version | awk 'NR == 1 { print $2 }')"
+  java -jar "$jar" run "$BENCH_ROOT/examples/modules/env.wasm" --route "$route" --path "$path" \
+    --header "Host: 127.0.0.1:$port" --header "User-Agent: $ua" --header 'Accept: */*' "$@" \
+    >"$out" 2>&1 || { cat "$out" >&2; rm -f "$out"; bench_die "jwagi run env.wasm failed"; }
+  WT_ARGV=()
+  WT_ENV=()
+  while IFS= read -r line; do
+    case "$line" in
+      "argv[0]="*) WT_ARGV+=("--argv0=${line#*=}") ;;
+      "argv["*) WT_ARGV+=("--arg=${line#*=}") ;;
+      "--- body ---") break ;;
+      *=*) WT_ENV+=("--env=$line") ;;
+    esac
+  done < <(sed '1,/^\r\{0,1\}$/d' "$out")
+  rm -f "$out"
+}
