@@ -9,11 +9,12 @@
 # (curl's time_total, and guest_ms from the access log), medians; plus the start-up time and how
 # long each init took (the server's log). Then the server is started again on the same module
 # cache, twice: warm (compiled classes and snapshots kept: no init runs) and with the snapshots
-# removed (classes kept, the inits run again); each start's time to Ready and its first request.
+# removed (classes kept, the inits run again); each start's time to Ready and its first request. Before those, the same modules under
+# wasmtime 49 (bench_wasmtime), booting on every run, as the reference: first run and median.
 #
 # Usage: bench/preinit.sh
 # Environment (defaults in brackets):
-#   GUESTS ["js boot"]  RUNS [9]  WARMUP [20]  QUIET_WAIT [60]
+#   GUESTS ["js boot"]  RUNS [9]  WARMUP [20]  QUIET_WAIT [60]  WASMTIME [1]: 0 skips wasmtime
 #   JWAGI_JAVA_OPTS, JWAGI_JAR, JWAGI_FROM=head   as in bench/cpu.sh
 # Installs (apt) clang, lld, wasi-libc, duktape-dev and curl if missing. Compiling duktape.c
 # takes about a minute. Only 127.0.0.1 is ever targeted; everything started here is killed on exit.
@@ -138,6 +139,24 @@ for g in $GUESTS; do
   REPORT+=("$(printf '  %-28s %11s ms %15s ms %18s   %s' "/$g-every (boots each time)" "${FIRST[/$g-every]}" "${MED[/$g-every]}" "${GUEST[/$g-every]}" "${T_EVERY[*]}")")
   REPORT+=("  per-request time without / with the snapshot: $(awk -v a="${MED[/$g-every]}" -v b="${MED[/$g]}" 'BEGIN { printf "%.1f", a / b }')x (median request), first request $(awk -v a="${FIRST[/$g-every]}" -v b="${FIRST[/$g]}" 'BEGIN { printf "%.1f", a / b }')x")
 done
+
+# wasmtime 49 on the same modules, booting on every run (it has no snapshot: that is the point),
+# with the argv and environment jwagi gives /G-every/w0/w9/x.
+if [[ "${WASMTIME:-1}" == 1 ]]; then
+  for g in $GUESTS; do
+    bench_cgi_view "$JWAGI_JAR" "$PORT" "/$g-every/..." "/$g-every/w0/w9/x"
+    bench_wait_quiet
+    json="$(bench_wasmtime "${MODULE[$g]}" --runs "$RUNS" --warmup 1 "${WT_ARGV[@]}" "${WT_ENV[@]}")" ||
+      bench_die "$g: wasmtime failed"
+    wt_first="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["first_ms"])' "$json")"
+    wt_med="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["median_ms"])' "$json")"
+    wt_runs="$(python3 -c 'import json, sys; print(" ".join(map(str, json.loads(sys.argv[1])["runs_ms"])))' "$json")"
+    COMMANDS+=("python bench/wasmtime_cgi.py ${MODULE[$g]} --runs $RUNS --warmup 1 ${WT_ARGV[*]} --env=...   # bench_wasmtime: $g, the environment of /$g-every/w0/w9/x")
+    REPORT+=("" "$g under wasmtime 49 (no snapshot: boots every run; instantiate + _start, no HTTP):")
+    REPORT+=("$(printf '  %-28s %11s ms %15s ms %18s   %s' "wasmtime, boots each time" "$wt_first" "$wt_med" "" "$wt_runs")")
+    REPORT+=("  jwagi / wasmtime, median: /$g-every $(awk -v a="${MED[/$g-every]}" -v b="$wt_med" 'BEGIN { printf "%.1f", a / b }')x (guest_ms $(awk -v a="${GUEST[/$g-every]}" -v b="$wt_med" 'BEGIN { printf "%.1f", a / b }')x), /$g with its snapshot $(awk -v a="${MED[/$g]}" -v b="$wt_med" 'BEGIN { printf "%.2f", a / b }')x (guest_ms $(awk -v a="${GUEST[/$g]}" -v b="$wt_med" 'BEGIN { printf "%.2f", a / b }')x); first request: /$g-every $(awk -v a="${FIRST[/$g-every]}" -v b="$wt_first" 'BEGIN { printf "%.1f", a / b }')x, /$g $(awk -v a="${FIRST[/$g]}" -v b="$wt_first" 'BEGIN { printf "%.2f", a / b }')x wasmtime's first run")
+  done
+fi
 
 # Restarts on the same cache: warm (snapshots kept), then with the snapshots removed.
 bench_stop "$JPID"
