@@ -33,8 +33,16 @@ final class Outliner {
   /** A run must save at least this many instructions beyond its call site to be moved. */
   private final int minGain;
 
-  /** Parameters are passed as JVM arguments up to this many slots (Chicory's limit is 253). */
-  private static final int MAX_PARAM_SLOTS = 200;
+  /**
+   * Parameters a new function may take. Chicory passes them as JVM arguments (then the Memory and
+   * the Instance), and HotSpot's C2 on JDK 17 refuses a method with about 50 arguments on the stack
+   * ("COMPILE SKIPPED: unsupported incoming calling sequence"): such a method runs C1's code for
+   * good. SQLite's sqlite3VdbeExec split into pieces of 30 to 60 parameters, the larger ones left
+   * to C1, ran 69x slower than under wasmtime. Measured here (x86-64, JDK 17.0.15): static methods
+   * of 55 ints compile, of 56 do not, nor of 55 ints and 8 doubles; 50 arguments of any mix
+   * compiled. Below Chicory's own limit (253 slots) too.
+   */
+  static final int MAX_PARAMS = 48;
 
   private final Types types;
   private final int target;
@@ -132,6 +140,7 @@ final class Outliner {
   /** The runs of whole statements of a list that may move, each at most the target. */
   private List<Run> runs(List<Instr> list, List<byte[]> labels, int base) {
     List<int[]> statements = new ArrayList<>(); // start, end, size, eligible, endsUnreachable
+    List<Set<Integer>> locals = new ArrayList<>(); // each statement's: the parameters it needs
     int height = base;
     int start = 0;
     int stmtSize = 0;
@@ -164,8 +173,10 @@ final class Outliner {
       height = height - pops + pushes;
       stmtSize += i.size;
       if ((height == base && !i.glued) || stops) {
-        boolean eligible = paramSlots(list.subList(start, k + 1)) <= MAX_PARAM_SLOTS;
+        Set<Integer> used = localsUsed(list.subList(start, k + 1));
+        boolean eligible = used.size() <= MAX_PARAMS;
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
+        locals.add(used);
         start = k + 1;
         stmtSize = 0;
         height = base;
@@ -174,9 +185,10 @@ final class Outliner {
         }
       }
     }
-    // Greedy: consecutive eligible statements, up to the target each, and together within the
-    // parameter slots: past 253, Chicory passes the arguments in an array and leaves some of the
-    // function's locals uninitialised (a VerifyError: wat2wasm's split lost 409-parameter runs so).
+    // Greedy: consecutive eligible statements, up to the target and maxParams together (C2's
+    // calling sequence; past 253 slots Chicory would pass the arguments in an array and leave some
+    // of the function's locals uninitialised: a VerifyError, wat2wasm's split lost 409-parameter
+    // runs so).
     List<Run> runs = new ArrayList<>();
     int i = 0;
     while (i < statements.size()) {
@@ -186,13 +198,13 @@ final class Outliner {
       }
       int from = i;
       int size = 0;
+      Set<Integer> params = new HashSet<>();
       while (i < statements.size()
           && statements.get(i)[3] == 1
           && size + statements.get(i)[2] <= target
-          && (i == from
-              || paramSlots(list.subList(statements.get(from)[0], statements.get(i)[1]))
-                  <= MAX_PARAM_SLOTS)) {
+          && unionSize(params, locals.get(i)) <= MAX_PARAMS) {
         size += statements.get(i)[2];
+        params.addAll(locals.get(i));
         i++;
       }
       if (i == from) {
@@ -224,14 +236,21 @@ final class Outliner {
     return body.results; // the function's own label
   }
 
-  private int paramSlots(List<Instr> run) {
+  /** The locals a run uses: the parameters its function would take. */
+  private Set<Integer> localsUsed(List<Instr> run) {
     Escapes e = new Escapes(0);
     e.scan(run, 0);
-    int slots = 0;
-    for (int l : e.read) {
-      slots += Wasm.slots(body.localType(l));
+    return e.read;
+  }
+
+  private static int unionSize(Set<Integer> a, Set<Integer> b) {
+    int n = a.size();
+    for (int x : b) {
+      if (!a.contains(x)) {
+        n++;
+      }
     }
-    return slots;
+    return n;
   }
 
   private int callSiteSize(List<Instr> run, List<byte[]> labels) {

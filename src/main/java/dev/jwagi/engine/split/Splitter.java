@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class Splitter {
   /** Changes whenever the pass's output for some input changes (it is part of cache keys). */
-  public static final int VERSION = 4;
+  public static final int VERSION = 5;
 
   /**
    * HotSpot's HugeMethodLimit: a method of more bytecode is never JIT-compiled (the default

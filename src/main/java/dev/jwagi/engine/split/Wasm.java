@@ -24,11 +24,6 @@ final class Wasm {
         || b == EXTERNREF;
   }
 
-  /** JVM local slots a value of this type takes in Chicory's compiled code. */
-  static int slots(byte type) {
-    return type == I64 || type == F64 ? 2 : 1;
-  }
-
   /** A cursor over a byte array. */
   static final class Reader {
     final byte[] bytes;

@@ -193,6 +193,56 @@ class SplitterTest {
         .compile();
   }
 
+  /**
+   * A function whose statements use 120 locals, a few each: the runs moved out take at most {@link
+   * Outliner#MAX_PARAMS} of them (more, and HotSpot's C2 refuses the new function), and the split
+   * computes the same.
+   */
+  @Test
+  void newFunctionsTakeFewEnoughParametersForC2() {
+    int locals = 120;
+    Wasm.Writer code = new Wasm.Writer().u32(1).u32(locals).u8(Wasm.I64);
+    for (int l = 1; l <= locals; l++) { // local l = param * l
+      code.u8(Instr.LOCAL_GET).u32(0).u8(0x42).sleb(l).u8(0x7E).u8(Instr.LOCAL_SET).u32(l);
+    }
+    var random = new java.util.Random(16);
+    for (int k = 0; k < 500; k++) { // local d = (local a + local b) ^ local c
+      code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals));
+      code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(0x7C);
+      code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(0x85);
+      code.u8(Instr.LOCAL_SET).u32(1 + random.nextInt(locals));
+    }
+    code.u8(0x42).sleb(0);
+    for (int l = 1; l <= locals; l++) {
+      code.u8(Instr.LOCAL_GET).u32(l).u8(0x7C);
+    }
+    code.u8(Instr.END);
+    Wasm.Writer out = new Wasm.Writer().bytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    Wasm.Writer types = new Wasm.Writer().u32(1).u8(0x60).u32(1).u8(Wasm.I64).u32(1).u8(Wasm.I64);
+    Wasm.Writer exports = new Wasm.Writer().u32(1).u32(3);
+    exports.bytes("run".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u8(0).u32(0);
+    out.u8(1).sized(types).u8(3).sized(new Wasm.Writer().u32(1).u32(0)).u8(7).sized(exports);
+    out.u8(10).sized(new Wasm.Writer().u32(1).sized(code));
+    byte[] whole = out.toByteArray();
+
+    Splitter.Result split = Splitter.split(whole, 3_000, 600);
+    assertThat(split.notSplit()).isEmpty();
+    assertThat(split.changed()).isTrue();
+    WasmModule module = parse(split.wasm());
+    int widest = 0;
+    for (int f = 1; f < module.functionSection().functionCount(); f++) {
+      var type = module.typeSection().getType(module.functionSection().getFunctionType(f));
+      widest = Math.max(widest, type.params().size());
+    }
+    assertThat(split.created()).isGreaterThan(4);
+    assertThat(widest).isGreaterThan(10).isLessThanOrEqualTo(Outliner.MAX_PARAMS);
+    long expected = instance(whole, true, ImportValues.builder().build()).export("run").apply(7)[0];
+    for (boolean compiled : List.of(false, true)) {
+      var run = instance(split.wasm(), compiled, ImportValues.builder().build()).export("run");
+      assertThat(run.apply(7)[0]).isEqualTo(expected);
+    }
+  }
+
   @Test
   void aModuleWithoutLargeFunctionsComesBackAsItWas() throws Exception {
     byte[] small = Files.readAllBytes(Path.of("src", "test", "resources", "wasm", "recurse.wasm"));
