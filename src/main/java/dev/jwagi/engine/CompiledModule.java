@@ -228,6 +228,9 @@ public final class CompiledModule {
           name,
           reason);
     }
+    for (String reason : result.wide()) {
+      log.warn("{}: {}: they run C1's code, slower", name, reason);
+    }
     if (result.changed()) {
       log.info(
           "{}: split {} functions too large for HotSpot to JIT-compile into {} more",

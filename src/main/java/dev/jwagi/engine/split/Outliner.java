@@ -44,6 +44,15 @@ final class Outliner {
    */
   static final int MAX_PARAMS = 48;
 
+  /**
+   * Parameters a new function may take when a function cannot be split within {@link #MAX_PARAMS}
+   * (SQLite's sqlite3VdbeExec): C1's code is still far faster than an interpreter. At most 200
+   * slots even if all are i64 or f64: past 253 Chicory passes the arguments in an array (see runs).
+   */
+  static final int WIDE_PARAMS = 100;
+
+  private final int maxParams;
+
   private final Types types;
   private final int target;
   private final int limit;
@@ -66,7 +75,8 @@ final class Outliner {
   /** The locals live at each enclosing label of the list being reduced, innermost last. */
   private final List<BitSet> labelLive = new ArrayList<>();
 
-  Outliner(Types types, int target, int limit, int firstNewFunction) {
+  Outliner(Types types, int target, int limit, int firstNewFunction, int maxParams) {
+    this.maxParams = maxParams;
     this.types = types;
     this.target = target;
     this.limit = limit;
@@ -174,7 +184,7 @@ final class Outliner {
       stmtSize += i.size;
       if ((height == base && !i.glued) || stops) {
         Set<Integer> used = localsUsed(list.subList(start, k + 1));
-        boolean eligible = used.size() <= MAX_PARAMS;
+        boolean eligible = used.size() <= maxParams;
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
         locals.add(used);
         start = k + 1;
@@ -202,7 +212,7 @@ final class Outliner {
       while (i < statements.size()
           && statements.get(i)[3] == 1
           && size + statements.get(i)[2] <= target
-          && unionSize(params, locals.get(i)) <= MAX_PARAMS) {
+          && unionSize(params, locals.get(i)) <= maxParams) {
         size += statements.get(i)[2];
         params.addAll(locals.get(i));
         i++;

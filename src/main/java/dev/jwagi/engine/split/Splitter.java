@@ -43,8 +43,12 @@ public final class Splitter {
   /** What splitting aims each function (and each new one) at, under the limit. */
   public static final int DEFAULT_TARGET = 1_600;
 
-  /** What the pass did. */
-  public record Result(byte[] wasm, List<Integer> split, List<String> notSplit, int created) {
+  /**
+   * What the pass did. {@code wide}: functions split only into pieces of more than {@link
+   * Outliner#MAX_PARAMS} parameters, which HotSpot's C2 does not compile (C1's code, slower).
+   */
+  public record Result(
+      byte[] wasm, List<Integer> split, List<String> notSplit, List<String> wide, int created) {
     public boolean changed() {
       return !split.isEmpty();
     }
@@ -81,7 +85,11 @@ public final class Splitter {
       return new Module(wasm).split(limit, target);
     } catch (Unsupported | StackOverflowError e) {
       return new Result(
-          wasm, List.of(), List.of("the module cannot be split (" + e.getMessage() + ")"), 0);
+          wasm,
+          List.of(),
+          List.of("the module cannot be split (" + e.getMessage() + ")"),
+          List.of(),
+          0);
     }
   }
 
@@ -223,6 +231,7 @@ public final class Splitter {
     Result split(int limit, int target) {
       List<Integer> split = new ArrayList<>();
       List<String> notSplit = new ArrayList<>();
+      List<String> wide = new ArrayList<>();
       List<byte[]> newBodies = new ArrayList<>(); // null: unchanged
       List<Outliner.Outlined> created = new ArrayList<>();
       int firstNew = importedFunctions + bodies.size();
@@ -235,8 +244,27 @@ public final class Splitter {
           try {
             Body body = Body.decode(types, definedTypes.get(i), bytes, range[0], range[1]);
             if (Instr.size(body.code) > limit) {
-              Outliner outliner = new Outliner(types, target, limit, firstNew + created.size());
-              if (outliner.split(body)) {
+              Outliner outliner =
+                  new Outliner(
+                      types, target, limit, firstNew + created.size(), Outliner.MAX_PARAMS);
+              if (!outliner.split(body)) {
+                // A failed split leaves the body partly changed: start again from the bytes.
+                body = Body.decode(types, definedTypes.get(i), bytes, range[0], range[1]);
+                outliner =
+                    new Outliner(
+                        types, target, limit, firstNew + created.size(), Outliner.WIDE_PARAMS);
+                if (outliner.split(body)) {
+                  wide.add(
+                      "wasm function "
+                          + index
+                          + " could only be split into pieces of more than "
+                          + Outliner.MAX_PARAMS
+                          + " parameters, which HotSpot's C2 does not compile");
+                } else {
+                  outliner = null;
+                }
+              }
+              if (outliner != null) {
                 replacement = body.encode();
                 created.addAll(outliner.created());
                 split.add(index);
@@ -251,9 +279,9 @@ public final class Splitter {
         newBodies.add(replacement);
       }
       if (split.isEmpty()) {
-        return new Result(bytes, split, notSplit, 0);
+        return new Result(bytes, split, notSplit, wide, 0);
       }
-      return new Result(encode(newBodies, created), split, notSplit, created.size());
+      return new Result(encode(newBodies, created), split, notSplit, wide, created.size());
     }
 
     private static String cannot(int function, String why) {

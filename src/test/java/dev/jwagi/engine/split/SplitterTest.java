@@ -194,22 +194,22 @@ class SplitterTest {
   }
 
   /**
-   * A function whose statements use 120 locals, a few each: the runs moved out take at most {@link
-   * Outliner#MAX_PARAMS} of them (more, and HotSpot's C2 refuses the new function), and the split
-   * computes the same.
+   * A module whose {@code run(i64) -> i64} sets 120 i64 locals from its argument, runs {@code
+   * statements} statements that each set one local to a sum of {@code perStatement} random ones,
+   * and returns the sum of all.
    */
-  @Test
-  void newFunctionsTakeFewEnoughParametersForC2() {
+  private static byte[] manyLocals(int statements, int perStatement) {
     int locals = 120;
     Wasm.Writer code = new Wasm.Writer().u32(1).u32(locals).u8(Wasm.I64);
     for (int l = 1; l <= locals; l++) { // local l = param * l
       code.u8(Instr.LOCAL_GET).u32(0).u8(0x42).sleb(l).u8(0x7E).u8(Instr.LOCAL_SET).u32(l);
     }
     var random = new java.util.Random(16);
-    for (int k = 0; k < 500; k++) { // local d = (local a + local b) ^ local c
+    for (int k = 0; k < statements; k++) {
       code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals));
-      code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(0x7C);
-      code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(0x85);
+      for (int j = 1; j < perStatement; j++) {
+        code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(j % 2 == 0 ? 0x7C : 0x85);
+      }
       code.u8(Instr.LOCAL_SET).u32(1 + random.nextInt(locals));
     }
     code.u8(0x42).sleb(0);
@@ -223,24 +223,53 @@ class SplitterTest {
     exports.bytes("run".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u8(0).u32(0);
     out.u8(1).sized(types).u8(3).sized(new Wasm.Writer().u32(1).u32(0)).u8(7).sized(exports);
     out.u8(10).sized(new Wasm.Writer().u32(1).sized(code));
-    byte[] whole = out.toByteArray();
+    return out.toByteArray();
+  }
 
-    Splitter.Result split = Splitter.split(whole, 3_000, 600);
+  /** The most parameters a function the split added takes; checks it computes the same. */
+  private static int widestNewFunction(byte[] whole, Splitter.Result split) {
     assertThat(split.notSplit()).isEmpty();
-    assertThat(split.changed()).isTrue();
+    assertThat(split.created()).isGreaterThan(4);
     WasmModule module = parse(split.wasm());
     int widest = 0;
     for (int f = 1; f < module.functionSection().functionCount(); f++) {
       var type = module.typeSection().getType(module.functionSection().getFunctionType(f));
       widest = Math.max(widest, type.params().size());
     }
-    assertThat(split.created()).isGreaterThan(4);
-    assertThat(widest).isGreaterThan(10).isLessThanOrEqualTo(Outliner.MAX_PARAMS);
     long expected = instance(whole, true, ImportValues.builder().build()).export("run").apply(7)[0];
     for (boolean compiled : List.of(false, true)) {
       var run = instance(split.wasm(), compiled, ImportValues.builder().build()).export("run");
       assertThat(run.apply(7)[0]).isEqualTo(expected);
     }
+    return widest;
+  }
+
+  /**
+   * Statements of a few locals each, 120 in all: the runs moved out take at most {@link
+   * Outliner#MAX_PARAMS} of them (more, and HotSpot's C2 refuses the new function).
+   */
+  @Test
+  void newFunctionsTakeFewEnoughParametersForC2() {
+    byte[] whole = manyLocals(500, 3);
+    Splitter.Result split = Splitter.split(whole, 3_000, 600);
+    assertThat(split.wide()).isEmpty();
+    assertThat(widestNewFunction(whole, split))
+        .isGreaterThan(10)
+        .isLessThanOrEqualTo(Outliner.MAX_PARAMS);
+  }
+
+  /**
+   * Statements of 60 locals each cannot move within {@link Outliner#MAX_PARAMS}: the function is
+   * split into wider pieces (C1's code beats an interpreter), and the result says so.
+   */
+  @Test
+  void statementsOfManyLocalsAreSplitIntoWiderPieces() {
+    byte[] whole = manyLocals(40, 60);
+    Splitter.Result split = Splitter.split(whole, 3_000, 600);
+    assertThat(split.wide()).hasSize(1);
+    assertThat(widestNewFunction(whole, split))
+        .isGreaterThan(Outliner.MAX_PARAMS)
+        .isLessThanOrEqualTo(Outliner.WIDE_PARAMS);
   }
 
   @Test
