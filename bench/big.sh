@@ -141,8 +141,8 @@ jwagi_measure() {
   FIG[$name.compile]="$secs"
   echo "$name jwagi cold compile (--prepare-only, empty cache): ${secs} s, max RSS $((kib / 1024)) MiB"
   FIG[$name.interp]="$(grep -c -i -e 'interpreted mode' -e 'interpreter' "$BENCH_TMP/$name.prepare.log" || true)"
-  echo "$name jwagi warnings of functions left to an interpreter: ${FIG[$name.interp]}"
-  grep -i -e 'interpreted mode' -e 'interpreter' -e 'split ' "$BENCH_TMP/$name.prepare.log" | sed 's/^/    /' || true
+  echo "$name jwagi warnings of functions left to an interpreter: ${FIG[$name.interp]}; split only into pieces C2 does not compile (C1's code): $(grep -c "C1's code" "$BENCH_TMP/$name.prepare.log" || true)"
+  grep -i -e 'interpreted mode' -e 'interpreter' -e 'split ' -e "C1's code" "$BENCH_TMP/$name.prepare.log" | sed 's/^/    /' || true
   port="$(bench_free_port)"
   log="$BENCH_TMP/$name.log"
   bench_wait_quiet
