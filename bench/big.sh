@@ -218,11 +218,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 summary_row() { # NAME
   local n="$1"
   printf '  %-8s %10s %8s %8s  %10s %8s %8s  %11s %8s %8s  %8s %8s  %9s %9s  %s\n' "$n" \
-    "${FIG[$n.req]}" "${FIG[$n.wt.req]}" "$(ratio "${FIG[$n.req]}" "${FIG[$n.wt.req]}")" \
-    "${FIG[$n.first]}" "${FIG[$n.wt.first]}" "$(ratio "${FIG[$n.first]}" "${FIG[$n.wt.first]}")" \
-    "${FIG[$n.compile]}" "${FIG[$n.wt.compile]}" "$(ratio "${FIG[$n.compile]}" "${FIG[$n.wt.compile]}")" \
-    "$(awk -v a="${FIG[$n.start]}" 'BEGIN { printf "%.2f", a / 1000 }')" "${FIG[$n.wt.deser]}" \
-    "${FIG[$n.rss]}" "${FIG[$n.wt.rss]}" "${FIG[$n.interp]}"
+    "${FIG[$n.req]:-}" "${FIG[$n.wt.req]:-}" "$(ratio "${FIG[$n.req]:-}" "${FIG[$n.wt.req]:-}")" \
+    "${FIG[$n.first]:-}" "${FIG[$n.wt.first]:-}" "$(ratio "${FIG[$n.first]:-}" "${FIG[$n.wt.first]:-}")" \
+    "${FIG[$n.compile]:-}" "${FIG[$n.wt.compile]:-}" "$(ratio "${FIG[$n.compile]:-}" "${FIG[$n.wt.compile]:-}")" \
+    "$(awk -v a="${FIG[$n.start]:-}" 'BEGIN { printf "%.2f", a / 1000 }')" "${FIG[$n.wt.deser]:-}" \
+    "${FIG[$n.rss]:-}" "${FIG[$n.wt.rss]:-}" "${FIG[$n.interp]:-}"
 }
 
 same_body() { # NAME: jwagi's response body against the body of wasmtime's stdout (past the CGI head)
@@ -248,6 +248,8 @@ EOF
   jwagi_measure sqlite "$AFTER_JAR" "$BENCH_TMP/sqlite.toml" "/sqlite?$ROWS" "${WARMUP_sqlite:-30}" "${CONC_sqlite:-5}"
   bench_cgi_view "$AFTER_JAR" "$JWAGI_PORT" /sqlite "/sqlite?$ROWS"
   wasmtime_measure sqlite "$SQLITE_WASM" "${WT_ARGV[@]}" "${WT_ENV[@]}"
+  local k
+  for k in compile deser first req rss; do FIG[sqlite-before.wt.$k]="${FIG[sqlite.wt.$k]}"; done
   same_body sqlite
 }
 
