@@ -61,11 +61,7 @@ trap bench_cleanup EXIT
 bench_need clang:clang wasm-ld:lld npm:npm node:nodejs curl:curl /usr/bin/time:time
 
 fetch() { # PKG TGZ SHA DIR: the package, checked, unpacked into $SRC/DIR
-  mkdir -p "$BIG_CACHE"
-  if [[ ! -f "$BIG_CACHE/$2" ]]; then
-    (cd "$BIG_CACHE" && bench_show npm pack --silent "$1" >/dev/null)
-  fi
-  echo "$3  $BIG_CACHE/$2" | sha256sum -c --quiet - || bench_die "$2: SHA-256 is not the pinned one"
+  bench_npm_pack "$BIG_CACHE" "$1" "$2" "$3"
   if [[ ! -f "$SRC/$4/package/package.json" ]]; then
     mkdir -p "$SRC/$4"
     tar -xzf "$BIG_CACHE/$2" -C "$SRC/$4"
