@@ -33,6 +33,8 @@
 #   WARMUP_sqlite=30 WARMUP_yosys=3 WARMUP_flite=30 CONC_sqlite=5 CONC_yosys=1 CONC_flite=5
 #   (requests per concurrent client); BEFORE=REV also measures sqlite on jwagi at REV (built
 #   here); PERL=0 skips zeroperl (its two compiles take minutes and 4 GiB).
+#   JWAGI_JAVA_OPTS: JVM options for every jwagi java run here, both builds (e.g. -XX:+UseSerialGC,
+#   the collector ./jwagi and the image use; without it these are java -jar's defaults: G1 here).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,6 +44,8 @@ PERL="${PERL:-1}"
 ROWS="${ROWS:-2000}"
 PROGRAMS="${PROGRAMS:-sqlite yosys flite}"
 BEFORE="${BEFORE:-}"
+# shellcheck disable=SC2206
+JOPTS=(${JWAGI_JAVA_OPTS:-})
 BIG_CACHE="${BIG_CACHE:-$HOME/.cache/jwagi-bench-big}"
 SQLITE_PKG="better-sqlite3@12.4.1"
 SQLITE_TGZ="better-sqlite3-12.4.1.tgz"
@@ -128,7 +132,7 @@ jwagi_measure() {
   [[ "$name" == flite* ]] && ok=502
   rm -rf "$cache"
   bench_wait_quiet
-  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java -jar "$jar" -c "$toml" \
+  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java "${JOPTS[@]}" -jar "$jar" -c "$toml" \
     --module-cache "$cache" --prepare-only >"$BENCH_TMP/$name.prepare.log" 2>&1 || {
     cat "$BENCH_TMP/$name.prepare.log" >&2
     bench_die "$name: --prepare-only failed"
@@ -143,7 +147,7 @@ jwagi_measure() {
   log="$BENCH_TMP/$name.log"
   bench_wait_quiet
   t0="$(bench_now_ms)"
-  java -jar "$jar" -c "$toml" --module-cache "$cache" -l "127.0.0.1:$port" \
+  java "${JOPTS[@]}" -jar "$jar" -c "$toml" --module-cache "$cache" -l "127.0.0.1:$port" \
     --log-dir "$BENCH_TMP" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
@@ -300,7 +304,7 @@ EOF
 perl_run() { # MODE
   bench_wait_quiet
   local out="$BENCH_TMP/perl-$1.txt"
-  /usr/bin/time -f "max RSS %M KiB, wall %e s" java -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
+  /usr/bin/time -f "max RSS %M KiB, wall %e s" java "${JOPTS[@]}" -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
     "$PERL_WASM" "$1" >"$out" 2>&1 || { cat "$out" >&2; bench_die "CompileModule $1 failed"; }
   echo "zeroperl $1: $(grep -c 'Warning: using interpreted mode' "$out") functions interpreted; $(grep -v Warning "$out" | tr '\n' ';')"
 }
