@@ -1,5 +1,6 @@
 package dev.jwagi.engine;
 
+import com.dylibso.chicory.compiler.Cache;
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -11,6 +12,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.SectionId;
+import dev.jwagi.engine.split.JvmMethodSizes;
 import dev.jwagi.engine.split.Splitter;
 import dev.jwagi.memory.MemoryBudget;
 import java.io.ByteArrayInputStream;
@@ -285,10 +287,11 @@ public final class CompiledModule {
         if (!interpreted.isEmpty()) {
           builder.withInterpretedFunctions(interpreted);
         }
-        if (cache != null) {
-          builder.withCache(cache);
-        }
-        return builder.compile();
+        var sizes = new MethodSizeWatch(cache);
+        builder.withCache(sizes);
+        var factory = builder.compile();
+        sizes.warnOfHugeMethods(module, name);
+        return factory;
       } catch (ChicoryException e) {
         Integer function = tooLargeFunction(e);
         if (function == null || !interpreted.add(function)) {
@@ -299,6 +302,56 @@ public final class CompiledModule {
                 + " interpreter, much slower",
             name,
             functionName(module, function));
+      }
+    }
+  }
+
+  /**
+   * Passes Chicory's compiled classes on to the module cache (if any) and reads, as they pass, the
+   * size of each function's JVM method: HotSpot never JIT-compiles one over its huge-method limit
+   * (a split piece can still exceed it when its exits grew it), and nothing else would say so. On a
+   * cache hit Chicory hands nothing over: the warning was given when the entry was made.
+   */
+  private static final class MethodSizeWatch implements Cache {
+    private final DiskCache cache;
+    private byte[] compiled;
+
+    MethodSizeWatch(DiskCache cache) {
+      this.cache = cache;
+    }
+
+    @Override
+    public byte[] get(String key) throws IOException {
+      return cache == null ? null : cache.get(key);
+    }
+
+    @Override
+    public void putIfAbsent(String key, byte[] data) throws IOException {
+      compiled = data;
+      if (cache != null) {
+        cache.putIfAbsent(key, data);
+      }
+    }
+
+    void warnOfHugeMethods(WasmModule module, String name) {
+      if (compiled == null || !JvmMethodSizes.hugeMethodsStayInterpreted()) {
+        return;
+      }
+      try {
+        for (var method : JvmMethodSizes.of(compiled).entrySet()) {
+          if (method.getValue() > JvmMethodSizes.HUGE_METHOD_BYTES) {
+            log.warn(
+                "{}: wasm function {} compiled to {} bytes of JVM bytecode, over HotSpot's"
+                    + " {}-byte limit for JIT compilation: it runs in the JVM's bytecode"
+                    + " interpreter, much slower",
+                name,
+                functionName(module, method.getKey()),
+                method.getValue(),
+                JvmMethodSizes.HUGE_METHOD_BYTES);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("{}: cannot read its compiled method sizes: {}", name, e.toString());
       }
     }
   }

@@ -156,6 +156,39 @@ class LargeFunctionTest {
   }
 
   /**
+   * A statement too long to split but small enough for one JVM method: HotSpot never JIT-compiles a
+   * method over its huge-method limit, so jwagi says so, naming the function and its size.
+   */
+  @Test
+  void aMethodOverHotSpotsLimitIsLogged() throws Exception {
+    Code body = new Code();
+    body.op(0x41).u32(0);
+    for (int i = 0; i < 6_000; i++) {
+      body.op(0x41).u32(100).op(0x6A); // + 100
+    }
+    assertThat(run(module(body))).containsExactly((byte) (600_000 & 255));
+    assertThat(messages())
+        .anyMatch(
+            m ->
+                m.matches(
+                    "WARN test module \\(route /big\\): wasm function 1 compiled to \\d+ bytes"
+                        + " of JVM bytecode, over HotSpot's 8000-byte limit for JIT compilation:"
+                        + " it runs in the JVM's bytecode interpreter, much slower"));
+  }
+
+  /** Split at the default limit, no method is over HotSpot's, and nothing of that is logged. */
+  @Test
+  void noMethodOverHotSpotsLimitIsLoggedOnceSplit() throws Exception {
+    Code body = new Code();
+    for (int i = 0; i < 5000; i++) {
+      body.op(0x23).u32(0).op(0x41).u32(1).op(0x6A).op(0x24).u32(0); // g += 1
+    }
+    body.op(0x23).u32(0);
+    run(module(body));
+    assertThat(messages()).noneMatch(m -> m.contains("over HotSpot's"));
+  }
+
+  /**
    * A module importing fd_write, with one page of memory and a global, whose {@code _start} runs
    * {@code body} (which leaves an i32) and writes its low byte to stdout.
    */

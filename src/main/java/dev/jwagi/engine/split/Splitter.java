@@ -19,11 +19,10 @@ public final class Splitter {
   public static final int VERSION = 5;
 
   /**
-   * HotSpot's HugeMethodLimit: a method of more bytecode is never JIT-compiled (the default
-   * DontCompileHugeMethods), so a hot wasm function whose JVM method is larger runs in the JVM's
+   * HotSpot's HugeMethodLimit: a hot wasm function whose JVM method is larger runs in the JVM's
    * bytecode interpreter for good (SQLite's sqlite3VdbeExec, wasi-libc's printf core).
    */
-  static final int HUGE_METHOD_BYTES = 8_000;
+  static final int HUGE_METHOD_BYTES = JvmMethodSizes.HUGE_METHOD_BYTES;
 
   /**
    * Bytes of JVM bytecode Chicory 1.7.5 emits per wasm instruction, at most, for functions large
