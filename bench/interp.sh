@@ -20,12 +20,19 @@
 # instance per run running _start; compile_s, per run).
 #
 #   bench/interp.sh          # RUNS=7 WARMUP=30 LANGS="perl ruby" QUERY=n=2000
+#   STARTUP_ONLY=1 bench/interp.sh   # the compile and start figures only: RUNS=1 WARMUP=1, no
+#                                    # concurrent requests or peak RSS
 # Packages are fetched with `npm pack` at pinned versions and checked against pinned SHA-256s
 # into BIG_CACHE (default ~/.cache/jwagi-bench-big); nothing large is committed.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+STARTUP_ONLY="${STARTUP_ONLY:-0}"
+if [[ "$STARTUP_ONLY" == 1 ]]; then
+  RUNS="${RUNS:-1}"
+  WARMUP="${WARMUP:-1}"
+fi
 RUNS="${RUNS:-7}"
 WARMUP="${WARMUP:-30}"
 LANGS="${LANGS:-perl ruby}"
@@ -183,13 +190,15 @@ EOF
   pre="$MEDIAN"
   body "$BENCH_TMP/$lang.out" | cmp -s - <(body "$BENCH_TMP/$lang-pre.out") ||
     bench_die "$lang: /$lang and /$lang-pre answer differently"
-  for route in "$lang" "$lang-pre"; do
-    for i in 1 2 3 4; do
-      (for _ in 1 2 3 4 5; do curl -sf -o /dev/null "http://127.0.0.1:$port/$route?$QUERY"; done) &
+  if [[ "$STARTUP_ONLY" != 1 ]]; then
+    for route in "$lang" "$lang-pre"; do
+      for i in 1 2 3 4; do
+        (for _ in 1 2 3 4 5; do curl -sf -o /dev/null "http://127.0.0.1:$port/$route?$QUERY"; done) &
+      done
+      wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
     done
-    wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
-  done
-  echo "$lang jwagi peak RSS (after 4 concurrent x 5 requests on each route): $(peak_rss_mb "$pid") MiB"
+    echo "$lang jwagi peak RSS (after 4 concurrent x 5 requests on each route): $(peak_rss_mb "$pid") MiB"
+  fi
   bench_stop "$pid"
   bench_wait_quiet
   wt="$(bench_wasmtime "$wasm" --runs "$RUNS" --warmup "$WARMUP" --env "QUERY_STRING=$QUERY" \
@@ -197,16 +206,18 @@ EOF
   python3 -c 'import json, sys; print(json.loads(sys.argv[1])["stdout_head"], end="")' "$wt" >"$BENCH_TMP/$lang.wasmtime.out"
   body "$BENCH_TMP/$lang.out" | cmp -s - <(body "$BENCH_TMP/$lang.wasmtime.out") ||
     echo "$lang: WARNING: wasmtime's answer differs from jwagi's (or was cut at 200 bytes)"
-  python3 - "$wt" "$lang" "$plain" "$pre" <<'PY'
+  python3 - "$wt" "$lang" "$plain" "$pre" "$secs" <<'PY'
 import json, sys
 w = json.loads(sys.argv[1]); lang, plain, pre = sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+print(f"{lang} ratio jwagi cold compile (with its boot init) / wasmtime compile: "
+      f"{float(sys.argv[5]) / float(w['compile_s']):.1f}x")
 print(f"{lang} wasmtime 49: compile {w['compile_s']} s, deserialize {w['deserialize_s']} s, "
       f"first run {w['first_ms']} ms, median {w['median_ms']} ms  {w['runs_ms']}")
 print(f"{lang} ratio jwagi / wasmtime per request: _start {plain / w['median_ms']:.1f}x, "
       f"from the snapshot {pre / w['median_ms']:.1f}x")
 PY
   COMMANDS+=("java -jar JAR -c $lang.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'")
-  COMMANDS+=("java -jar JAR -c $lang.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /$lang?$QUERY and /$lang-pre?$QUERY x (1 + $((WARMUP - 1)) + $RUNS); 4 x 5 concurrent on each")
+  COMMANDS+=("java -jar JAR -c $lang.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /$lang?$QUERY and /$lang-pre?$QUERY x (1 + $((WARMUP - 1)) + $RUNS)$([[ "$STARTUP_ONLY" == 1 ]] || echo "; 4 x 5 concurrent on each")")
   COMMANDS+=("bench_wasmtime $lang-cgi.wasm --runs $RUNS --warmup $WARMUP --env QUERY_STRING=$QUERY --env SCRIPT_NAME=/$lang ${dirs[*]}")
 }
 
