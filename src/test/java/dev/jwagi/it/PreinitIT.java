@@ -22,6 +22,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class PreinitIT {
+  /**
+   * snapshot.wat's routes from its init's snapshot: its state, a dropped data segment and a dropped
+   * element segment (SnapshotCacheIT serves them from a kept snapshot too).
+   */
+  static final String STATE_ROUTES =
+      TestServer.module("/state", TestServer.wat("snapshot"), "init = \"init\"")
+          + TestServer.module(
+              "/state/data",
+              TestServer.wat("snapshot"),
+              "init = \"init\"",
+              "entrypoint = \"useDroppedData\"")
+          + TestServer.module(
+              "/state/elem",
+              TestServer.wat("snapshot"),
+              "init = \"init\"",
+              "entrypoint = \"useDroppedElem\"");
+
   @TempDir static Path dir;
   static TestServer server;
 
@@ -42,17 +59,7 @@ class PreinitIT {
             + TestServer.module("/initenv/...", TestServer.wasm("initenv"))
             + TestServer.module("/boot", TestServer.wasm("boot"), "init = \"boot\"")
             + TestServer.module("/noboot", TestServer.wasm("boot"))
-            + TestServer.module("/state", TestServer.wat("snapshot"), "init = \"init\"")
-            + TestServer.module(
-                "/state/data",
-                TestServer.wat("snapshot"),
-                "init = \"init\"",
-                "entrypoint = \"useDroppedData\"")
-            + TestServer.module(
-                "/state/elem",
-                TestServer.wat("snapshot"),
-                "init = \"init\"",
-                "entrypoint = \"useDroppedElem\"")
+            + STATE_ROUTES
             + TestServer.module(
                 "/plain/data", TestServer.wat("snapshot"), "entrypoint = \"useDroppedData\"")
             + TestServer.module(

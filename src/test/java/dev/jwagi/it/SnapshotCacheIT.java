@@ -26,17 +26,7 @@ class SnapshotCacheIT {
 
   private static final String TOML =
       TestServer.module("/wizer/...", TestServer.wasm("wizer"))
-          + TestServer.module("/state", TestServer.wat("snapshot"), "init = \"init\"")
-          + TestServer.module(
-              "/state/data",
-              TestServer.wat("snapshot"),
-              "init = \"init\"",
-              "entrypoint = \"useDroppedData\"")
-          + TestServer.module(
-              "/state/elem",
-              TestServer.wat("snapshot"),
-              "init = \"init\"",
-              "entrypoint = \"useDroppedElem\"")
+          + PreinitIT.STATE_ROUTES
           + TestServer.module("/boot", TestServer.wasm("boot"), "init = \"boot\"");
 
   private static final List<String> PATHS =
