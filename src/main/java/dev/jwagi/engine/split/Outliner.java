@@ -45,11 +45,15 @@ final class Outliner {
   static final int MAX_PARAMS = 48;
 
   /**
-   * Parameters a new function may take when a function cannot be split within {@link #MAX_PARAMS}
-   * (SQLite's sqlite3VdbeExec): C1's code is still far faster than an interpreter. At most 200
-   * slots even if all are i64 or f64: past 253 Chicory passes the arguments in an array (see runs).
+   * JVM parameter slots (an i64 or f64 takes two) a new function may take when a function cannot be
+   * split within {@link #MAX_PARAMS} parameters (SQLite's sqlite3VdbeExec, a Ruby function whose
+   * statements each read over 100 i32 locals): C1's code is still far faster than an interpreter.
+   * Past 253 slots Chicory passes the arguments in an array (see runs).
    */
-  static final int WIDE_PARAMS = 100;
+  static final int WIDE_SLOTS = 200;
+
+  /** Whether {@link #maxParams} counts JVM slots rather than parameters. */
+  private final boolean countSlots;
 
   private final int maxParams;
 
@@ -76,6 +80,13 @@ final class Outliner {
   private final List<BitSet> labelLive = new ArrayList<>();
 
   Outliner(Types types, int target, int limit, int firstNewFunction, int maxParams) {
+    this(types, target, limit, firstNewFunction, maxParams, false);
+  }
+
+  /** With {@code countSlots}, {@code maxParams} bounds JVM parameter slots, not parameters. */
+  Outliner(
+      Types types, int target, int limit, int firstNewFunction, int maxParams, boolean countSlots) {
+    this.countSlots = countSlots;
     this.maxParams = maxParams;
     this.types = types;
     this.target = target;
@@ -184,7 +195,7 @@ final class Outliner {
       stmtSize += i.size;
       if ((height == base && !i.glued) || stops) {
         Set<Integer> used = localsUsed(list.subList(start, k + 1));
-        boolean eligible = used.size() <= maxParams;
+        boolean eligible = unionCost(Set.of(), used) <= maxParams;
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
         locals.add(used);
         start = k + 1;
@@ -212,7 +223,7 @@ final class Outliner {
       while (i < statements.size()
           && statements.get(i)[3] == 1
           && size + statements.get(i)[2] <= target
-          && unionSize(params, locals.get(i)) <= maxParams) {
+          && unionCost(params, locals.get(i)) <= maxParams) {
         size += statements.get(i)[2];
         params.addAll(locals.get(i));
         i++;
@@ -253,14 +264,26 @@ final class Outliner {
     return e.read;
   }
 
-  private static int unionSize(Set<Integer> a, Set<Integer> b) {
-    int n = a.size();
+  /** What the locals of {@code a} and {@code b} together take of {@link #maxParams}. */
+  private int unionCost(Set<Integer> a, Set<Integer> b) {
+    int n = 0;
+    for (int x : a) {
+      n += cost(x);
+    }
     for (int x : b) {
       if (!a.contains(x)) {
-        n++;
+        n += cost(x);
       }
     }
     return n;
+  }
+
+  private int cost(int local) {
+    if (!countSlots) {
+      return 1;
+    }
+    byte type = body.localType(local);
+    return type == Wasm.I64 || type == (byte) 0x7C ? 2 : type == (byte) 0x7B ? 4 : 1;
   }
 
   private int callSiteSize(List<Instr> run, List<byte[]> labels) {

@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class Splitter {
   /** Changes whenever the pass's output for some input changes (it is part of cache keys). */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
 
   /**
    * HotSpot's HugeMethodLimit: a hot wasm function whose JVM method is larger runs in the JVM's
@@ -251,7 +251,7 @@ public final class Splitter {
                 body = Body.decode(types, definedTypes.get(i), bytes, range[0], range[1]);
                 outliner =
                     new Outliner(
-                        types, target, limit, firstNew + created.size(), Outliner.WIDE_PARAMS);
+                        types, target, limit, firstNew + created.size(), Outliner.WIDE_SLOTS, true);
                 if (outliner.split(body)) {
                   wide.add(
                       "wasm function "

@@ -199,22 +199,38 @@ class SplitterTest {
    * and returns the sum of all.
    */
   private static byte[] manyLocals(int statements, int perStatement) {
+    return manyLocals(statements, perStatement, false);
+  }
+
+  /** Like {@link #manyLocals(int, int)}, its 120 locals i32 if {@code i32} (one JVM slot each). */
+  private static byte[] manyLocals(int statements, int perStatement, boolean i32) {
     int locals = 120;
-    Wasm.Writer code = new Wasm.Writer().u32(1).u32(locals).u8(Wasm.I64);
+    Wasm.Writer code = new Wasm.Writer().u32(1).u32(locals).u8(i32 ? (byte) 0x7F : Wasm.I64);
     for (int l = 1; l <= locals; l++) { // local l = param * l
-      code.u8(Instr.LOCAL_GET).u32(0).u8(0x42).sleb(l).u8(0x7E).u8(Instr.LOCAL_SET).u32(l);
+      code.u8(Instr.LOCAL_GET).u32(0);
+      if (i32) {
+        code.u8(0xA7).u8(0x41).sleb(l).u8(0x6C); // i32.wrap_i64, i32.const, i32.mul
+      } else {
+        code.u8(0x42).sleb(l).u8(0x7E);
+      }
+      code.u8(Instr.LOCAL_SET).u32(l);
     }
     var random = new java.util.Random(16);
     for (int k = 0; k < statements; k++) {
       code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals));
       for (int j = 1; j < perStatement; j++) {
-        code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(j % 2 == 0 ? 0x7C : 0x85);
+        int op = i32 ? (j % 2 == 0 ? 0x6A : 0x73) : (j % 2 == 0 ? 0x7C : 0x85); // add, xor
+        code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(op);
       }
       code.u8(Instr.LOCAL_SET).u32(1 + random.nextInt(locals));
     }
     code.u8(0x42).sleb(0);
     for (int l = 1; l <= locals; l++) {
-      code.u8(Instr.LOCAL_GET).u32(l).u8(0x7C);
+      code.u8(Instr.LOCAL_GET).u32(l);
+      if (i32) {
+        code.u8(0xAD); // i64.extend_i32_u
+      }
+      code.u8(0x7C);
     }
     code.u8(Instr.END);
     Wasm.Writer out = new Wasm.Writer().bytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
@@ -269,7 +285,21 @@ class SplitterTest {
     assertThat(split.wide()).hasSize(1);
     assertThat(widestNewFunction(whole, split))
         .isGreaterThan(Outliner.MAX_PARAMS)
-        .isLessThanOrEqualTo(Outliner.WIDE_PARAMS);
+        .isLessThanOrEqualTo(Outliner.WIDE_SLOTS / 2); // i64 locals: two slots each
+  }
+
+  /**
+   * Statements of 110 i32 locals each (Ruby's function 1580 after wasm-merge): over 100 parameters
+   * but within 200 JVM slots, so split wide rather than left whole to Chicory's interpreter.
+   */
+  @Test
+  void statementsOfOverAHundredI32LocalsAreSplitWithinTheSlotBound() throws Exception {
+    byte[] whole = manyLocals(40, 110, true);
+    Splitter.Result split = Splitter.split(whole, 3_000, 600);
+    assertThat(split.wide()).hasSize(1);
+    assertThat(widestNewFunction(whole, split))
+        .isGreaterThan(100)
+        .isLessThanOrEqualTo(Outliner.WIDE_SLOTS);
   }
 
   @Test
