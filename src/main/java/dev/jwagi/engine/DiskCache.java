@@ -100,19 +100,9 @@ public final class DiskCache implements Cache {
         || (!refused.contains(key) && load(key) != null)) {
       return;
     }
-    // Write aside and rename, so a concurrent reader or a crash never sees half an entry; a bad
+    // Written aside and renamed, so a concurrent reader or a crash never sees half an entry; a bad
     // entry there is replaced.
-    Path temp = PrivateDirectory.createTempFile(dir, "entry");
-    try {
-      try (var out = Files.newOutputStream(temp)) {
-        out.write(mac(secret, key, data));
-        out.write(data);
-      }
-      Files.move(temp, fileFor(key), StandardCopyOption.ATOMIC_MOVE);
-      refused.remove(key);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    write(key, ".classes", out -> out.write(data));
   }
 
   /** Writes an entry's contents to the stream it is given (see {@link #write}). */
