@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class Splitter {
   /** Changes whenever the pass's output for some input changes (it is part of cache keys). */
-  public static final int VERSION = 6;
+  public static final int VERSION = 7;
 
   /**
    * HotSpot's HugeMethodLimit: a hot wasm function whose JVM method is larger runs in the JVM's

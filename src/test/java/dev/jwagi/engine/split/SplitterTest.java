@@ -302,6 +302,98 @@ class SplitterTest {
         .isLessThanOrEqualTo(Outliner.WIDE_SLOTS);
   }
 
+  /**
+   * An interpreter's loop (a switch of 24 cases in blocks nested one per case, each case's code
+   * continuing the loop, falling through to the next case or leaving): the cases' code moves, the
+   * dispatch stays in the function, so a step of the loop is one call, not a descent through a
+   * chain of functions each holding part of the nest. The split computes what the whole does.
+   */
+  @Test
+  void anInterpretersDispatchStaysWholeAndItsCasesMove() {
+    byte[] whole = interpreterLoop(24, 12);
+    Splitter.Result split = Splitter.split(whole, 3_000, 1_500);
+    assertThat(split.wide()).isEmpty();
+    assertThat(split.created()).isGreaterThanOrEqualTo(4);
+    WasmModule module = parse(split.wasm());
+    int widestTable = 0;
+    for (var i : module.codeSection().getFunctionBody(0).instructions()) {
+      if (i.opcode() == com.dylibso.chicory.wasm.types.OpCode.BR_TABLE) {
+        widestTable = Math.max(widestTable, i.operands().length);
+      }
+    }
+    assertThat(widestTable).as("the dispatch's br_table, in the split function").isGreaterThan(24);
+    for (boolean compiled : List.of(false, true)) {
+      var wholeRun = instance(whole, compiled, ImportValues.builder().build()).export("run");
+      var splitRun = instance(split.wasm(), compiled, ImportValues.builder().build()).export("run");
+      for (long x : new long[] {1, 7, 12_345, -3}) {
+        assertThat(splitRun.apply(x)).as("run(%d)", x).containsExactly(wholeRun.apply(x));
+      }
+    }
+  }
+
+  /**
+   * {@code run(i64) -> i64}: 30 i64 locals set from the argument, then up to 300 steps of a loop
+   * that picks the next of {@code cases} cases from an i32 pc ({@code pc = (pc * 7 + 3) % cases})
+   * through a br_table; each case runs {@code statements} statements (a local set to a sum of six
+   * random ones), then continues the loop, falls through to the next case (every third) or, if a
+   * local's low bit is set (every fifth), leaves it. Returns the sum of the locals.
+   */
+  private static byte[] interpreterLoop(int cases, int statements) {
+    int locals = 30;
+    int pc = locals + 1;
+    int fuel = locals + 2;
+    Wasm.Writer code = new Wasm.Writer().u32(2).u32(locals).u8(Wasm.I64).u32(2).u8((byte) 0x7F);
+    for (int l = 1; l <= locals; l++) {
+      code.u8(Instr.LOCAL_GET).u32(0).u8(0x42).sleb(l).u8(0x7E).u8(Instr.LOCAL_SET).u32(l);
+    }
+    code.u8(0x41).sleb(300).u8(Instr.LOCAL_SET).u32(fuel);
+    code.u8(Instr.BLOCK).u8(0x40).u8(Instr.LOOP).u8(0x40); // block $exit, loop $L
+    code.u8(Instr.LOCAL_GET).u32(fuel).u8(0x45).u8(Instr.BR_IF).u32(1); // i32.eqz
+    code.u8(Instr.LOCAL_GET).u32(fuel).u8(0x41).sleb(1).u8(0x6B).u8(Instr.LOCAL_SET).u32(fuel);
+    for (int k = 0; k < cases; k++) {
+      code.u8(Instr.BLOCK).u8(0x40);
+    }
+    code.u8(Instr.LOCAL_GET).u32(pc).u8(0x41).sleb(7).u8(0x6C).u8(0x41).sleb(3).u8(0x6A);
+    code.u8(0x41).sleb(cases).u8(0x70).u8(Instr.LOCAL_TEE).u32(pc); // i32.rem_u
+    code.u8(Instr.BR_TABLE).u32(cases);
+    for (int k = 0; k < cases; k++) {
+      code.u32(k);
+    }
+    code.u32(cases - 1);
+    var random = new java.util.Random(24);
+    for (int k = 0; k < cases; k++) {
+      code.u8(Instr.END); // of case k's block: its code follows, in the enclosing blocks
+      for (int st = 0; st < statements; st++) {
+        code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals));
+        for (int j = 1; j < 6; j++) {
+          code.u8(Instr.LOCAL_GET).u32(1 + random.nextInt(locals)).u8(j % 2 == 0 ? 0x7C : 0x85);
+        }
+        code.u8(Instr.LOCAL_SET).u32(1 + random.nextInt(locals));
+      }
+      int toLoop = cases - 1 - k; // the blocks of the later cases enclose this code
+      if (k % 5 == 4) { // leave if local 1 is odd
+        code.u8(Instr.LOCAL_GET).u32(1).u8(0x42).sleb(1).u8(0x83).u8(0xA7); // i64.and, wrap
+        code.u8(Instr.BR_IF).u32(toLoop + 1);
+      }
+      if (k % 3 != 2) {
+        code.u8(Instr.BR).u32(toLoop);
+      }
+    }
+    code.u8(Instr.END).u8(Instr.END); // loop, block
+    code.u8(0x42).sleb(0);
+    for (int l = 1; l <= locals; l++) {
+      code.u8(Instr.LOCAL_GET).u32(l).u8(0x7C);
+    }
+    code.u8(Instr.END);
+    Wasm.Writer out = new Wasm.Writer().bytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    Wasm.Writer types = new Wasm.Writer().u32(1).u8(0x60).u32(1).u8(Wasm.I64).u32(1).u8(Wasm.I64);
+    Wasm.Writer exports = new Wasm.Writer().u32(1).u32(3);
+    exports.bytes("run".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u8(0).u32(0);
+    out.u8(1).sized(types).u8(3).sized(new Wasm.Writer().u32(1).u32(0)).u8(7).sized(exports);
+    out.u8(10).sized(new Wasm.Writer().u32(1).sized(code));
+    return out.toByteArray();
+  }
+
   @Test
   void aModuleWithoutLargeFunctionsComesBackAsItWas() throws Exception {
     byte[] small = Files.readAllBytes(Path.of("src", "test", "resources", "wasm", "recurse.wasm"));
