@@ -110,11 +110,38 @@ class LargeFunctionTest {
     CompiledModule again = CompiledModule.compile(wasm, new DiskCache(dir), "m");
     assertThat(again.cacheHit()).isTrue();
     assertThat(messages()).isEmpty();
+    // Every function is compiled: the restart parsed no function body.
+    assertThat(again.functionBodySizes()).isNotEmpty().containsOnly(0);
     var stdout = new ByteArrayOutputStream();
     again
         .prepare(Map.of(), 1L << 20, 1L << 20, NO_OUTBOUND)
         .run("_start", List.of("x"), Map.of(), InputStream.nullInputStream(), stdout);
     assertThat(stdout.toByteArray()).containsExactly((byte) (5000 & 255));
+  }
+
+  /**
+   * A function left to Chicory's interpreter needs its body on a restart too (the compiled classes
+   * call the interpreter with it): the hit parses the bodies, and the function runs as before.
+   */
+  @Test
+  void aRestartKeepsTheBodiesWhenAFunctionIsInterpreted(@TempDir Path dir) throws Exception {
+    Code body = new Code();
+    body.op(0x41).u32(0);
+    for (int i = 0; i < 40_000; i++) {
+      body.op(0x41).u32(1).op(0x6A); // + 1
+    }
+    byte[] wasm = module(body);
+    assertThat(CompiledModule.compile(wasm, new DiskCache(dir), "m").cacheHit()).isFalse();
+    CompiledModule again = CompiledModule.compile(wasm, new DiskCache(dir), "m");
+    assertThat(again.cacheHit()).isTrue();
+    assertThat(again.functionBodySizes()).anyMatch(n -> n > 40_000);
+    var stdout = new ByteArrayOutputStream();
+    GuestResult result =
+        again
+            .prepare(Map.of(), 1L << 20, 1L << 20, NO_OUTBOUND)
+            .run("_start", List.of("x"), Map.of(), InputStream.nullInputStream(), stdout);
+    assertThat(result.exitCode()).isZero();
+    assertThat(stdout.toByteArray()).containsExactly((byte) (40_000 & 255));
   }
 
   /**
