@@ -233,6 +233,11 @@ class SplitterTest {
       code.u8(0x7C);
     }
     code.u8(Instr.END);
+    return runModule(code);
+  }
+
+  /** A module of one function, exported as {@code run(i64) -> i64}, with this body. */
+  private static byte[] runModule(Wasm.Writer code) {
     Wasm.Writer out = new Wasm.Writer().bytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
     Wasm.Writer types = new Wasm.Writer().u32(1).u8(0x60).u32(1).u8(Wasm.I64).u32(1).u8(Wasm.I64);
     Wasm.Writer exports = new Wasm.Writer().u32(1).u32(3);
@@ -385,13 +390,7 @@ class SplitterTest {
       code.u8(Instr.LOCAL_GET).u32(l).u8(0x7C);
     }
     code.u8(Instr.END);
-    Wasm.Writer out = new Wasm.Writer().bytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
-    Wasm.Writer types = new Wasm.Writer().u32(1).u8(0x60).u32(1).u8(Wasm.I64).u32(1).u8(Wasm.I64);
-    Wasm.Writer exports = new Wasm.Writer().u32(1).u32(3);
-    exports.bytes("run".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u8(0).u32(0);
-    out.u8(1).sized(types).u8(3).sized(new Wasm.Writer().u32(1).u32(0)).u8(7).sized(exports);
-    out.u8(10).sized(new Wasm.Writer().u32(1).sized(code));
-    return out.toByteArray();
+    return runModule(code);
   }
 
   @Test
