@@ -136,7 +136,7 @@ final class Outliner {
     // the level is within the target, and the statement holding the nest moves only when nothing
     // else is left to move. Moving the nest level by level, as any other statement, made a chain
     // of functions that every step of the loop went down and back up: 17 deep in SQLite's
-    // sqlite3VdbeExec (2 now: a query of 2,000 rows 93 -> 44 ms, bench/big.sh BEFORE=6688eaa).
+    // sqlite3VdbeExec (3 now: a query of 2,000 rows 93 -> 44 ms, bench/big.sh BEFORE=6688eaa).
     if (holdsDispatch(list)) {
       List<Run> cases = runs(list, labels, base, false);
       cases.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
