@@ -137,7 +137,8 @@ final class Outliner {
     // else is left to move. Moving the nest level by level, as any other statement, made a chain
     // of functions that every step of the loop went down and back up: 17 deep in SQLite's
     // sqlite3VdbeExec (3 now: a query of 2,000 rows 93 -> 44 ms, bench/big.sh BEFORE=6688eaa).
-    if (holdsDispatch(list)) {
+    boolean dispatch = holdsDispatch(list);
+    if (dispatch) {
       List<Run> cases = runs(list, labels, base, false);
       cases.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
       for (Run r : cases) {
@@ -149,8 +150,8 @@ final class Outliner {
     while (Instr.size(list) > target) {
       int size = Instr.size(list);
       List<Run> runs = runs(list, labels, base, false);
-      if (runs.isEmpty()) {
-        runs = runs(list, labels, base, true);
+      if (runs.isEmpty() && dispatch) {
+        runs = runs(list, labels, base, true); // the same runs, unless one holds the dispatch
       }
       if (runs.isEmpty()) {
         return;
