@@ -35,6 +35,8 @@
 #   here); PERL=0 skips zeroperl (its two compiles take minutes and 4 GiB).
 #   JWAGI_JAVA_OPTS: JVM options for every jwagi java run here, both builds (e.g. -XX:+UseSerialGC,
 #   the collector ./jwagi and the image use; without it these are java -jar's defaults: G1 here).
+#   JWAGI_JAVA: the java that runs jwagi here (default: java, the machine's JDK 17; ./jwagi and the
+#   image run Temurin 25: JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,6 +48,7 @@ PROGRAMS="${PROGRAMS:-sqlite yosys flite}"
 BEFORE="${BEFORE:-}"
 # shellcheck disable=SC2206
 JOPTS=(${JWAGI_JAVA_OPTS:-})
+JAVA_BIN="${JWAGI_JAVA:-java}"
 BIG_CACHE="${BIG_CACHE:-$HOME/.cache/jwagi-bench-big}"
 SQLITE_PKG="better-sqlite3@12.4.1"
 SQLITE_TGZ="better-sqlite3-12.4.1.tgz"
@@ -132,7 +135,7 @@ jwagi_measure() {
   [[ "$name" == flite* ]] && ok=502
   rm -rf "$cache"
   bench_wait_quiet
-  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java "${JOPTS[@]}" -jar "$jar" -c "$toml" \
+  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" "$JAVA_BIN" "${JOPTS[@]}" -jar "$jar" -c "$toml" \
     --module-cache "$cache" --prepare-only >"$BENCH_TMP/$name.prepare.log" 2>&1 || {
     cat "$BENCH_TMP/$name.prepare.log" >&2
     bench_die "$name: --prepare-only failed"
@@ -147,7 +150,7 @@ jwagi_measure() {
   log="$BENCH_TMP/$name.log"
   bench_wait_quiet
   t0="$(bench_now_ms)"
-  java "${JOPTS[@]}" -jar "$jar" -c "$toml" --module-cache "$cache" -l "127.0.0.1:$port" \
+  "$JAVA_BIN" "${JOPTS[@]}" -jar "$jar" -c "$toml" --module-cache "$cache" -l "127.0.0.1:$port" \
     --log-dir "$BENCH_TMP" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
@@ -304,7 +307,7 @@ EOF
 perl_run() { # MODE
   bench_wait_quiet
   local out="$BENCH_TMP/perl-$1.txt"
-  /usr/bin/time -f "max RSS %M KiB, wall %e s" java "${JOPTS[@]}" -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
+  /usr/bin/time -f "max RSS %M KiB, wall %e s" "$JAVA_BIN" "${JOPTS[@]}" -cp "$AFTER_JAR" "$BENCH_ROOT/bench/big/CompileModule.java" \
     "$PERL_WASM" "$1" >"$out" 2>&1 || { cat "$out" >&2; bench_die "CompileModule $1 failed"; }
   echo "zeroperl $1: $(grep -c 'Warning: using interpreted mode' "$out") functions interpreted; $(grep -v Warning "$out" | tr '\n' ';')"
 }
@@ -349,13 +352,13 @@ echo
 echo "commands used:"
 [[ -n "$BEFORE" ]] && echo "  before: git archive $BEFORE pom.xml src | tar -x && mvn -B -q -o -DskipTests package"
 echo "  jwagi: ${BENCH_JAR_HOW:-}"
-echo "  java -jar JAR -c NAME.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'"
-echo "  java -jar JAR -c NAME.toml --module-cache CACHE -l 127.0.0.1:PORT; curl PATH x (WARMUP + $RUNS); then 4 clients at once"
+echo "  $JAVA_BIN -jar JAR -c NAME.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'"
+echo "  $JAVA_BIN -jar JAR -c NAME.toml --module-cache CACHE -l 127.0.0.1:PORT; curl PATH x (WARMUP + $RUNS); then 4 clients at once"
 echo "  java -jar JAR run examples/modules/env.wasm --route ROUTE --path PATH [--argv T] + curl's headers   # the argv/env given to wasmtime"
 echo "  python bench/wasmtime_cgi.py MODULE --runs $RUNS --warmup 1 --concurrent 4 --argv0 .. --arg=.. --env=.. [--dir H::G]   # bench_wasmtime"
 for p in $PROGRAMS; do
   echo "  $p.toml:"
   sed 's/^/    /' "$BENCH_TMP/$p.toml"
 done
-[[ "$PERL" == 1 ]] && echo "  java -cp JAR bench/big/CompileModule.java zeroperl.wasm whole|split   # under /usr/bin/time"
+[[ "$PERL" == 1 ]] && echo "  $JAVA_BIN -cp JAR bench/big/CompileModule.java zeroperl.wasm whole|split   # under /usr/bin/time"
 true

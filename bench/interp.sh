@@ -23,6 +23,8 @@
 #   STARTUP_ONLY=1 bench/interp.sh   # the compile and start figures only: RUNS=1 WARMUP=1, no
 #                                    # concurrent requests or peak RSS
 #   JWAGI_JAVA_OPTS="-XX:+UseSerialGC -XX:-DontCompileHugeMethods" bench/interp.sh
+#   JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/interp.sh   # the JVM ./jwagi and
+#   the image run (default: java, the machine's JDK 17)
 #                                    # JVM options for jwagi's runs (here: ./jwagi's and the image's)
 # Packages are fetched with `npm pack` at pinned versions and checked against pinned SHA-256s
 # into BIG_CACHE (default ~/.cache/jwagi-bench-big); nothing large is committed.
@@ -166,7 +168,7 @@ $volumes
 EOF
   echo "$lang module: $(stat -c %s "$wasm") bytes"
   bench_wait_quiet
-  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" java ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/$lang.toml" \
+  /usr/bin/time -o "$BENCH_TMP/time" -f "%e %M" "${JWAGI_JAVA:-java}" ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/$lang.toml" \
     --module-cache "$cache" --prepare-only >"$BENCH_TMP/$lang.prepare.log" 2>&1 || {
     cat "$BENCH_TMP/$lang.prepare.log" >&2
     bench_die "$lang: --prepare-only failed"
@@ -179,7 +181,7 @@ EOF
   log="$BENCH_TMP/$lang.log"
   bench_wait_quiet
   t0="$(bench_now_ms)"
-  java ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/$lang.toml" --module-cache "$cache" -l "127.0.0.1:$port" \
+  "${JWAGI_JAVA:-java}" ${JWAGI_JAVA_OPTS:-} -jar "$JWAGI_JAR" -c "$BENCH_TMP/$lang.toml" --module-cache "$cache" -l "127.0.0.1:$port" \
     --log-dir "$BENCH_TMP/logs-$lang" >"$log" 2>&1 &
   pid=$!
   bench_track "$pid"
@@ -218,8 +220,8 @@ print(f"{lang} wasmtime 49: compile {w['compile_s']} s, deserialize {w['deserial
 print(f"{lang} ratio jwagi / wasmtime per request: _start {plain / w['median_ms']:.1f}x, "
       f"from the snapshot {pre / w['median_ms']:.1f}x")
 PY
-  COMMANDS+=("java ${JWAGI_JAVA_OPTS:-} -jar JAR -c $lang.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'")
-  COMMANDS+=("java ${JWAGI_JAVA_OPTS:-} -jar JAR -c $lang.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /$lang?$QUERY and /$lang-pre?$QUERY x (1 + $((WARMUP - 1)) + $RUNS)$([[ "$STARTUP_ONLY" == 1 ]] || echo "; 4 x 5 concurrent on each")")
+  COMMANDS+=("${JWAGI_JAVA:-java} ${JWAGI_JAVA_OPTS:-} -jar JAR -c $lang.toml --module-cache EMPTY --prepare-only   # under /usr/bin/time -f '%e %M'")
+  COMMANDS+=("${JWAGI_JAVA:-java} ${JWAGI_JAVA_OPTS:-} -jar JAR -c $lang.toml --module-cache CACHE -l 127.0.0.1:PORT; curl /$lang?$QUERY and /$lang-pre?$QUERY x (1 + $((WARMUP - 1)) + $RUNS)$([[ "$STARTUP_ONLY" == 1 ]] || echo "; 4 x 5 concurrent on each")")
   COMMANDS+=("bench_wasmtime $lang-cgi.wasm --runs $RUNS --warmup $WARMUP --env QUERY_STRING=$QUERY --env SCRIPT_NAME=/$lang ${dirs[*]}")
 }
 
