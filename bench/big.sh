@@ -35,8 +35,8 @@
 #   here); PERL=0 skips zeroperl (its two compiles take minutes and 4 GiB).
 #   JWAGI_JAVA_OPTS: JVM options for every jwagi java run here, both builds (e.g. -XX:+UseSerialGC,
 #   the collector ./jwagi and the image use; without it these are java -jar's defaults: G1 here).
-#   JWAGI_JAVA: the java that runs jwagi here (default: java, the machine's JDK 17; ./jwagi and the
-#   image run Temurin 25: JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
+#   JWAGI_JAVA: the java that runs jwagi here (default: java, the machine's JDK 17; the image runs
+#   Temurin 25: JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java, as for ./jwagi).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

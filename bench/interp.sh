@@ -23,8 +23,8 @@
 #   STARTUP_ONLY=1 bench/interp.sh   # the compile and start figures only: RUNS=1 WARMUP=1, no
 #                                    # concurrent requests or peak RSS
 #   JWAGI_JAVA_OPTS="-XX:+UseSerialGC -XX:-DontCompileHugeMethods" bench/interp.sh
-#   JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/interp.sh   # the JVM ./jwagi and
-#   the image run (default: java, the machine's JDK 17)
+#   JWAGI_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/interp.sh   # the image's JVM
+#   (default: java, the machine's JDK 17; as for ./jwagi)
 #                                    # JVM options for jwagi's runs (here: ./jwagi's and the image's)
 # Packages are fetched with `npm pack` at pinned versions and checked against pinned SHA-256s
 # into BIG_CACHE (default ~/.cache/jwagi-bench-big); nothing large is committed.
