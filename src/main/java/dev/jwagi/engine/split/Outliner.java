@@ -139,7 +139,7 @@ final class Outliner {
     // sqlite3VdbeExec (3 now: a query of 2,000 rows 93 -> 44 ms, bench/big.sh BEFORE=6688eaa).
     boolean dispatch = holdsDispatch(list);
     if (dispatch) {
-      List<Run> cases = runs(list, labels, base, false);
+      List<Run> cases = runs(list, labels, base, true);
       cases.sort(Comparator.comparingInt((Run r) -> r.start).reversed());
       for (Run r : cases) {
         outline(list, r, labels);
@@ -149,9 +149,9 @@ final class Outliner {
     // Every move shrinks the list, so this ends.
     while (Instr.size(list) > target) {
       int size = Instr.size(list);
-      List<Run> runs = runs(list, labels, base, false);
+      List<Run> runs = runs(list, labels, base, dispatch);
       if (runs.isEmpty() && dispatch) {
-        runs = runs(list, labels, base, true); // the same runs, unless one holds the dispatch
+        runs = runs(list, labels, base, false); // the same runs, unless one holds the dispatch
       }
       if (runs.isEmpty()) {
         return;
@@ -176,10 +176,10 @@ final class Outliner {
   private record Run(int start, int end, boolean endsUnreachable, int gain) {}
 
   /**
-   * The runs of whole statements of a list that may move, each at most the target; statements
-   * holding a dispatch only if {@code dispatches}.
+   * The runs of whole statements of a list that may move, each at most the target; none holding a
+   * dispatch if {@code keepDispatch} (only a list holding one needs the walk that tells).
    */
-  private List<Run> runs(List<Instr> list, List<byte[]> labels, int base, boolean dispatches) {
+  private List<Run> runs(List<Instr> list, List<byte[]> labels, int base, boolean keepDispatch) {
     List<int[]> statements = new ArrayList<>(); // start, end, size, eligible, endsUnreachable
     List<Set<Integer>> locals = new ArrayList<>(); // each statement's: the parameters it needs
     int height = base;
@@ -217,7 +217,7 @@ final class Outliner {
         Set<Integer> used = localsUsed(list.subList(start, k + 1));
         boolean eligible =
             unionCost(Set.of(), used) <= maxParams
-                && (dispatches || !holdsDispatch(list.subList(start, k + 1)));
+                && !(keepDispatch && holdsDispatch(list.subList(start, k + 1)));
         statements.add(new int[] {start, k + 1, stmtSize, eligible ? 1 : 0, stops ? 1 : 0});
         locals.add(used);
         start = k + 1;
